@@ -1,0 +1,81 @@
+/**
+ * The configuration schema: the one place that says which keys exist, their types and their defaults.
+ * Every key is documented in config/example.yaml and docs/configuration.md (a test parses the example).
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const aeTitle = z
+  .string()
+  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1–16 printable ASCII characters without backslash')
+  .refine((s) => s.trim().length > 0, 'an AE title cannot be only spaces');
+
+/** An IPv4/IPv6 address or a CIDR block (10.0.0.0/8). */
+const hostOrCidr = z.string().refine((s) => {
+  const [addr, bits, extra] = s.split('/');
+  if (extra !== undefined || addr === undefined || isIP(addr) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(addr) === 4 ? 32 : 128;
+  return /^\d+$/.test(bits) && Number(bits) <= max;
+}, 'expected an IP address or CIDR block such as 127.0.0.1 or 10.20.0.0/16');
+
+const listenHost = z.string().refine((s) => isIP(s) !== 0, 'expected an IP address to listen on, such as 0.0.0.0 or 127.0.0.1');
+const port = z.number().int().min(0).max(65535);
+
+const allowedPeer = z.strictObject({
+  /** Calling AE title, or "*" for any. */
+  aeTitle: z.union([z.literal('*'), aeTitle]),
+  host: hostOrCidr,
+});
+
+const dicomSchema = z.strictObject({
+  aeTitle: aeTitle.default('AIGATEWAY'),
+  host: listenHost.default('127.0.0.1'),
+  port: port.default(11112),
+  allowedPeers: z.array(allowedPeer).default([{ aeTitle: '*', host: '127.0.0.1' }, { aeTitle: '*', host: '::1' }]),
+  studyQuietSeconds: z.number().positive().max(86_400).default(10),
+  maxAssociations: z.number().int().min(1).max(1000).default(32),
+  /** Largest PDU we accept; advertised in A-ASSOCIATE-AC. */
+  maxPduBytes: z.number().int().min(4096).max(16 * 1024 * 1024).default(256 * 1024),
+  /** ARTIM: time allowed from connect to a complete A-ASSOCIATE-RQ, and from A-RELEASE-RP to close. */
+  artimTimeoutMs: z.number().int().min(100).default(10_000),
+  /** An established association with no bytes from the peer for this long is aborted. */
+  idleTimeoutMs: z.number().int().min(100).default(60_000),
+  /** A single PDU must arrive completely within this time once its header is read. */
+  pduTimeoutMs: z.number().int().min(100).default(30_000),
+  /** Hard cap on one association's lifetime. */
+  associationMaxMs: z.number().int().min(1000).default(4 * 60 * 60 * 1000),
+  /** On SIGTERM, open associations get this long to finish before they are aborted. */
+  shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+});
+
+const httpSchema = z.strictObject({
+  host: listenHost.default('127.0.0.1'),
+  port: port.default(8080),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+const storageSchema = z.strictObject({
+  /** New associations are refused while free space in dataDir is below this. */
+  minFreeBytes: z.number().int().min(0).default(512 * 1024 * 1024),
+});
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./var'),
+  dicom: dicomSchema.default(dicomSchema.parse({})),
+  http: httpSchema.default(httpSchema.parse({})),
+  log: logSchema.default(logSchema.parse({})),
+  storage: storageSchema.default(storageSchema.parse({})),
+});
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export type AllowedPeer = z.infer<typeof allowedPeer>;
+
+/** Keys that were renamed or retired: a file that still uses one fails with the replacement named. */
+export const RETIRED_KEYS: ReadonlyArray<{ path: string; replacement: string }> = [
+  { path: 'dicom.quietSeconds', replacement: 'dicom.studyQuietSeconds' },
+  { path: 'dicom.ae', replacement: 'dicom.aeTitle' },
+];

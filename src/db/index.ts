@@ -1,0 +1,4 @@
+export { openDatabase, isoNow, type Db } from './database.js';
+export { InstancesRepo, type InstanceRecord, type StudyProgress, type ExistingInstance } from './instances-repo.js';
+export { StudiesRepo, STUDY_STATES, type StudyState, type StudySummary } from './studies-repo.js';
+export { JobsRepo, JobKind, JOB_STATES, type Job, type JobState } from './jobs-repo.js';

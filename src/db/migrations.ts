@@ -1,0 +1,52 @@
+/** Schema migrations, in order. Never edit a released one: append. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE studies (
+    study_instance_uid TEXT PRIMARY KEY,
+    accession_number   TEXT NOT NULL DEFAULT '',
+    study_date         TEXT NOT NULL DEFAULT '',
+    study_description  TEXT NOT NULL DEFAULT '',
+    status             TEXT NOT NULL CHECK (status IN ('receiving', 'complete')),
+    expected_instances INTEGER,
+    first_received_at  TEXT NOT NULL,
+    last_received_at   TEXT NOT NULL,
+    complete_due_at    TEXT,
+    completed_at       TEXT
+  );
+  CREATE INDEX studies_status ON studies (status, complete_due_at);
+  CREATE INDEX studies_accession ON studies (accession_number);
+
+  CREATE TABLE instances (
+    sop_instance_uid    TEXT PRIMARY KEY,
+    study_instance_uid  TEXT NOT NULL REFERENCES studies (study_instance_uid),
+    series_instance_uid TEXT NOT NULL,
+    sop_class_uid       TEXT NOT NULL,
+    transfer_syntax_uid TEXT NOT NULL,
+    accession_number    TEXT NOT NULL DEFAULT '',
+    modality            TEXT NOT NULL DEFAULT '',
+    body_part           TEXT NOT NULL DEFAULT '',
+    series_number       INTEGER,
+    instance_number     INTEGER,
+    size_bytes          INTEGER NOT NULL,
+    path                TEXT NOT NULL,
+    calling_ae          TEXT NOT NULL,
+    received_at         TEXT NOT NULL
+  );
+  CREATE INDEX instances_study ON instances (study_instance_uid, series_instance_uid);
+
+  CREATE TABLE jobs (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind               TEXT NOT NULL,
+    study_instance_uid TEXT NOT NULL,
+    state              TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at    TEXT NOT NULL,
+    last_error         TEXT,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL
+  );
+  -- at most one queued job of a kind per study: a re-opened study does not pile up work
+  CREATE UNIQUE INDEX jobs_one_queued ON jobs (kind, study_instance_uid) WHERE state = 'queued';
+  CREATE INDEX jobs_claim ON jobs (state, next_attempt_at);
+  `,
+];

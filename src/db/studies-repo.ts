@@ -1,0 +1,93 @@
+/** Study rows: completion, listing for the API, and what to resume after a restart. */
+import type { Db } from './database.js';
+import { isoNow } from './database.js';
+
+export const STUDY_STATES = ['receiving', 'complete'] as const;
+export type StudyState = (typeof STUDY_STATES)[number];
+
+export interface StudySummary {
+  studyInstanceUid: string;
+  accessionNumber: string;
+  modalities: string[];
+  instanceCount: number;
+  status: StudyState;
+  receivedAt: string;
+  completedAt: string | null;
+}
+
+interface StudyRow {
+  study_instance_uid: string;
+  accession_number: string;
+  status: StudyState;
+  first_received_at: string;
+  completed_at: string | null;
+  modalities: string | null;
+  n: number;
+}
+
+export class StudiesRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Receiving studies and when each falls due: the assembler re-arms its timers from this on start. */
+  receiving(): Array<{ studyInstanceUid: string; completeDueAtMs: number; instanceCount: number; expectedInstances: number | undefined }> {
+    return this.db
+      .prepare<[], { study_instance_uid: string; complete_due_at: string; n: number; expected_instances: number | null }>(
+        `SELECT s.study_instance_uid, s.complete_due_at, s.expected_instances,
+                (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS n
+           FROM studies s WHERE s.status = 'receiving'`,
+      )
+      .all()
+      .map((r) => ({
+        studyInstanceUid: r.study_instance_uid,
+        completeDueAtMs: Date.parse(r.complete_due_at),
+        instanceCount: r.n,
+        expectedInstances: r.expected_instances ?? undefined,
+      }));
+  }
+
+  /**
+   * Marks a study complete and queues its analysis, in one transaction, if it is still receiving and either
+   * due or at its expected count. Returns whether it completed now.
+   */
+  complete(studyInstanceUid: string, nowMs: number, jobKind: string): boolean {
+    return this.db.transaction(() => {
+      const now = isoNow(nowMs);
+      const changed = this.db
+        .prepare(
+          `UPDATE studies SET status = 'complete', completed_at = @now, complete_due_at = NULL
+            WHERE study_instance_uid = @study AND status = 'receiving'
+              AND (complete_due_at <= @now
+                   OR expected_instances <= (SELECT COUNT(*) FROM instances WHERE study_instance_uid = @study))`,
+        )
+        .run({ study: studyInstanceUid, now }).changes;
+      if (changed === 0) return false;
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO jobs (kind, study_instance_uid, state, next_attempt_at, created_at, updated_at)
+           VALUES (?, ?, 'queued', ?, ?, ?)`,
+        )
+        .run(jobKind, studyInstanceUid, now, now, now);
+      return true;
+    })();
+  }
+
+  list(options: { limit: number; offset: number }): StudySummary[] {
+    return this.db
+      .prepare<[number, number], StudyRow>(
+        `SELECT s.study_instance_uid, s.accession_number, s.status, s.first_received_at, s.completed_at,
+                (SELECT GROUP_CONCAT(DISTINCT i.modality) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS modalities,
+                (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS n
+           FROM studies s ORDER BY s.last_received_at DESC LIMIT ? OFFSET ?`,
+      )
+      .all(options.limit, options.offset)
+      .map((r) => ({
+        studyInstanceUid: r.study_instance_uid,
+        accessionNumber: r.accession_number,
+        modalities: (r.modalities ?? '').split(',').filter((m) => m !== '').sort(),
+        instanceCount: r.n,
+        status: r.status,
+        receivedAt: r.first_received_at,
+        completedAt: r.completed_at,
+      }));
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Who may associate, and which presentation contexts we accept. Pure functions: testable without a socket.
+ */
+import { BlockList, isIP } from 'node:net';
+import type { AllowedPeer } from '../config/index.js';
+import { PresentationResult, RejectReason, RejectResult, RejectSource, type AssociateRj, type AssociateRq, type ContextDecision } from './pdu.js';
+import { APPLICATION_CONTEXT_NAME, STORAGE_TRANSFER_SYNTAXES, TransferSyntax, VERIFICATION_SOP_CLASS, isStorageSopClass } from './uids.js';
+
+export interface AdmissionState {
+  /** Associations open now, counting the one asking. */
+  openAssociations: number;
+  maxAssociations: number;
+  /** Why new work is refused right now (disk below watermark, shutting down); undefined when open. */
+  refusing?: string;
+}
+
+export type AdmissionDecision =
+  | { kind: 'accept'; contexts: ContextDecision[] }
+  | { kind: 'reject'; rj: AssociateRj; reason: string };
+
+/** Strips the IPv4-mapped IPv6 prefix that dual-stack sockets report (::ffff:127.0.0.1). */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+export class AssociationPolicy {
+  private readonly peers: ReadonlyArray<{ aeTitle: string; hosts: BlockList }>;
+
+  constructor(
+    private readonly ourAeTitle: string,
+    allowedPeers: ReadonlyArray<AllowedPeer>,
+  ) {
+    this.peers = allowedPeers.map((p) => ({ aeTitle: p.aeTitle, hosts: blockListFor(p.host) }));
+  }
+
+  /** Whether any configured peer may connect from this address (checked before any PDU is read). */
+  addressAllowed(address: string): boolean {
+    const addr = normalizeAddress(address);
+    return this.peers.some((p) => matches(p.hosts, addr));
+  }
+
+  decide(rq: AssociateRq, peerAddress: string, state: AdmissionState): AdmissionDecision {
+    const addr = normalizeAddress(peerAddress);
+    // bit 0 = protocol version 1, the only one defined (PS3.8 §9.3.2)
+    if ((rq.protocolVersion & 0x0001) === 0) {
+      return reject(RejectSource.ServiceProviderAcse, RejectReason.ProtocolVersionNotSupported, `protocol version ${rq.protocolVersion} not supported`);
+    }
+    if (rq.applicationContext !== APPLICATION_CONTEXT_NAME) {
+      return reject(RejectSource.ServiceUser, RejectReason.ApplicationContextNotSupported, `application context ${rq.applicationContext} not supported`);
+    }
+    if (rq.calledAeTitle !== this.ourAeTitle) {
+      return reject(RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized, `called AE title "${rq.calledAeTitle}" is not ours ("${this.ourAeTitle}")`);
+    }
+    const peer = this.peers.find((p) => (p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle) && matches(p.hosts, addr));
+    if (peer === undefined) {
+      const aeKnown = this.peers.some((p) => p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle);
+      const why = aeKnown
+        ? `calling AE title "${rq.callingAeTitle}" is not allowed from ${addr} (dicom.allowedPeers)`
+        : `calling AE title "${rq.callingAeTitle}" is not in dicom.allowedPeers`;
+      return reject(RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized, why);
+    }
+    if (state.refusing !== undefined) {
+      return { kind: 'reject', rj: { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.TemporaryCongestion }, reason: state.refusing };
+    }
+    if (state.openAssociations > state.maxAssociations) {
+      return {
+        kind: 'reject',
+        rj: { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.LocalLimitExceeded },
+        reason: `too many open associations (dicom.maxAssociations = ${state.maxAssociations})`,
+      };
+    }
+    return { kind: 'accept', contexts: rq.contexts.map(decideContext) };
+  }
+}
+
+/** Accept Verification in Implicit LE, storage classes in the peer's first supported transfer syntax. */
+export function decideContext(ctx: { id: number; abstractSyntax: string; transferSyntaxes: string[] }): ContextDecision {
+  const fallbackTs = ctx.transferSyntaxes[0] ?? TransferSyntax.ImplicitVRLittleEndian;
+  if (ctx.abstractSyntax === VERIFICATION_SOP_CLASS) {
+    const ts = ctx.transferSyntaxes.find((t) => t === TransferSyntax.ImplicitVRLittleEndian || t === TransferSyntax.ExplicitVRLittleEndian);
+    return ts === undefined
+      ? { id: ctx.id, result: PresentationResult.TransferSyntaxesNotSupported, transferSyntax: fallbackTs }
+      : { id: ctx.id, result: PresentationResult.Acceptance, transferSyntax: ts };
+  }
+  if (!isStorageSopClass(ctx.abstractSyntax)) {
+    return { id: ctx.id, result: PresentationResult.AbstractSyntaxNotSupported, transferSyntax: fallbackTs };
+  }
+  // The sender lists its preference first; taking it stores the object exactly as the modality made it.
+  const ts = ctx.transferSyntaxes.find((t) => STORAGE_TRANSFER_SYNTAXES.has(t));
+  return ts === undefined
+    ? { id: ctx.id, result: PresentationResult.TransferSyntaxesNotSupported, transferSyntax: fallbackTs }
+    : { id: ctx.id, result: PresentationResult.Acceptance, transferSyntax: ts };
+}
+
+function reject(source: number, reason: number, why: string): AdmissionDecision {
+  return { kind: 'reject', rj: { result: RejectResult.Permanent, source, reason }, reason: why };
+}
+
+function blockListFor(hostOrCidr: string): BlockList {
+  const list = new BlockList();
+  const [addr = '', bits] = hostOrCidr.split('/');
+  const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+  if (bits === undefined) list.addAddress(addr, type);
+  else list.addSubnet(addr, Number(bits), type);
+  return list;
+}
+
+function matches(list: BlockList, addr: string): boolean {
+  const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+  return isIP(addr) !== 0 && list.check(addr, type);
+}

@@ -1,0 +1,478 @@
+/**
+ * One accepted TCP connection of the SCP: the upper-layer state machine (PS3.8 §9.2), C-ECHO and streaming
+ * C-STORE. PDUs are processed one at a time; the socket is paused while work is pending, so memory per
+ * association stays bounded by a few PDUs whatever the peer sends.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { GatewayError, describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { type AdmissionState, type AssociationPolicy, normalizeAddress } from './association-policy.js';
+import { CommandField, NO_DATASET, Status, decodeCommand, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
+import {
+  AbortReason,
+  AbortSource,
+  PduType,
+  PresentationResult,
+  decodeAbort,
+  decodeAssociateRq,
+  decodePData,
+  encodeAbort,
+  encodeAssociateAc,
+  encodeAssociateRj,
+  encodePData,
+  encodeReleaseRp,
+  type ContextDecision,
+  type ProposedContext,
+} from './pdu.js';
+import { PduReader, type RawPdu } from './pdu-reader.js';
+import { discardingSink, type StoreHandler, type StoreOutcome, type StoreSink } from './store-handler.js';
+import { parseUid } from './uids.js';
+
+export interface ScpTimeouts {
+  artimTimeoutMs: number;
+  idleTimeoutMs: number;
+  pduTimeoutMs: number;
+  associationMaxMs: number;
+}
+
+export interface AssociationDeps {
+  aeTitle: string;
+  maxPduBytes: number;
+  timeouts: ScpTimeouts;
+  policy: AssociationPolicy;
+  handler: StoreHandler;
+  admission: () => AdmissionState;
+  log: Logger;
+}
+
+export type AssociationOutcome = 'released' | 'rejected' | 'aborted-by-peer' | 'aborted' | 'closed-by-peer' | 'timed-out';
+
+/** What the association did, logged once when it ends and handed to the server for metrics. */
+export interface AssociationSummary {
+  associationId: string;
+  peerAddress: string;
+  callingAeTitle: string;
+  calledAeTitle: string;
+  outcome: AssociationOutcome;
+  reason?: string;
+  instancesStored: number;
+  instancesFailed: number;
+  datasetBytes: number;
+  durationMs: number;
+}
+
+type State = 'awaiting-rq' | 'established' | 'releasing' | 'closed';
+
+interface PendingStore {
+  contextId: number;
+  command: DimseCommand;
+  sink: StoreSink;
+}
+
+/** Bound on queued PDUs before the socket is paused. */
+const MAX_QUEUED_PDUS = 4;
+/** A-ASSOCIATE-RQ and other non-data PDUs: generous (hundreds of contexts) but bounded. */
+const MAX_CONTROL_PDU_BYTES = 128 * 1024;
+const MAX_COMMAND_BYTES = 64 * 1024;
+
+export class ScpAssociation {
+  readonly id = randomBytes(4).toString('hex');
+  private state: State = 'awaiting-rq';
+  private readonly reader: PduReader;
+  private readonly queue: RawPdu[] = [];
+  private processing = false;
+  private readonly startedAt = Date.now();
+  private readonly peerAddress: string;
+  private callingAeTitle = '';
+  private calledAeTitle = '';
+  private peerMaxPdu = 0;
+  private accepted = new Map<number, { abstractSyntax: string; transferSyntax: string }>();
+  private commandChunks: Buffer[] = [];
+  private commandBytes = 0;
+  private pending: PendingStore | undefined;
+  private stats = { instancesStored: 0, instancesFailed: 0, datasetBytes: 0 };
+  private outcome: AssociationOutcome = 'closed-by-peer';
+  private outcomeReason: string | undefined;
+  private artimTimer: NodeJS.Timeout | undefined;
+  private pduTimer: NodeJS.Timeout | undefined;
+  private lifetimeTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private readonly closedPromise: Promise<AssociationSummary>;
+  private resolveClosed!: (s: AssociationSummary) => void;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: AssociationDeps,
+  ) {
+    this.peerAddress = normalizeAddress(socket.remoteAddress ?? '');
+    this.log = deps.log.child({ assoc: this.id });
+    this.reader = new PduReader(MAX_CONTROL_PDU_BYTES);
+    this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug('socket error', { err: err.message }));
+    socket.on('close', () => this.onClose());
+    socket.setTimeout(deps.timeouts.idleTimeoutMs, () => this.fail('timed-out', `no data from the peer for ${deps.timeouts.idleTimeoutMs} ms`));
+    this.artimTimer = setTimeout(
+      () => this.fail('timed-out', `ARTIM expired: no complete A-ASSOCIATE-RQ within ${deps.timeouts.artimTimeoutMs} ms`),
+      deps.timeouts.artimTimeoutMs,
+    );
+    this.lifetimeTimer = setTimeout(
+      () => this.fail('timed-out', `association open longer than ${deps.timeouts.associationMaxMs} ms`),
+      deps.timeouts.associationMaxMs,
+    );
+  }
+
+  /** Resolves when the socket has closed, with what happened. */
+  get closed(): Promise<AssociationSummary> {
+    return this.closedPromise;
+  }
+
+  /** A method, not a narrowed field read: the state changes across awaits. */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  get isEstablished(): boolean {
+    return this.state === 'established';
+  }
+
+  /** Shutdown: abort now (the peer may retry what was not confirmed). */
+  abort(reason: string): void {
+    this.fail('aborted', reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    let pdus: RawPdu[];
+    try {
+      pdus = this.reader.push(chunk);
+    } catch (err) {
+      const reason = err instanceof GatewayError && err.code === 'GW_ERR_PDU_TOO_LARGE' ? AbortReason.InvalidPduParameterValue : AbortReason.UnrecognizedPdu;
+      this.fail('aborted', describeError(err), reason);
+      return;
+    }
+    this.armPduTimer();
+    if (pdus.length > 0) {
+      this.queue.push(...pdus);
+      if (this.queue.length >= MAX_QUEUED_PDUS) this.socket.pause();
+      void this.drainQueue();
+    }
+  }
+
+  private armPduTimer(): void {
+    if (this.reader.midPdu) {
+      this.pduTimer ??= setTimeout(
+        () => this.fail('timed-out', `a PDU did not arrive completely within ${this.deps.timeouts.pduTimeoutMs} ms`),
+        this.deps.timeouts.pduTimeoutMs,
+      );
+    } else if (this.pduTimer !== undefined) {
+      clearTimeout(this.pduTimer);
+      this.pduTimer = undefined;
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && this.state !== 'closed') {
+        const pdu = this.queue.shift() as RawPdu;
+        await this.handlePdu(pdu);
+        if (this.queue.length < MAX_QUEUED_PDUS && this.socket.isPaused() && !this.isClosed()) this.socket.resume();
+      }
+    } catch (err) {
+      // Only our own bugs land here: peer faults are handled where they are detected.
+      this.log.error('association handler failed', { err: describeError(err) });
+      this.fail('aborted', `internal error: ${describeError(err)}`);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handlePdu(pdu: RawPdu): Promise<void> {
+    if (this.state === 'awaiting-rq') {
+      if (pdu.type !== PduType.AssociateRq) {
+        this.fail('aborted', `PDU type 0x${pdu.type.toString(16)} before A-ASSOCIATE-RQ`, AbortReason.UnexpectedPdu);
+        return;
+      }
+      this.onAssociateRq(pdu.body);
+      return;
+    }
+    switch (pdu.type) {
+      case PduType.PData:
+        if (this.state !== 'established') {
+          this.fail('aborted', 'P-DATA-TF after A-RELEASE', AbortReason.UnexpectedPdu);
+          return;
+        }
+        await this.onPData(pdu.body);
+        return;
+      case PduType.ReleaseRq:
+        if (this.pending !== undefined) {
+          this.fail('aborted', 'A-RELEASE-RQ in the middle of a C-STORE dataset', AbortReason.UnexpectedPdu);
+          return;
+        }
+        this.state = 'releasing';
+        this.outcome = 'released';
+        this.socket.end(encodeReleaseRp());
+        this.startArtim('peer did not close after A-RELEASE-RP');
+        return;
+      case PduType.Abort: {
+        const { source, reason } = safeAbortFields(pdu.body);
+        this.outcome = 'aborted-by-peer';
+        this.outcomeReason = `A-ABORT source ${source} reason ${reason}`;
+        this.socket.destroy();
+        return;
+      }
+      default:
+        this.fail('aborted', `unexpected PDU type 0x${pdu.type.toString(16)} on an established association`, AbortReason.UnexpectedPdu);
+    }
+  }
+
+  private onAssociateRq(body: Buffer): void {
+    this.clearArtim();
+    let rq;
+    try {
+      rq = decodeAssociateRq(body);
+    } catch (err) {
+      this.fail('aborted', describeError(err), AbortReason.InvalidPduParameterValue);
+      return;
+    }
+    this.callingAeTitle = rq.callingAeTitle;
+    this.calledAeTitle = rq.calledAeTitle;
+    const decision = this.deps.policy.decide(rq, this.peerAddress, this.deps.admission());
+    if (decision.kind === 'reject') {
+      this.outcome = 'rejected';
+      this.outcomeReason = decision.reason;
+      this.log.warn('association rejected', {
+        peer: this.peerAddress,
+        callingAe: rq.callingAeTitle,
+        calledAe: rq.calledAeTitle,
+        reason: decision.reason,
+      });
+      this.state = 'releasing';
+      this.socket.end(encodeAssociateRj(decision.rj));
+      this.startArtim('peer did not close after A-ASSOCIATE-RJ');
+      return;
+    }
+    this.peerMaxPdu = rq.maxPduLength;
+    for (const c of decision.contexts) {
+      const proposed = rq.contexts.find((p) => p.id === c.id) as ProposedContext;
+      if (c.result === PresentationResult.Acceptance) {
+        this.accepted.set(c.id, { abstractSyntax: proposed.abstractSyntax, transferSyntax: c.transferSyntax });
+      }
+    }
+    this.state = 'established';
+    this.reader.setLimit(Math.max(this.deps.maxPduBytes, MAX_CONTROL_PDU_BYTES));
+    this.socket.write(
+      encodeAssociateAc({
+        calledAeTitle: rq.calledAeTitle,
+        callingAeTitle: rq.callingAeTitle,
+        contexts: decision.contexts,
+        maxPduLength: this.deps.maxPduBytes,
+        // We are the storage SCP: accept the SCU role the peer proposed, never take the SCU role ourselves.
+        roles: rq.roles.map((r) => ({ sopClassUid: r.sopClassUid, scuRole: r.scuRole, scpRole: 0 })),
+      }),
+    );
+    this.log.debug('association accepted', {
+      peer: this.peerAddress,
+      callingAe: rq.callingAeTitle,
+      contexts: decision.contexts.map((c: ContextDecision) => `${c.id}:${c.result}`).join(' '),
+    });
+  }
+
+  private async onPData(body: Buffer): Promise<void> {
+    let pdvs;
+    try {
+      pdvs = decodePData(body);
+    } catch (err) {
+      this.fail('aborted', describeError(err), AbortReason.InvalidPduParameterValue);
+      return;
+    }
+    for (const pdv of pdvs) {
+      if (this.state !== 'established') return;
+      if (!this.accepted.has(pdv.contextId)) {
+        this.fail('aborted', `PDV on presentation context ${pdv.contextId}, which was not accepted`, AbortReason.InvalidPduParameterValue);
+        return;
+      }
+      if (pdv.isCommand) {
+        if (this.pending !== undefined) {
+          this.fail('aborted', 'command PDV while a C-STORE dataset was still arriving', AbortReason.UnexpectedPduParameter);
+          return;
+        }
+        this.commandBytes += pdv.data.length;
+        if (this.commandBytes > MAX_COMMAND_BYTES) {
+          this.fail('aborted', `DIMSE command larger than ${MAX_COMMAND_BYTES} bytes`, AbortReason.InvalidPduParameterValue);
+          return;
+        }
+        this.commandChunks.push(pdv.data);
+        if (pdv.isLast) {
+          const bytes = Buffer.concat(this.commandChunks);
+          this.commandChunks = [];
+          this.commandBytes = 0;
+          await this.onCommand(pdv.contextId, bytes);
+        }
+      } else {
+        const pending = this.pending;
+        if (pending === undefined || pending.contextId !== pdv.contextId) {
+          this.fail('aborted', 'dataset PDV without a C-STORE command on its context', AbortReason.UnexpectedPduParameter);
+          return;
+        }
+        this.stats.datasetBytes += pdv.data.length;
+        if (!pending.sink.write(pdv.data)) await pending.sink.waitDrain();
+        if (pdv.isLast) {
+          this.pending = undefined;
+          const outcome = await pending.sink.finish();
+          this.sendStoreResponse(pending, outcome);
+        }
+      }
+    }
+  }
+
+  private async onCommand(contextId: number, bytes: Buffer): Promise<void> {
+    let cmd: DimseCommand;
+    try {
+      cmd = decodeCommand(bytes);
+    } catch (err) {
+      this.fail('aborted', describeError(err), AbortReason.InvalidPduParameterValue);
+      return;
+    }
+    const context = this.accepted.get(contextId) as { abstractSyntax: string; transferSyntax: string };
+    switch (cmd.commandField) {
+      case CommandField.CEchoRq: {
+        const rsp = responseFor(cmd, CommandField.CEchoRsp);
+        rsp.status = Status.Success;
+        this.sendCommand(contextId, rsp);
+        return;
+      }
+      case CommandField.CStoreRq:
+        this.beginStore(contextId, context, cmd);
+        return;
+      case CommandField.CCancelRq:
+        return; // nothing to cancel: C-STORE has no pending responses
+      default: {
+        const rsp = responseFor(cmd, cmd.commandField | 0x8000);
+        rsp.status = Status.UnrecognizedOperation;
+        rsp.errorComment = `command 0x${cmd.commandField.toString(16)} not supported`;
+        this.sendCommand(contextId, rsp);
+        if (cmd.dataSetType !== NO_DATASET) {
+          this.pending = { contextId, command: cmd, sink: discardingSink({ kind: 'failed', status: Status.UnrecognizedOperation, reason: 'unsupported command' }) };
+        }
+      }
+    }
+    await Promise.resolve();
+  }
+
+  private beginStore(contextId: number, context: { abstractSyntax: string; transferSyntax: string }, cmd: DimseCommand): void {
+    const sopClassUid = parseUid(cmd.affectedSopClassUid);
+    const sopInstanceUid = parseUid(cmd.affectedSopInstanceUid);
+    const refuse = (status: number, reason: string): StoreSink => discardingSink({ kind: 'failed', status, reason });
+    let sink: StoreSink;
+    if (cmd.dataSetType === NO_DATASET) {
+      const rsp = responseFor(cmd, CommandField.CStoreRsp);
+      rsp.errorComment = 'C-STORE-RQ without a dataset';
+      this.stats.instancesFailed += 1;
+      this.sendCommand(contextId, rsp);
+      return;
+    }
+    if (sopClassUid === undefined || sopInstanceUid === undefined || cmd.messageId === undefined) {
+      sink = refuse(Status.CannotUnderstand, 'C-STORE-RQ lacks a valid Affected SOP Class/Instance UID or Message ID');
+    } else if (sopClassUid !== context.abstractSyntax) {
+      sink = refuse(Status.DataSetDoesNotMatchSopClass, `SOP class ${sopClassUid} sent on a context negotiated for ${context.abstractSyntax}`);
+    } else {
+      sink = this.deps.handler.begin({
+        associationId: this.id,
+        callingAeTitle: this.callingAeTitle,
+        calledAeTitle: this.calledAeTitle,
+        peerAddress: this.peerAddress,
+        sopClassUid,
+        sopInstanceUid,
+        transferSyntaxUid: context.transferSyntax,
+        messageId: cmd.messageId,
+      });
+    }
+    this.pending = { contextId, command: cmd, sink };
+  }
+
+  private sendStoreResponse(pending: PendingStore, outcome: StoreOutcome): void {
+    const rsp = responseFor(pending.command, CommandField.CStoreRsp);
+    if (outcome.kind === 'failed') {
+      rsp.status = outcome.status;
+      rsp.errorComment = outcome.reason;
+      this.stats.instancesFailed += 1;
+      this.log.warn('C-STORE failed', { peer: this.peerAddress, callingAe: this.callingAeTitle, status: `0x${outcome.status.toString(16)}`, reason: outcome.reason });
+    } else {
+      rsp.status = Status.Success;
+      this.stats.instancesStored += 1;
+    }
+    this.sendCommand(pending.contextId, rsp);
+  }
+
+  private sendCommand(contextId: number, cmd: DimseCommand): void {
+    if (this.state === 'closed' || this.socket.destroyed) return;
+    const pdus = encodePData(contextId, true, encodeCommand(cmd), this.peerMaxPdu);
+    for (const p of pdus) this.socket.write(p);
+  }
+
+  private startArtim(reason: string): void {
+    this.clearArtim();
+    this.artimTimer = setTimeout(() => this.socket.destroy(), this.deps.timeouts.artimTimeoutMs);
+    this.artimTimer.unref();
+    void reason;
+  }
+
+  private clearArtim(): void {
+    if (this.artimTimer !== undefined) clearTimeout(this.artimTimer);
+    this.artimTimer = undefined;
+  }
+
+  /** Ends the association because of a fault: A-ABORT to the peer (once), then close. */
+  private fail(outcome: AssociationOutcome, reason: string, abortReason: number = AbortReason.NotSpecified): void {
+    if (this.state === 'closed') return;
+    const wasEstablished = this.state === 'established';
+    this.state = 'closed';
+    this.outcome = outcome;
+    this.outcomeReason = reason;
+    const level = outcome === 'aborted' && reason.startsWith('internal') ? 'error' : 'warn';
+    this.log[level]('association aborted', { peer: this.peerAddress, callingAe: this.callingAeTitle || undefined, reason });
+    if (!this.socket.destroyed) {
+      // After A-ASSOCIATE-RQ a provider abort is the way to tell the peer; before it, just close.
+      if (wasEstablished || abortReason !== AbortReason.NotSpecified) this.socket.end(encodeAbort(AbortSource.ServiceProvider, abortReason));
+      else this.socket.end();
+      setTimeout(() => this.socket.destroy(), 2000).unref();
+    }
+  }
+
+  private onClose(): void {
+    this.state = 'closed';
+    this.clearArtim();
+    if (this.pduTimer !== undefined) clearTimeout(this.pduTimer);
+    if (this.lifetimeTimer !== undefined) clearTimeout(this.lifetimeTimer);
+    if (this.pending !== undefined) {
+      this.pending.sink.abort();
+      this.pending = undefined;
+    }
+    this.queue.length = 0;
+    const summary: AssociationSummary = {
+      associationId: this.id,
+      peerAddress: this.peerAddress,
+      callingAeTitle: this.callingAeTitle,
+      calledAeTitle: this.calledAeTitle,
+      outcome: this.outcome,
+      ...(this.outcomeReason === undefined ? {} : { reason: this.outcomeReason }),
+      ...this.stats,
+      durationMs: Date.now() - this.startedAt,
+    };
+    this.log.info('association ended', { ...summary });
+    this.resolveClosed(summary);
+  }
+}
+
+function safeAbortFields(body: Buffer): { source: number; reason: number } {
+  try {
+    return decodeAbort(body);
+  } catch {
+    return { source: -1, reason: -1 };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The one error type of the gateway. Every code has a row in docs/errors.md (a test keeps them in step);
+ * retired codes are never reused.
+ */
+
+/** Error codes and how each maps onto the protocols that can report it. */
+export const ERROR_CODES = {
+  GW_ERR_CONFIG_INVALID: { dicomStatus: null, http: 500 },
+  GW_ERR_CONFIG_UNREADABLE: { dicomStatus: null, http: 500 },
+  GW_ERR_PDU_TOO_LARGE: { dicomStatus: null, http: null },
+  GW_ERR_PDU_MALFORMED: { dicomStatus: null, http: null },
+  GW_ERR_PDU_UNEXPECTED: { dicomStatus: null, http: null },
+  GW_ERR_ASSOCIATION_TIMEOUT: { dicomStatus: null, http: null },
+  GW_ERR_DIMSE_MALFORMED: { dicomStatus: 0xc000, http: null },
+  GW_ERR_UID_INVALID: { dicomStatus: 0xc000, http: 400 },
+  GW_ERR_DATASET_MISMATCH: { dicomStatus: 0xa900, http: null },
+  GW_ERR_DATASET_UNREADABLE: { dicomStatus: 0xc000, http: null },
+  GW_ERR_STORAGE_FULL: { dicomStatus: 0xa700, http: 503 },
+  GW_ERR_STORAGE_FAILED: { dicomStatus: 0xa701, http: 503 },
+  GW_ERR_DATABASE_FAILED: { dicomStatus: 0xa702, http: 503 },
+  GW_ERR_SHUTTING_DOWN: { dicomStatus: 0xa700, http: 503 },
+} as const satisfies Record<string, { dicomStatus: number | null; http: number | null }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Facts about where an error happened; never patient names or IDs. */
+export type ErrorContext = Record<string, string | number | boolean | undefined>;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, options: { context?: ErrorContext; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+/** Error text for logs and peers: the message plus the cause's message, if any. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+/** Node's errno code of an error (ENOSPC, EACCES …), if it has one. */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}

@@ -1,0 +1,98 @@
+/**
+ * The HTTP endpoints: health and the studies API. Plain node:http; the handlers it calls are injected, so
+ * this module knows nothing of the database.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../log.js';
+
+export interface HealthReport {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+export interface StudyListItem {
+  studyInstanceUid: string;
+  accessionNumber: string;
+  modalities: string[];
+  instanceCount: number;
+  status: string;
+  receivedAt: string;
+  completedAt: string | null;
+}
+
+export interface HttpDeps {
+  health: () => Promise<HealthReport>;
+  listStudies: (query: { limit: number; offset: number }) => StudyListItem[];
+  log: Logger;
+}
+
+export class HttpServer {
+  private readonly server: Server;
+
+  constructor(
+    private readonly options: { host: string; port: number },
+    private readonly deps: HttpDeps,
+  ) {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        deps.log.error('http handler failed', { url: req.url, err: (err as Error).message });
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error', detail: (err as Error).message });
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 5000;
+    this.server.requestTimeout = 30_000;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : this.options.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, { error: `method ${req.method} not allowed` });
+      return;
+    }
+    switch (url.pathname) {
+      case '/healthz': {
+        const report = await this.deps.health();
+        sendJson(res, report.ok ? 200 : 503, report);
+        return;
+      }
+      case '/api/studies': {
+        const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
+        const offset = clampInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
+        sendJson(res, 200, this.deps.listStudies({ limit, offset }));
+        return;
+      }
+      default:
+        sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` });
+    }
+  }
+}
+
+function clampInt(raw: string | null, fallback: number, min: number, max: number): number {
+  if (raw === null || !/^\d+$/.test(raw)) return fallback;
+  return Math.min(max, Math.max(min, Number(raw)));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}

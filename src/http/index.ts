@@ -1,0 +1,1 @@
+export { HttpServer, type HttpDeps, type HealthReport, type StudyListItem } from './http-server.js';

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * CLI entry: `start` runs the daemon in the foreground; `check-config` validates a config file.
+ * Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.
+ */
+import { Command } from 'commander';
+import { configPathFrom, formatProblems, loadConfig, type GatewayConfig } from './config/index.js';
+import { GatewayError, describeError } from './errors.js';
+import { createLogger } from './log.js';
+import { Gateway } from './pipeline/index.js';
+
+export const ExitCode = { Ok: 0, Failure: 1, InvalidConfig: 2 } as const;
+
+function readConfig(cliPath: string | undefined): { config: Readonly<GatewayConfig>; source: string } {
+  const result = loadConfig(configPathFrom(cliPath, process.env));
+  if (!result.ok) {
+    process.stderr.write(`${formatProblems(result.source, result.problems)}\n`);
+    process.exit(ExitCode.InvalidConfig);
+  }
+  return result;
+}
+
+async function start(cliPath: string | undefined): Promise<void> {
+  const { config, source } = readConfig(cliPath);
+  const log = createLogger({ level: config.log.level });
+  log.info('configuration loaded', { source });
+  const gateway = new Gateway(config, log);
+  try {
+    await gateway.start();
+  } catch (err) {
+    log.error('gateway failed to start', { err: describeError(err), code: err instanceof GatewayError ? err.code : undefined });
+    process.exitCode = ExitCode.Failure;
+    await gateway.stop().catch(() => {});
+    return;
+  }
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('signal received', { signal });
+    gateway.stop().then(
+      () => process.exit(ExitCode.Ok),
+      (err: unknown) => {
+        log.error('shutdown failed', { err: describeError(err) });
+        process.exit(ExitCode.Failure);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const program = new Command()
+  .name('pacs-ai-gateway')
+  .description('DICOM/HL7 gateway that runs image and report AI next to a PACS')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the daemon in the foreground (SIGTERM/SIGINT drain open associations and exit 0)')
+  .option('--config <path>', 'YAML config file (default: $PACS_AI_GATEWAY_CONFIG, else embedded defaults)')
+  .action((opts: { config?: string }) => start(opts.config));
+
+program
+  .command('check-config')
+  .description('validate a config file: prints each problem with its key path and exits 2, or exits 0')
+  .option('--config <path>', 'YAML config file (default: $PACS_AI_GATEWAY_CONFIG)')
+  .action((opts: { config?: string }) => {
+    const { source } = readConfig(opts.config);
+    process.stdout.write(`configuration OK (${source})\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`pacs-ai-gateway: ${describeError(err)}\n`);
+  process.exit(err instanceof GatewayError && err.code.startsWith('GW_ERR_CONFIG') ? ExitCode.InvalidConfig : ExitCode.Failure);
+});

@@ -1,0 +1,164 @@
+/**
+ * What a received C-STORE becomes: a spool file (meta header + the dataset bytes exactly as received),
+ * fsynced and renamed, then an index row committed, then Success. Any failure on the way answers a
+ * failure status and leaves nothing half-stored.
+ */
+import { open, unlink } from 'node:fs/promises';
+import { ERROR_CODES, GatewayError, describeError } from '../errors.js';
+import type { InstancesRepo, StudyProgress } from '../db/index.js';
+import {
+  Status,
+  buildFileMetaHeader,
+  discardingSink,
+  parseUid,
+  readDatasetHeader,
+  type DatasetHeader,
+  type StoreHandler,
+  type StoreOutcome,
+  type StoreRequest,
+  type StoreSink,
+} from '../dicom/index.js';
+import type { Logger } from '../log.js';
+import { sameDataset, type Spool, type SpoolFile } from '../storage/index.js';
+
+/** Identifying attributes sit near the start; this much of each dataset is kept in memory to read them. */
+const HEADER_PREFIX_BYTES = 64 * 1024;
+/** When the prefix was not enough (huge private groups early on), re-read up to this much from the file. */
+const HEADER_REREAD_BYTES = 16 * 1024 * 1024;
+
+export interface StoreInstanceDeps {
+  spool: Spool;
+  instances: InstancesRepo;
+  log: Logger;
+  onRecorded: (progress: StudyProgress) => void;
+}
+
+export class InstanceStoreHandler implements StoreHandler {
+  constructor(private readonly deps: StoreInstanceDeps) {}
+
+  begin(request: StoreRequest): StoreSink {
+    let file: SpoolFile;
+    try {
+      file = this.deps.spool.createTempFile();
+    } catch (err) {
+      return discardingSink(failure(err, this.deps.log));
+    }
+    const meta = buildFileMetaHeader({
+      sopClassUid: request.sopClassUid,
+      sopInstanceUid: request.sopInstanceUid,
+      transferSyntaxUid: request.transferSyntaxUid,
+      sourceAeTitle: request.callingAeTitle,
+    });
+    file.write(meta);
+    const prefix: Buffer[] = [];
+    let prefixBytes = 0;
+    let datasetBytes = 0;
+    return {
+      write: (chunk) => {
+        datasetBytes += chunk.length;
+        if (prefixBytes < HEADER_PREFIX_BYTES) {
+          prefix.push(chunk);
+          prefixBytes += chunk.length;
+        }
+        return file.write(chunk);
+      },
+      waitDrain: () => file.drain(),
+      finish: () => this.finish(request, file, Buffer.concat(prefix), datasetBytes, meta.length),
+      abort: () => void file.discard(),
+    };
+  }
+
+  private async finish(request: StoreRequest, file: SpoolFile, prefix: Buffer, datasetBytes: number, metaBytes: number): Promise<StoreOutcome> {
+    try {
+      await file.finish();
+      const header = await this.readHeader(request, file.path, prefix, datasetBytes, metaBytes);
+      const studyUid = parseUid(header.studyInstanceUid);
+      const seriesUid = parseUid(header.seriesInstanceUid);
+      if (studyUid === undefined || seriesUid === undefined) {
+        throw new GatewayError('GW_ERR_UID_INVALID', 'Study or Series Instance UID in the dataset is not a valid UID', {
+          context: { sopInstanceUid: request.sopInstanceUid },
+        });
+      }
+      const relative = this.deps.spool.relativePath(studyUid, request.sopInstanceUid);
+      const existing = this.deps.instances.find(request.sopInstanceUid);
+      if (existing !== undefined && existing.path === relative && (await sameDataset(this.deps.spool.absolutePath(existing.path), file.path).catch(() => false))) {
+        await file.discard();
+        this.deps.log.debug('duplicate instance ignored', { sopInstanceUid: request.sopInstanceUid });
+        return { kind: 'duplicate' };
+      }
+      await file.commitAs(relative);
+      const progress = await this.deps.instances
+        .record({
+          sopInstanceUid: request.sopInstanceUid,
+          studyInstanceUid: studyUid,
+          seriesInstanceUid: seriesUid,
+          sopClassUid: request.sopClassUid,
+          transferSyntaxUid: request.transferSyntaxUid,
+          accessionNumber: header.accessionNumber,
+          modality: header.modality,
+          bodyPart: header.bodyPartExamined,
+          seriesNumber: header.seriesNumber,
+          instanceNumber: header.instanceNumber,
+          sizeBytes: metaBytes + datasetBytes,
+          path: relative,
+          callingAe: request.callingAeTitle,
+          receivedAtMs: Date.now(),
+          studyDate: header.studyDate,
+          studyDescription: header.studyDescription,
+          expectedStudyInstances: header.numberOfStudyRelatedInstances,
+        })
+        .catch((err: unknown) => {
+          throw new GatewayError('GW_ERR_DATABASE_FAILED', `cannot index the instance: ${describeError(err)}`, { cause: err });
+        });
+      if (existing !== undefined) {
+        // Latest wins (a re-sent or corrected instance); the old file goes only once the new row is committed.
+        this.deps.log.warn('instance replaced by a new version', { callingAe: request.callingAeTitle, assoc: request.associationId });
+        if (existing.path !== relative) await unlink(this.deps.spool.absolutePath(existing.path)).catch(() => {});
+      }
+      this.deps.onRecorded(progress);
+      return { kind: 'stored' };
+    } catch (err) {
+      await file.discard();
+      return failure(err, this.deps.log);
+    }
+  }
+
+  private async readHeader(request: StoreRequest, path: string, prefix: Buffer, datasetBytes: number, metaBytes: number): Promise<DatasetHeader> {
+    let result = readDatasetHeader(prefix, request.transferSyntaxUid, prefix.length >= datasetBytes);
+    if (result.kind === 'incomplete') {
+      const length = Math.min(datasetBytes, HEADER_REREAD_BYTES);
+      const handle = await open(path, 'r');
+      try {
+        const buf = Buffer.alloc(length);
+        await handle.read(buf, 0, length, metaBytes);
+        result = readDatasetHeader(buf, request.transferSyntaxUid, true);
+      } finally {
+        await handle.close();
+      }
+    }
+    if (result.kind !== 'ok') {
+      throw new GatewayError('GW_ERR_DATASET_UNREADABLE', `cannot read the dataset: ${result.kind === 'unreadable' ? result.reason : 'identifying attributes not found'}`);
+    }
+    const h = result.header;
+    if (h.sopInstanceUid !== request.sopInstanceUid || h.sopClassUid !== request.sopClassUid) {
+      throw new GatewayError('GW_ERR_DATASET_MISMATCH', 'SOP Class/Instance UID in the dataset differ from the C-STORE request', {
+        context: { sopInstanceUid: request.sopInstanceUid },
+      });
+    }
+    return h;
+  }
+}
+
+/** Maps an error to the C-STORE failure status (one place: the table in errors.ts). */
+function failure(err: unknown, log: Logger): StoreOutcome {
+  if (err instanceof GatewayError) {
+    const status = ERROR_CODES[err.code].dicomStatus ?? Status.CannotUnderstand;
+    if (err.code === 'GW_ERR_STORAGE_FAILED' || err.code === 'GW_ERR_DATABASE_FAILED' || err.code === 'GW_ERR_STORAGE_FULL') {
+      log.error('instance not stored', { code: err.code, err: describeError(err) });
+    }
+    return { kind: 'failed', status, reason: err.message };
+  }
+  log.error('instance not stored', { err: describeError(err) });
+  return { kind: 'failed', status: Status.OutOfResources, reason: describeError(err) };
+}
+

@@ -1,0 +1,30 @@
+/** Compares the datasets of two Part-10 files, ignoring their meta headers (which name who sent them). */
+import { open, type FileHandle } from 'node:fs/promises';
+
+const CHUNK = 1024 * 1024;
+
+async function datasetOffset(handle: FileHandle): Promise<number> {
+  const head = Buffer.alloc(12);
+  await handle.read(head, 0, 12, 132);
+  // (0002,0000) UL group length directly after "DICM" (PS3.10 §7.1)
+  if (head.readUInt16LE(0) !== 0x0002 || head.readUInt16LE(2) !== 0x0000) throw new Error('no File Meta group length');
+  return 144 + head.readUInt32LE(8);
+}
+
+export async function sameDataset(pathA: string, pathB: string): Promise<boolean> {
+  const [a, b] = await Promise.all([open(pathA, 'r'), open(pathB, 'r')]);
+  try {
+    const [offA, offB] = await Promise.all([datasetOffset(a), datasetOffset(b)]);
+    const [statA, statB] = await Promise.all([a.stat(), b.stat()]);
+    if (statA.size - offA !== statB.size - offB) return false;
+    const bufA = Buffer.alloc(CHUNK);
+    const bufB = Buffer.alloc(CHUNK);
+    for (let pos = 0; pos < statA.size - offA; pos += CHUNK) {
+      const [ra, rb] = await Promise.all([a.read(bufA, 0, CHUNK, offA + pos), b.read(bufB, 0, CHUNK, offB + pos)]);
+      if (ra.bytesRead !== rb.bytesRead || !bufA.subarray(0, ra.bytesRead).equals(bufB.subarray(0, rb.bytesRead))) return false;
+    }
+    return true;
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}

@@ -1,0 +1,4 @@
+export { Spool, SpoolFile } from './spool.js';
+export { DirSyncer } from './dir-sync.js';
+export { freeBytes } from './disk-space.js';
+export { sameDataset } from './compare.js';

@@ -1,0 +1,1 @@
+export { StudyAssembler, systemClock, type Clock, type StudyStore, type StudyProgressEvent } from './study-assembler.js';

@@ -1,0 +1,80 @@
+/**
+ * Decides when a study is complete: `studyQuietSeconds` after its last instance, or as soon as the count the
+ * sender announced (Number of Study Related Instances) has arrived. The due time lives in the studies table,
+ * so timers are re-armed after a restart. Completion queues an analyze-study job in the same transaction.
+ */
+import type { Logger } from '../log.js';
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+export interface StudyStore {
+  receiving(): Array<{ studyInstanceUid: string; completeDueAtMs: number; instanceCount: number; expectedInstances: number | undefined }>;
+  /** Completes the study if still receiving and due or at its expected count; true when it did. */
+  complete(studyInstanceUid: string, nowMs: number, jobKind: string): boolean;
+}
+
+export interface StudyProgressEvent {
+  studyInstanceUid: string;
+  instanceCount: number;
+  expectedInstances: number | undefined;
+  completeDueAtMs: number;
+}
+
+export class StudyAssembler {
+  private readonly timers = new Map<string, { cancel(): void }>();
+
+  constructor(
+    private readonly store: StudyStore,
+    private readonly options: { jobKind: string; clock: Clock; log: Logger; onComplete?: (studyInstanceUid: string) => void },
+  ) {}
+
+  /** Re-arms a timer for every study that was receiving when the daemon stopped. */
+  resume(): number {
+    const studies = this.store.receiving();
+    for (const s of studies) this.instanceRecorded(s);
+    return studies.length;
+  }
+
+  instanceRecorded(progress: StudyProgressEvent): void {
+    if (progress.expectedInstances !== undefined && progress.instanceCount >= progress.expectedInstances) {
+      this.tryComplete(progress.studyInstanceUid);
+      return;
+    }
+    this.timers.get(progress.studyInstanceUid)?.cancel();
+    const delay = Math.max(0, progress.completeDueAtMs - this.options.clock.now());
+    this.timers.set(
+      progress.studyInstanceUid,
+      this.options.clock.setTimeout(() => this.tryComplete(progress.studyInstanceUid), delay),
+    );
+  }
+
+  stop(): void {
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+  }
+
+  private tryComplete(studyInstanceUid: string): void {
+    this.timers.get(studyInstanceUid)?.cancel();
+    this.timers.delete(studyInstanceUid);
+    try {
+      if (this.store.complete(studyInstanceUid, this.options.clock.now(), this.options.jobKind)) {
+        this.options.log.debug('study complete', { studyInstanceUid });
+        this.options.onComplete?.(studyInstanceUid);
+      }
+    } catch (err) {
+      // The row stays 'receiving' with its due time: the next start (or instance) retries.
+      this.options.log.error('cannot mark study complete', { studyInstanceUid, err: (err as Error).message });
+    }
+  }
+}
