@@ -1,0 +1,44 @@
+/** Starts a Gateway in-process on free ports with its own data dir. */
+import { validateConfig, type GatewayConfig } from '../../src/config/index.js';
+import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+import { Gateway } from '../../src/pipeline/index.js';
+import { tempDir } from './fixtures.js';
+
+export interface TestGateway {
+  gateway: Gateway;
+  config: Readonly<GatewayConfig>;
+  dicomPort: number;
+  httpPort: number;
+  dataDir: string;
+  stop(): Promise<void>;
+  getJson<T>(path: string): Promise<{ status: number; body: T }>;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+export async function startGateway(overrides: DeepPartial<GatewayConfig> = {}, log: Logger = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger): Promise<TestGateway> {
+  const dataDir = overrides.dataDir ?? tempDir('pag-gw-');
+  const raw = {
+    ...overrides,
+    dataDir,
+    dicom: { port: 0, studyQuietSeconds: 1, ...overrides.dicom },
+    http: { port: 0, ...overrides.http },
+    storage: { minFreeBytes: 0, ...overrides.storage },
+  };
+  const result = validateConfig(raw, 'test');
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const gateway = new Gateway(result.config, log);
+  const ports = await gateway.start();
+  return {
+    gateway,
+    config: result.config,
+    dicomPort: ports.dicom,
+    httpPort: ports.http,
+    dataDir,
+    stop: () => gateway.stop(),
+    async getJson<T>(path: string) {
+      const res = await fetch(`http://127.0.0.1:${ports.http}${path}`);
+      return { status: res.status, body: (await res.json()) as T };
+    },
+  };
+}
