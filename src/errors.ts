@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   GW_ERR_PDU_MALFORMED: { dicomStatus: null, http: null },
   GW_ERR_PDU_UNEXPECTED: { dicomStatus: null, http: null },
   GW_ERR_ASSOCIATION_TIMEOUT: { dicomStatus: null, http: null },
-  GW_ERR_DIMSE_MALFORMED: { dicomStatus: 0xc000, http: null },
+  GW_ERR_DIMSE_MALFORMED: { dicomStatus: null, http: null },
   GW_ERR_UID_INVALID: { dicomStatus: 0xc000, http: 400 },
   GW_ERR_DATASET_MISMATCH: { dicomStatus: 0xa900, http: null },
   GW_ERR_DATASET_UNREADABLE: { dicomStatus: 0xc000, http: null },
@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   GW_ERR_STORAGE_FAILED: { dicomStatus: 0xa701, http: 503 },
   GW_ERR_DATABASE_FAILED: { dicomStatus: 0xa702, http: 503 },
   GW_ERR_SHUTTING_DOWN: { dicomStatus: 0xa700, http: 503 },
+  GW_ERR_INTERNAL: { dicomStatus: 0xa700, http: 500 },
 } as const satisfies Record<string, { dicomStatus: number | null; http: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { GatewayError, describeError } from '../errors.js';
+import { GatewayError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type AdmissionState, type AssociationPolicy, normalizeAddress } from './association-policy.js';
 import { CommandField, NO_DATASET, Status, decodeCommand, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
@@ -149,8 +149,8 @@ export class ScpAssociation {
     try {
       pdus = this.reader.push(chunk);
     } catch (err) {
-      const reason = err instanceof GatewayError && err.code === 'GW_ERR_PDU_TOO_LARGE' ? AbortReason.InvalidPduParameterValue : AbortReason.UnrecognizedPdu;
-      this.fail('aborted', describeError(err), reason);
+      const tooLarge = err instanceof GatewayError && err.code === 'GW_ERR_PDU_TOO_LARGE';
+      this.fail('aborted', describeError(err), tooLarge ? AbortReason.InvalidPduParameterValue : AbortReason.UnrecognizedPdu, tooLarge ? 'GW_ERR_PDU_TOO_LARGE' : 'GW_ERR_PDU_MALFORMED');
       return;
     }
     this.armPduTimer();
@@ -185,7 +185,7 @@ export class ScpAssociation {
     } catch (err) {
       // Only our own bugs land here: peer faults are handled where they are detected.
       this.log.error('association handler failed', { err: describeError(err) });
-      this.fail('aborted', `internal error: ${describeError(err)}`);
+      this.fail('aborted', `internal error: ${describeError(err)}`, AbortReason.NotSpecified, 'GW_ERR_INTERNAL');
     } finally {
       this.processing = false;
     }
@@ -335,7 +335,7 @@ export class ScpAssociation {
     try {
       cmd = decodeCommand(bytes);
     } catch (err) {
-      this.fail('aborted', describeError(err), AbortReason.InvalidPduParameterValue);
+      this.fail('aborted', describeError(err), AbortReason.InvalidPduParameterValue, 'GW_ERR_DIMSE_MALFORMED');
       return;
     }
     const context = this.accepted.get(contextId) as { abstractSyntax: string; transferSyntax: string };
@@ -428,14 +428,14 @@ export class ScpAssociation {
   }
 
   /** Ends the association because of a fault: A-ABORT to the peer (once), then close. */
-  private fail(outcome: AssociationOutcome, reason: string, abortReason: number = AbortReason.NotSpecified): void {
+  private fail(outcome: AssociationOutcome, reason: string, abortReason: number = AbortReason.NotSpecified, code: ErrorCode = codeFor(outcome, abortReason)): void {
     if (this.state === 'closed') return;
     const wasEstablished = this.state === 'established';
     this.state = 'closed';
     this.outcome = outcome;
     this.outcomeReason = reason;
     const level = outcome === 'aborted' && reason.startsWith('internal') ? 'error' : 'warn';
-    this.log[level]('association aborted', { peer: this.peerAddress, callingAe: this.callingAeTitle || undefined, reason });
+    this.log[level]('association aborted', { code, peer: this.peerAddress, callingAe: this.callingAeTitle || undefined, reason });
     if (!this.socket.destroyed) {
       // After A-ASSOCIATE-RQ a provider abort is the way to tell the peer; before it, just close.
       if (wasEstablished || abortReason !== AbortReason.NotSpecified) this.socket.end(encodeAbort(AbortSource.ServiceProvider, abortReason));
@@ -467,6 +467,14 @@ export class ScpAssociation {
     this.log.info('association ended', { ...summary });
     this.resolveClosed(summary);
   }
+}
+
+/** The error code logged for an abort, from what kind of fault it was. */
+function codeFor(outcome: AssociationOutcome, abortReason: number): ErrorCode {
+  if (outcome === 'timed-out') return 'GW_ERR_ASSOCIATION_TIMEOUT';
+  if (abortReason === AbortReason.UnexpectedPdu || abortReason === AbortReason.UnexpectedPduParameter) return 'GW_ERR_PDU_UNEXPECTED';
+  if (abortReason === AbortReason.NotSpecified) return 'GW_ERR_SHUTTING_DOWN';
+  return 'GW_ERR_PDU_MALFORMED';
 }
 
 function safeAbortFields(body: Buffer): { source: number; reason: number } {
