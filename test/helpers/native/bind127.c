@@ -1,0 +1,22 @@
+/* LD_PRELOAD shim: rewrites bind(INADDR_ANY / in6addr_any) to loopback, so peers without a bind option
+ * (DCMTK storescp 3.6.7, Orthanc 1.10) listen on 127.0.0.1 only in tests. From shared/research/dicom-libs.md. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+int bind(int fd, const struct sockaddr *addr, socklen_t len) {
+  static int (*real_bind)(int, const struct sockaddr *, socklen_t);
+  if (!real_bind) real_bind = dlsym(RTLD_NEXT, "bind");
+  if (addr && addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+    struct sockaddr_in a; memcpy(&a, addr, sizeof a);
+    if (a.sin_addr.s_addr == htonl(INADDR_ANY)) a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return real_bind(fd, (struct sockaddr *)&a, sizeof a);
+  }
+  if (addr && addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+    struct sockaddr_in6 a; memcpy(&a, addr, sizeof a);
+    if (!memcmp(&a.sin6_addr, &in6addr_any, sizeof(struct in6_addr))) a.sin6_addr = in6addr_loopback;
+    return real_bind(fd, (struct sockaddr *)&a, sizeof a);
+  }
+  return real_bind(fd, addr, len);
+}
