@@ -1,0 +1,79 @@
+/** The CLI as an operator uses it: check-config exit codes and messages, the quick start, graceful stop. */
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { echoscu } from '../helpers/dcmtk.js';
+import { MAIN, spawnDaemon, startDaemon } from '../helpers/daemon.js';
+import { REPO_ROOT, runCleanups, tempDir } from '../helpers/fixtures.js';
+import { requirePeers, run } from '../helpers/peers.js';
+
+describe('e2e: command line', function () {
+  this.timeout(60_000);
+  after(runCleanups);
+
+  it('check-config exits 0 for the shipped example', async () => {
+    const r = await run(process.execPath, [MAIN, 'check-config', '--config', join(REPO_ROOT, 'config/example.yaml')]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('configuration OK');
+  });
+
+  it('check-config prints each problem with its key path and exits 2', async () => {
+    const file = join(tempDir(), 'bad.yaml');
+    writeFileSync(file, 'dicom:\n  port: 99999\n  aeTitle: ""\nhttp:\n  colour: blue\n');
+    const r = await run(process.execPath, [MAIN, 'check-config', '--config', file]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain(file);
+    expect(r.stderr).to.match(/dicom\.port: /);
+    expect(r.stderr).to.match(/dicom\.aeTitle: /);
+    expect(r.stderr).to.match(/http\.colour: unknown key/);
+  });
+
+  it('takes the config path from PACS_AI_GATEWAY_CONFIG', async () => {
+    const file = join(tempDir(), 'bad.yaml');
+    writeFileSync(file, 'dataDir: 5\n');
+    const r = await run(process.execPath, [MAIN, 'check-config'], { env: { PACS_AI_GATEWAY_CONFIG: file } });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('dataDir');
+  });
+
+  it('exits 2 with a clear message when the config file is missing', async () => {
+    const r = await run(process.execPath, [MAIN, 'start', '--config', '/nonexistent/config.yaml']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('/nonexistent/config.yaml');
+  });
+
+  it('quick start: with no config, answers echoscu on 11112 as AIGATEWAY, and SIGTERM exits 0', async function () {
+    requirePeers(this, 'echoscu');
+    const cwd = tempDir('pag-quickstart-');
+    const daemon = await spawnDaemon(['start'], cwd);
+    try {
+      expect(daemon.dicomPort).to.equal(11112);
+      const r = await echoscu(11112, { calledAe: 'AIGATEWAY' });
+      expect(r.code, r.stderr).to.equal(0);
+      const health = await fetch(`http://127.0.0.1:${daemon.httpPort}/healthz`);
+      expect(health.status).to.equal(200);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect(await daemon.exited).to.equal(0);
+    expect(daemon.output()).to.contain('"gateway stopped"');
+  });
+
+  it('logs one line per association without patient names or IDs', async function () {
+    requirePeers(this, 'dcmsend');
+    const daemon = await startDaemon({ dataDir: join(tempDir(), 'var'), dicom: { port: 0 }, http: { port: 0 }, storage: { minFreeBytes: 0 } });
+    try {
+      const r = await run('dcmsend', ['-aec', 'AIGATEWAY', '127.0.0.1', String(daemon.dicomPort), join(REPO_ROOT, '../shared/corpus/dicom/pydicom__CT_small.dcm')]);
+      expect(r.code, r.stderr).to.equal(0);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+    const lines = daemon.output().split('\n').filter((l) => l.includes('"association ended"'));
+    expect(lines).to.have.length(1);
+    const line = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    expect(line).to.include({ callingAeTitle: 'DCMSEND', calledAeTitle: 'AIGATEWAY', instancesStored: 1, outcome: 'released', peerAddress: '127.0.0.1' });
+    expect(line.datasetBytes).to.be.a('number').above(0);
+    expect(daemon.output()).to.not.match(/CompressedSamples|CT1\b/); // CT_small's PatientName / PatientID
+  });
+});
