@@ -401,7 +401,9 @@ export class ScpAssociation {
       rsp.status = outcome.status;
       rsp.errorComment = outcome.reason;
       this.stats.instancesFailed += 1;
-      this.log.warn('C-STORE failed', { peer: this.peerAddress, callingAe: this.callingAeTitle, status: `0x${outcome.status.toString(16)}`, reason: outcome.reason });
+      // Out of resources is our fault (error); anything else is the peer's data (warn).
+      const level = (outcome.status & 0xff00) === 0xa700 ? 'error' : 'warn';
+      this.log[level]('C-STORE failed', { code: outcome.code, peer: this.peerAddress, callingAe: this.callingAeTitle, status: `0x${outcome.status.toString(16)}`, reason: outcome.reason });
     } else {
       rsp.status = Status.Success;
       this.stats.instancesStored += 1;

@@ -20,7 +20,8 @@ export interface StoreRequest {
 export type StoreOutcome =
   | { kind: 'stored' }
   | { kind: 'duplicate' }
-  | { kind: 'failed'; status: number; reason: string };
+  /** `code` names our error (docs/errors.md) when the failure is ours rather than the peer's. */
+  | { kind: 'failed'; status: number; reason: string; code?: string };
 
 export interface StoreSink {
   /** Writes dataset bytes. Returns false when the caller should wait for `waitDrain()` before writing more. */

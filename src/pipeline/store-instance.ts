@@ -41,7 +41,7 @@ export class InstanceStoreHandler implements StoreHandler {
     try {
       file = this.deps.spool.createTempFile();
     } catch (err) {
-      return discardingSink(failure(err, this.deps.log));
+      return discardingSink(failure(err));
     }
     const meta = buildFileMetaHeader({
       sopClassUid: request.sopClassUid,
@@ -119,7 +119,7 @@ export class InstanceStoreHandler implements StoreHandler {
       return { kind: 'stored' };
     } catch (err) {
       await file.discard();
-      return failure(err, this.deps.log);
+      return failure(err);
     }
   }
 
@@ -149,16 +149,11 @@ export class InstanceStoreHandler implements StoreHandler {
   }
 }
 
-/** Maps an error to the C-STORE failure status (one place: the table in errors.ts). */
-function failure(err: unknown, log: Logger): StoreOutcome {
+/** Maps an error to the C-STORE failure status (one place: the table in errors.ts). The SCP logs it. */
+function failure(err: unknown): StoreOutcome {
   if (err instanceof GatewayError) {
-    const status = ERROR_CODES[err.code].dicomStatus ?? Status.CannotUnderstand;
-    if (err.code === 'GW_ERR_STORAGE_FAILED' || err.code === 'GW_ERR_DATABASE_FAILED' || err.code === 'GW_ERR_STORAGE_FULL') {
-      log.error('instance not stored', { code: err.code, err: describeError(err) });
-    }
-    return { kind: 'failed', status, reason: err.message };
+    return { kind: 'failed', status: ERROR_CODES[err.code].dicomStatus ?? Status.CannotUnderstand, reason: describeError(err), code: err.code };
   }
-  log.error('instance not stored', { err: describeError(err) });
-  return { kind: 'failed', status: Status.OutOfResources, reason: describeError(err) };
+  return { kind: 'failed', status: Status.OutOfResources, reason: describeError(err), code: 'GW_ERR_INTERNAL' };
 }
 

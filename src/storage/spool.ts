@@ -149,8 +149,7 @@ export class SpoolFile {
     this.buffered = 0;
     try {
       if (this.failure === undefined) {
-        const { bytesWritten } = await writevP(this.fd, chunks);
-        if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
+        await writeAll(this.fd, chunks, length);
         this.bytesWritten += length;
       }
     } catch (err) {
@@ -159,6 +158,34 @@ export class SpoolFile {
       this.flushing = undefined;
     }
   }
+}
+
+/**
+ * writev until every byte is written. A short write (the disk filled up mid-write) is retried with the rest,
+ * which then fails with the real errno (ENOSPC), so the peer gets the right status.
+ */
+async function writeAll(fd: number, chunks: Buffer[], length: number): Promise<void> {
+  let pending = chunks;
+  let left = length;
+  while (left > 0) {
+    const { bytesWritten } = await writevP(fd, pending);
+    if (bytesWritten === 0) throw Object.assign(new Error('write made no progress'), { code: 'ENOSPC' });
+    left -= bytesWritten;
+    pending = skipBytes(pending, bytesWritten);
+  }
+}
+
+function skipBytes(chunks: Buffer[], n: number): Buffer[] {
+  let skip = n;
+  const rest: Buffer[] = [];
+  for (const c of chunks) {
+    if (skip >= c.length) skip -= c.length;
+    else {
+      rest.push(skip > 0 ? c.subarray(skip) : c);
+      skip = 0;
+    }
+  }
+  return rest;
 }
 
 function storageError(err: unknown, action: string, path: string): GatewayError {
@@ -170,7 +197,7 @@ function storageError(err: unknown, action: string, path: string): GatewayError 
       cause: err,
     });
   }
-  return new GatewayError('GW_ERR_STORAGE_FAILED', `failed to ${action}: ${(err as Error).message}`, {
+  return new GatewayError('GW_ERR_STORAGE_FAILED', `failed to ${action}`, {
     context: { path, ...(errno === undefined ? {} : { errno }) },
     cause: err,
   });

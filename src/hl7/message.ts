@@ -1,0 +1,204 @@
+/**
+ * A parsed HL7 v2 message with a small typed accessor. Structure comes from @medplum/core's Hl7Message (any
+ * delimiters, repetitions, components, subcomponents); every value read through here is unescaped.
+ */
+import { Hl7Context, Hl7Message, Hl7Segment, type Hl7Field } from '@medplum/core';
+import { type Hl7Delimiters, unescapeHl7 } from './escape.js';
+import type { Hl7Problem } from './problems.js';
+
+/** A position inside a field; all 1-based, as in HL7's own names (OBR-3.1, PID-3.4.2, 2nd repetition). */
+export interface FieldPosition {
+  component?: number;
+  subcomponent?: number;
+  repetition?: number;
+}
+
+/** MSH-15/16 values (HL7 table 0155). */
+export type AckType = 'AL' | 'NE' | 'ER' | 'SU';
+const ACK_TYPES: ReadonlySet<string> = new Set(['AL', 'NE', 'ER', 'SU']);
+
+const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
+
+/** Reads MSH-1/MSH-2 (or FHS/BHS-1/2) from a header line; undefined when they are not usable delimiters. */
+export function delimitersOf(line: string): Hl7Delimiters | undefined {
+  const field = line.charAt(3);
+  const end = line.indexOf(field, 4);
+  const chars = end < 0 ? line.slice(4) : line.slice(4, end);
+  if (field === '' || (chars.length !== 4 && chars.length !== 5)) return undefined;
+  const all = [field, ...chars];
+  if (new Set(all).size !== all.length || all.some((c) => /[A-Za-z0-9\s]/.test(c))) return undefined;
+  const [component, repetition, escape, subcomponent, truncation] = chars as unknown as [string, string, string, string, string | undefined];
+  return { field, component, repetition, escape, subcomponent, ...(truncation === undefined ? {} : { truncation }) };
+}
+
+/** Splits text into segment lines; CR, LF and CRLF all end a segment (corpus files use each), blank lines dropped. */
+export function segmentLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== '');
+}
+
+/** One segment, read with unescaping. */
+export class Hl7SegmentView {
+  constructor(
+    private readonly segment: Hl7Segment,
+    private readonly message: ParsedHl7Message,
+  ) {}
+
+  get name(): string {
+    return this.segment.name;
+  }
+
+  /** The decoded text at a position ('' when absent). Without a component, the first component. */
+  field(index: number, position: FieldPosition = {}): string {
+    const field = this.rawField(index);
+    if (field === undefined) return '';
+    // MSH-1 and MSH-2 are the delimiters themselves, never escaped.
+    if (this.segment.name === 'MSH' && index <= 2) return field.toString();
+    const repetition = (position.repetition ?? 1) - 1;
+    if (repetition < 0 || repetition >= field.components.length) return '';
+    // @medplum/core: component 1-based, subcomponent 0-based, repetition 0-based.
+    const sub = position.subcomponent === undefined ? undefined : position.subcomponent - 1;
+    const value = field.getComponent(position.component ?? 1, sub, repetition);
+    return unescapeHl7(value, this.message.delimiters, { hexEncodings: this.message.hexEncodings });
+  }
+
+  /** How many repetitions the field has (0 when empty). */
+  repetitionCount(index: number): number {
+    const field = this.rawField(index);
+    if (field === undefined || field.toString() === '') return 0;
+    return field.components.length;
+  }
+
+  /** The field as written on the wire, still escaped; for storing or echoing, not for reading values. */
+  rawText(index: number): string {
+    return this.rawField(index)?.toString() ?? '';
+  }
+
+  private rawField(index: number): Hl7Field | undefined {
+    if (index < 1) return undefined;
+    // Past the last field @medplum/core returns undefined although its type says Hl7Field.
+    return this.segment.getField(index) as Hl7Field | undefined;
+  }
+}
+
+/** MSH-9: message code, trigger event and structure. */
+export interface MessageType {
+  code: string;
+  trigger: string;
+  structure: string;
+}
+
+/** A parsed message. Build one with parseHl7Message or readHl7Message. */
+export class ParsedHl7Message {
+  /** Charsets for \Xhh\ bytes: the decoding charset first, then the declared one (see decodeEscapedBytes). */
+  readonly hexEncodings: readonly string[];
+  private readonly views: Hl7SegmentView[];
+
+  constructor(
+    private readonly inner: Hl7Message,
+    readonly delimiters: Readonly<Hl7Delimiters>,
+    /** The decoded message text (BOM stripped). */
+    readonly text: string,
+    /** The charset the bytes were decoded with (a TextDecoder label). */
+    readonly encoding: string,
+    hexEncodings: readonly string[],
+  ) {
+    this.hexEncodings = hexEncodings;
+    this.views = inner.segments.map((s) => new Hl7SegmentView(s, this));
+  }
+
+  /** All segments, or those with one name, in message order. */
+  segments(name?: string): Hl7SegmentView[] {
+    return name === undefined ? [...this.views] : this.views.filter((s) => s.name === name);
+  }
+
+  /** The n-th (1-based) segment with this name. */
+  segment(name: string, occurrence = 1): Hl7SegmentView | undefined {
+    return this.segments(name)[occurrence - 1];
+  }
+
+  /** Decoded text of a field of the first (or `occurrence`-th) segment with this name; '' when absent. */
+  field(segment: string, index: number, position: FieldPosition & { occurrence?: number } = {}): string {
+    return this.segment(segment, position.occurrence ?? 1)?.field(index, position) ?? '';
+  }
+
+  /** MSH-10, the sender's message control id: the key for duplicate detection and for MSA-2 in our ACK. */
+  get controlId(): string {
+    return this.field('MSH', 10);
+  }
+
+  get messageType(): MessageType {
+    return { code: this.field('MSH', 9), trigger: this.field('MSH', 9, { component: 2 }), structure: this.field('MSH', 9, { component: 3 }) };
+  }
+
+  /** MSH-12 version id (2.3, 2.5.1 …). */
+  get version(): string {
+    return this.field('MSH', 12);
+  }
+
+  /** MSH-15; undefined (original acknowledgment mode) when empty or not a table 0155 value. */
+  get acceptAckType(): AckType | undefined {
+    return ackType(this.field('MSH', 15));
+  }
+
+  /** MSH-16; undefined when empty or not a table 0155 value. */
+  get applicationAckType(): AckType | undefined {
+    return ackType(this.field('MSH', 16));
+  }
+
+  /** The underlying @medplum/core message (values there are still escaped). */
+  get structure(): Hl7Message {
+    return this.inner;
+  }
+}
+
+function ackType(value: string): AckType | undefined {
+  const v = value.trim().toUpperCase();
+  return ACK_TYPES.has(v) ? (v as AckType) : undefined;
+}
+
+export type Hl7ParseResult = { ok: true; message: ParsedHl7Message } | { ok: false; problem: Hl7Problem };
+
+export interface ParseOptions {
+  /** The charset the text was decoded from (default utf-8). */
+  encoding?: string;
+  /** Charsets for \Xhh\ bytes (default: encoding, then windows-1252). */
+  hexEncodings?: readonly string[];
+}
+
+/**
+ * Parses one message's text: a leading BOM is dropped, MSH must come first with valid delimiters, every line must
+ * be a segment, and MSH-9 and MSH-10 must be valued (the ACK needs them).
+ */
+export function parseHl7Message(text: string, options: ParseOptions = {}): Hl7ParseResult {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const lines = segmentLines(body);
+  const first = lines[0];
+  if (first === undefined || !first.startsWith('MSH')) {
+    return fail('GW_ERR_HL7_NOT_HL7', 'the message does not start with an MSH segment');
+  }
+  const delimiters = delimitersOf(first);
+  if (delimiters === undefined) {
+    return fail('GW_ERR_HL7_MALFORMED', 'MSH-1/MSH-2 do not hold usable delimiters (one field separator and 4 or 5 distinct encoding characters)', { segment: 'MSH', sequence: 1, field: 2 });
+  }
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const name = line.slice(0, 3);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (!SEGMENT_NAME.test(name) || (line.length > 3 && line.charAt(3) !== delimiters.field)) {
+      const at = [...counts.values()].reduce((a, b) => a + b, 0);
+      return fail('GW_ERR_HL7_MALFORMED', `line ${at} is not a segment (a segment starts with a 3-character name and the field separator)`);
+    }
+  }
+  const context = new Hl7Context('\r', delimiters.field, delimiters.component, delimiters.repetition, delimiters.escape, delimiters.subcomponent);
+  const inner = new Hl7Message(lines.map((l) => Hl7Segment.parse(l, context)), context);
+  const encoding = options.encoding ?? 'utf-8';
+  const hexEncodings = options.hexEncodings ?? (encoding === 'windows-1252' ? [encoding] : [encoding, 'windows-1252']);
+  const message = new ParsedHl7Message(inner, delimiters, body, encoding, hexEncodings);
+  if (message.messageType.code === '') return fail('GW_ERR_HL7_REQUIRED_FIELD', 'MSH-9 (message type) is empty', { segment: 'MSH', sequence: 1, field: 9 });
+  if (message.controlId === '') return fail('GW_ERR_HL7_REQUIRED_FIELD', 'MSH-10 (message control id) is empty', { segment: 'MSH', sequence: 1, field: 10 });
+  return { ok: true, message };
+}
+
+function fail(code: Hl7Problem['code'], detail: string, location?: Hl7Problem['location']): Hl7ParseResult {
+  return { ok: false, problem: { code, detail, ...(location === undefined ? {} : { location }) } };
+}

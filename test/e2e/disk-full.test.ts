@@ -1,0 +1,59 @@
+/**
+ * A full disk (a small tmpfs as dataDir): the sender gets a failure status, the daemon stays up and keeps
+ * answering, and what was stored before stays intact.
+ */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { echoscu, generateCtSeries, storeResponses, storescu } from '../helpers/dcmtk.js';
+import { listFiles, runCleanups, tempDir } from '../helpers/fixtures.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { requirePeers } from '../helpers/peers.js';
+
+describe('e2e: disk full', function () {
+  this.timeout(120_000);
+  let mountPoint: string | undefined;
+  let gw: TestGateway | undefined;
+
+  before(function () {
+    requirePeers(this, 'storescu', 'mount', '/usr/bin/python3');
+    mountPoint = tempDir('pag-tmpfs-');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]);
+    } catch (err) {
+      mountPoint = undefined;
+      if (process.env.CI) throw new Error(`cannot mount a tmpfs (CI runs as root): ${(err as Error).message}`);
+      this.skip();
+    }
+  });
+  after(async () => {
+    await gw?.stop();
+    if (mountPoint !== undefined) execFileSync('umount', [mountPoint]);
+    runCleanups();
+  });
+
+  it('answers Out of Resources when the spool fills, keeps serving, and damages nothing stored', async () => {
+    gw = await startGateway({ dataDir: join(mountPoint as string, 'var') });
+    const files = await generateCtSeries(12, 11); // 12 × 525 kB into 4 MB
+    const r = await storescu(gw.dicomPort, files);
+    const statuses = storeResponses(r.stdout + r.stderr);
+    const ok = statuses.filter((s) => s === 'Success').length;
+    expect(ok, r.stdout).to.be.at.least(2).and.below(12);
+    expect(r.stdout + r.stderr).to.match(/Refused: OutOfResources|Status: 0xa70[0-2]|Out of Resources/i);
+
+    expect((await echoscu(gw.dicomPort)).code).to.equal(0);
+    const health = await gw.getJson<{ checks: Record<string, { ok: boolean }> }>('/healthz');
+    expect(health.status).to.be.oneOf([200, 503]);
+
+    // every file that was stored is whole: its pixel data equals the source's
+    const stored = listFiles(join(gw.dataDir, 'spool')).filter((f) => f.endsWith('.dcm'));
+    expect(stored.length).to.equal(ok);
+    for (const f of stored) {
+      const mine = readFileSync(f);
+      const src = files.map((s) => readFileSync(s)).find((b) => b.subarray(-4096).equals(mine.subarray(-4096)));
+      expect(src, f).to.not.equal(undefined);
+    }
+    expect(listFiles(join(gw.dataDir, 'spool', '.tmp'))).to.deep.equal([]);
+  });
+});
