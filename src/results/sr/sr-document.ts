@@ -1,0 +1,293 @@
+/**
+ * The document layer: an AI result as a Comprehensive 3D SR instance (PS3.3 A.35.13) in the source study, with the
+ * TID 1500 / IHE AIR content of `tid1500.ts`, written with plain dcmjs, and its parser.
+ *
+ * Modules written: Patient and General/Patient Study (copied, `source-context.ts`), SR Document Series (new series),
+ * General Equipment (the gateway), SR Document General (flags, evidence), SR Document Content (TID 1500), SOP Common
+ * (with Contributing Equipment naming the algorithm). Same input → same bytes: every UID is derived (`deriveUid`)
+ * and the only date/time is the caller's `contentDateTime`.
+ *
+ * Specific Character Set is ISO_IR 192 (UTF-8): dcmjs encodes every text value as UTF-8, and the patient name it
+ * decoded from the source may hold any character; declaring ISO_IR 100 would mislabel those bytes. The disclaimer's
+ * em dash needs it too.
+ */
+import { IMPLEMENTATION_VERSION_NAME, parseUid, type Uid } from '../../dicom/index.js';
+import { GatewayError } from '../../errors.js';
+import { deriveUid } from '../derive-uid.js';
+import { Codes, sameConcept } from './codes.js';
+import { encodeCode, type CodedConcept } from './content-items.js';
+import type { ImageReference } from './fixed-meaning-items.js';
+import { optionalString, requiredString, sequence, type Naturalized } from './naturalized.js';
+import { readPart10, writePart10 } from './part10-io.js';
+import type { SourceContext } from './source-context.js';
+import { buildTid1500Report, parseTid1500Report, type Tid1500Report, type Tid1501Finding } from './tid1500.js';
+
+/** Comprehensive 3D SR Storage (PS3.4 B.5), the SOP class IHE AIR uses for AI results. */
+export const COMPREHENSIVE_3D_SR_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.88.34';
+
+/** The text every SR from a demo model carries (TID 1500 Qualitative Evaluations > Comment). */
+export const DEMO_DISCLAIMER = 'Demo model trained on synthetic data — not for clinical use';
+
+/** An instance of the source study that the result was computed on. */
+export interface ReferencedInstance {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly seriesInstanceUid: string;
+}
+
+/** The model as device observer and contributing equipment. */
+export interface ModelIdentity {
+  readonly id: string;
+  readonly version: string;
+  readonly manufacturer: string;
+  /** Device Observer UID; derived from id and version when absent. */
+  readonly deviceUid?: string;
+  /** A demo model: the SR says it is not for clinical use. */
+  readonly demo: boolean;
+}
+
+export interface AiFinding {
+  readonly finding: CodedConcept;
+  readonly present: boolean;
+  /** The model's probability that the finding is present, in [0, 1]. */
+  readonly probability: number;
+  /** SOP Instance UIDs (from `referencedInstances`) the finding was computed on; all of them when absent. */
+  readonly sourceInstanceUids?: readonly string[];
+}
+
+/** The equipment that writes the SR (General Equipment module): the gateway itself unless overridden. */
+export interface WriterEquipment {
+  readonly manufacturer: string;
+  readonly modelName: string;
+  readonly softwareVersion: string;
+}
+
+export interface AiResultSrInput {
+  readonly source: SourceContext;
+  readonly referencedInstances: readonly ReferencedInstance[];
+  readonly model: ModelIdentity;
+  readonly findings: readonly AiFinding[];
+  /** What kind of result this is (e.g. 'image-ai'); part of the SOP Instance UID. */
+  readonly kind: string;
+  /** Content Date/Time as DICOM DT, local time: YYYYMMDDHHMMSS[.FFFFFF]. Never read from the clock here. */
+  readonly contentDateTime: string;
+  readonly seriesNumber?: number;
+  readonly instanceNumber?: number;
+  readonly equipment?: WriterEquipment;
+}
+
+export interface AiResultSr {
+  readonly part10: Buffer;
+  readonly sopClassUid: typeof COMPREHENSIVE_3D_SR_SOP_CLASS;
+  readonly sopInstanceUid: Uid;
+  readonly seriesInstanceUid: Uid;
+  readonly studyInstanceUid: Uid;
+}
+
+const DEFAULT_EQUIPMENT: WriterEquipment = { manufacturer: 'pacs-ai-gateway', modelName: 'pacs-ai-gateway', softwareVersion: IMPLEMENTATION_VERSION_NAME };
+const DEFAULT_SERIES_NUMBER = 9000;
+const DT_PATTERN = /^(\d{8})(\d{6}(?:\.\d{1,6})?)$/;
+
+function uidOf(value: string, field: string): Uid {
+  const uid = parseUid(value);
+  if (uid === undefined) throw new GatewayError('GW_ERR_UID_INVALID', `${field} "${value}" is not a valid UID (digits and dots, ≤ 64 characters)`, { context: { field } });
+  return uid;
+}
+
+/** A Long String (LO) value: ≤ 64 characters, no backslash or control characters (PS3.5 6.2). */
+function lo(value: string, field: string): string {
+  if (value.length === 0 || value.length > 64 || /[\\\x00-\x1f]/.test(value)) throw new RangeError(`${field} "${value}" must be 1-64 characters without backslash (LO)`);
+  return value;
+}
+
+/**
+ * Storage SOP classes that are not images, so cannot be IMAGE content items (PS3.3 C.18.4; DCMTK's dsrdump rejects
+ * them): SR and Key Object Selection (88.x), presentation states (11.x), waveforms (9.x), encapsulated documents
+ * (104.x), RT objects other than RT Image (481.2 and up).
+ */
+const NON_IMAGE_SOP_CLASS = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88|11|9|104)\.|^1\.2\.840\.10008\.5\.1\.4\.1\.1\.481\.([2-9]|\d\d)/;
+
+interface Evidence {
+  refs: ReferencedInstance[];
+  byInstance: Map<string, ReferencedInstance>;
+}
+
+function collectEvidence(instances: readonly ReferencedInstance[]): Evidence {
+  if (instances.length === 0) throw new RangeError('an AI result SR needs at least one referenced instance');
+  const byInstance = new Map<string, ReferencedInstance>();
+  const refs: ReferencedInstance[] = [];
+  for (const ref of instances) {
+    const checked = {
+      sopClassUid: uidOf(ref.sopClassUid, 'referenced SOP Class UID'),
+      sopInstanceUid: uidOf(ref.sopInstanceUid, 'referenced SOP Instance UID'),
+      seriesInstanceUid: uidOf(ref.seriesInstanceUid, 'referenced Series Instance UID'),
+    };
+    if (NON_IMAGE_SOP_CLASS.test(checked.sopClassUid)) {
+      throw new RangeError(`referenced instance ${checked.sopInstanceUid} has SOP class ${checked.sopClassUid}, not an image: an AI result references images`);
+    }
+    const seen = byInstance.get(checked.sopInstanceUid);
+    if (seen === undefined) {
+      byInstance.set(checked.sopInstanceUid, checked);
+      refs.push(checked);
+    } else if (seen.sopClassUid !== checked.sopClassUid || seen.seriesInstanceUid !== checked.seriesInstanceUid) {
+      throw new RangeError(`referenced instance ${checked.sopInstanceUid} is listed twice with different series or SOP class`);
+    }
+  }
+  return { refs, byInstance };
+}
+
+/** Current Requested Procedure Evidence Sequence (PS3.3 C.17.2.3, Hierarchical SOP Instance Reference Macro). */
+function evidenceSequence(studyInstanceUid: Uid, refs: readonly ReferencedInstance[]): Naturalized[] {
+  const series = new Map<string, ReferencedInstance[]>();
+  for (const ref of refs) series.set(ref.seriesInstanceUid, [...(series.get(ref.seriesInstanceUid) ?? []), ref]);
+  return [
+    {
+      StudyInstanceUID: studyInstanceUid,
+      ReferencedSeriesSequence: [...series].map(([seriesUid, list]) => ({
+        SeriesInstanceUID: seriesUid,
+        ReferencedSOPSequence: list.map((r) => ({ ReferencedSOPClassUID: r.sopClassUid, ReferencedSOPInstanceUID: r.sopInstanceUid })),
+      })),
+    },
+  ];
+}
+
+function reportOf(input: AiResultSrInput, evidence: Evidence, studyUid: Uid): Tid1500Report {
+  const { model } = input;
+  const toImage = (r: ReferencedInstance): ImageReference => ({ sopClassUid: r.sopClassUid as Uid, sopInstanceUid: r.sopInstanceUid as Uid });
+  const findings: Tid1501Finding[] = input.findings.map((f) => {
+    if (input.findings.filter((g) => sameConcept(g.finding, f.finding)).length > 1) {
+      throw new RangeError(`finding (${f.finding.value}, ${f.finding.scheme}) is listed twice: one measurement group per finding`);
+    }
+    const sources = (f.sourceInstanceUids ?? evidence.refs.map((r) => r.sopInstanceUid)).map((uid) => {
+      const ref = evidence.byInstance.get(uid);
+      if (ref === undefined) throw new RangeError(`finding "${f.finding.meaning}" cites instance ${uid}, which is not in referencedInstances`);
+      return toImage(ref);
+    });
+    return {
+      trackingIdentifier: `${model.id}: ${f.finding.meaning}`,
+      // Tracking UID from (study, model id, version, finding code): stable across re-runs.
+      trackingUid: deriveUid(studyUid, model.id, model.version, 'finding', f.finding.scheme, f.finding.value),
+      finding: f.finding,
+      algorithm: { name: model.id, version: model.version },
+      presence: f.present ? 'present' : 'absent',
+      probability: f.probability,
+      sourceImages: sources,
+    };
+  });
+  return {
+    language: Codes.EnglishUnitedStates,
+    observer: {
+      uid: model.deviceUid === undefined ? deriveUid(model.id, model.version, 'device-observer') : uidOf(model.deviceUid, 'model device UID'),
+      name: model.id,
+      manufacturer: model.manufacturer,
+      modelName: model.id,
+    },
+    procedureReported: input.source.procedureCode ?? Codes.ImagingProcedure,
+    imageLibrary: evidence.refs.map(toImage),
+    findings,
+    comments: model.demo ? [DEMO_DISCLAIMER] : [],
+  };
+}
+
+/** Builds the Comprehensive 3D SR for one AI result on one study. Same input → byte-identical output. */
+export function buildAiResultSr(input: AiResultSrInput): AiResultSr {
+  const { source, model } = input;
+  const dt = DT_PATTERN.exec(input.contentDateTime);
+  if (dt === null) throw new RangeError(`contentDateTime "${input.contentDateTime}" is not DICOM DT YYYYMMDDHHMMSS[.FFFFFF]`);
+  const [, date = '', time = ''] = dt;
+  if (input.kind === '' || input.kind === 'series') throw new RangeError(`kind "${input.kind}" is empty or reserved`);
+  if (model.id === '' || model.version === '') throw new RangeError('model id and version must not be empty');
+  const studyUid = source.studyInstanceUid;
+  const evidence = collectEvidence(input.referencedInstances);
+  // PS3.5 B.2 UUID-derived UIDs (DESIGN.md §3): a re-run or retry re-creates the same instance.
+  const sopInstanceUid = deriveUid(studyUid, model.id, model.version, input.kind);
+  const seriesInstanceUid = deriveUid(studyUid, model.id, model.version, 'series');
+  const equipment = input.equipment ?? DEFAULT_EQUIPMENT;
+  const dataset: Naturalized = {
+    ...source.attributes,
+    // SOP Common (C.12.1)
+    SpecificCharacterSet: 'ISO_IR 192',
+    SOPClassUID: COMPREHENSIVE_3D_SR_SOP_CLASS,
+    SOPInstanceUID: sopInstanceUid,
+    InstanceCreationDate: date,
+    InstanceCreationTime: time,
+    ContributingEquipmentSequence: [
+      {
+        PurposeOfReferenceCodeSequence: [encodeCode(Codes.ProcessingEquipment)], // CID 7005
+        Manufacturer: lo(model.manufacturer, 'model manufacturer'),
+        ManufacturerModelName: lo(model.id, 'model id'),
+        SoftwareVersions: lo(model.version, 'model version'),
+        ContributionDateTime: input.contentDateTime,
+        ContributionDescription: lo(`AI ${input.kind} result${model.demo ? ' (demo model, synthetic data)' : ''}`, 'contribution description'),
+      },
+    ],
+    // SR Document Series (C.17.1): a new series in the source study
+    Modality: 'SR',
+    SeriesInstanceUID: seriesInstanceUid,
+    SeriesNumber: input.seriesNumber ?? DEFAULT_SERIES_NUMBER,
+    SeriesDescription: lo(`AI ${model.id} ${model.version}`.slice(0, 64), 'series description'),
+    SeriesDate: date,
+    SeriesTime: time,
+    ReferencedPerformedProcedureStepSequence: [], // Type 2, in both C.17.1 and C.17.2
+    // General Equipment (C.7.5.1): who wrote the SR
+    Manufacturer: lo(equipment.manufacturer, 'equipment manufacturer'),
+    ManufacturerModelName: lo(equipment.modelName, 'equipment model name'),
+    SoftwareVersions: lo(equipment.softwareVersion, 'equipment software version'),
+    // SR Document General (C.17.2)
+    InstanceNumber: input.instanceNumber ?? 1,
+    CompletionFlag: 'COMPLETE',
+    VerificationFlag: 'UNVERIFIED', // nobody has signed an AI result
+    PreliminaryFlag: 'FINAL', // the model will not amend it; VerificationFlag carries "not reviewed"
+    ContentDate: date,
+    ContentTime: time,
+    PerformedProcedureCodeSequence: [], // Type 2
+    CurrentRequestedProcedureEvidenceSequence: evidenceSequence(studyUid, evidence.refs),
+    // SR Document Content (C.17.3): TID 1500
+    ...buildTid1500Report(reportOf(input, evidence, studyUid)),
+  };
+  return {
+    part10: writePart10(dataset),
+    sopClassUid: COMPREHENSIVE_3D_SR_SOP_CLASS,
+    sopInstanceUid,
+    seriesInstanceUid,
+    studyInstanceUid: studyUid,
+  };
+}
+
+/** What `parseAiResultSr` reads back from an SR written by `buildAiResultSr`. */
+export interface ParsedAiResultSr {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly studyInstanceUid: string;
+  readonly contentDateTime: string;
+  /** Current Requested Procedure Evidence Sequence, flattened. */
+  readonly evidence: readonly ReferencedInstance[];
+  readonly report: Tid1500Report;
+}
+
+/** Parses an AI result SR (Part-10 bytes); throws GW_ERR_DATASET_UNREADABLE on anything it cannot read. */
+export function parseAiResultSr(bytes: Uint8Array): ParsedAiResultSr {
+  const { dataset } = readPart10(bytes);
+  const at = 'dataset';
+  const evidence = sequence(dataset, 'CurrentRequestedProcedureEvidenceSequence', at).flatMap((study, i) =>
+    sequence(study, 'ReferencedSeriesSequence', `${at}.CurrentRequestedProcedureEvidenceSequence[${i}]`).flatMap((series, j) => {
+      const path = `${at}.CurrentRequestedProcedureEvidenceSequence[${i}].ReferencedSeriesSequence[${j}]`;
+      const seriesInstanceUid = requiredString(series, 'SeriesInstanceUID', path);
+      return sequence(series, 'ReferencedSOPSequence', path).map((sop, k) => ({
+        sopClassUid: requiredString(sop, 'ReferencedSOPClassUID', `${path}.ReferencedSOPSequence[${k}]`),
+        sopInstanceUid: requiredString(sop, 'ReferencedSOPInstanceUID', `${path}.ReferencedSOPSequence[${k}]`),
+        seriesInstanceUid,
+      }));
+    }),
+  );
+  return {
+    sopClassUid: requiredString(dataset, 'SOPClassUID', at),
+    sopInstanceUid: requiredString(dataset, 'SOPInstanceUID', at),
+    seriesInstanceUid: requiredString(dataset, 'SeriesInstanceUID', at),
+    studyInstanceUid: requiredString(dataset, 'StudyInstanceUID', at),
+    contentDateTime: `${requiredString(dataset, 'ContentDate', at)}${optionalString(dataset, 'ContentTime', at) ?? ''}`,
+    evidence,
+    report: parseTid1500Report(dataset),
+  };
+}
