@@ -40,6 +40,14 @@ declare module 'dcmjs' {
     write(options?: WriteOptions): ArrayBuffer;
   }
 
+  /** dcmjs's input stream; only what the charset work-around in `src/results/sr/part10-io.ts` touches. */
+  export class ReadBufferStream {
+    decoder: TextDecoder;
+    setDecoder(decoder: TextDecoder): void;
+    /** A sub-stream over the next `length` bytes (used for every sequence item). */
+    more(length: number): ReadBufferStream;
+  }
+
   export interface DicomMetaDictionaryStatic {
     naturalizeDataset(dataset: DicomDataset): NaturalizedDataset;
     denaturalizeDataset(dataset: NaturalizedDataset): DicomDataset;
@@ -54,6 +62,7 @@ declare module 'dcmjs' {
     DicomDict: typeof DicomDict;
     DicomMessage: DicomMessageStatic;
     DicomMetaDictionary: DicomMetaDictionaryStatic;
+    ReadBufferStream: typeof ReadBufferStream;
   }
 
   const dcmjs: {
