@@ -101,6 +101,8 @@ export class ParsedHl7Message {
     /** The charset the bytes were decoded with (a TextDecoder label). */
     readonly encoding: string,
     hexEncodings: readonly string[],
+    /** What was tolerated while parsing (raw line breaks inside values); empty for a clean message. */
+    readonly warnings: readonly string[] = [],
   ) {
     this.hexEncodings = hexEncodings;
     this.views = inner.segments.map((s) => new Hl7SegmentView(s, this));
@@ -166,8 +168,8 @@ export interface ParseOptions {
 }
 
 /**
- * Parses one message's text: a leading BOM is dropped, MSH must come first with valid delimiters, every line must
- * be a segment, and MSH-9 and MSH-10 must be valued (the ACK needs them).
+ * Parses one message's text: a leading BOM is dropped, MSH must come first with valid delimiters, and MSH-9 and
+ * MSH-10 must be valued (the ACK needs them).
  */
 export function parseHl7Message(text: string, options: ParseOptions = {}): Hl7ParseResult {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
@@ -180,20 +182,22 @@ export function parseHl7Message(text: string, options: ParseOptions = {}): Hl7Pa
   if (delimiters === undefined) {
     return fail('GW_ERR_HL7_MALFORMED', 'MSH-1/MSH-2 do not hold usable delimiters (one field separator and 4 or 5 distinct encoding characters)', { segment: 'MSH', sequence: 1, field: 2 });
   }
-  const counts = new Map<string, number>();
-  for (const line of lines) {
-    const name = line.slice(0, 3);
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    if (!SEGMENT_NAME.test(name) || (line.length > 3 && line.charAt(3) !== delimiters.field)) {
-      const at = [...counts.values()].reduce((a, b) => a + b, 0);
-      return fail('GW_ERR_HL7_MALFORMED', `line ${at} is not a segment (a segment starts with a 3-character name and the field separator)`);
+  // A line that does not start a segment is a raw line break inside a value (dcm4che's ORU^R01-PDF breaks its
+  // Base64 that way): keep it, as a newline in the previous segment, rather than reject the whole report.
+  const segments: string[] = [];
+  const warnings: string[] = [];
+  for (const [k, line] of lines.entries()) {
+    if (SEGMENT_NAME.test(line.slice(0, 3)) && (line.length === 3 || line.charAt(3) === delimiters.field)) segments.push(line);
+    else {
+      segments[segments.length - 1] += `\n${line}`;
+      warnings.push(`line ${k + 1} does not start a segment; kept as a line break inside segment ${segments.length}`);
     }
   }
   const context = new Hl7Context('\r', delimiters.field, delimiters.component, delimiters.repetition, delimiters.escape, delimiters.subcomponent);
-  const inner = new Hl7Message(lines.map((l) => Hl7Segment.parse(l, context)), context);
+  const inner = new Hl7Message(segments.map((l) => Hl7Segment.parse(l, context)), context);
   const encoding = options.encoding ?? 'utf-8';
   const hexEncodings = options.hexEncodings ?? (encoding === 'windows-1252' ? [encoding] : [encoding, 'windows-1252']);
-  const message = new ParsedHl7Message(inner, delimiters, body, encoding, hexEncodings);
+  const message = new ParsedHl7Message(inner, delimiters, body, encoding, hexEncodings, warnings);
   if (message.messageType.code === '') return fail('GW_ERR_HL7_REQUIRED_FIELD', 'MSH-9 (message type) is empty', { segment: 'MSH', sequence: 1, field: 9 });
   if (message.controlId === '') return fail('GW_ERR_HL7_REQUIRED_FIELD', 'MSH-10 (message control id) is empty', { segment: 'MSH', sequence: 1, field: 10 });
   return { ok: true, message };
