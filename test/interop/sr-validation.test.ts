@@ -1,0 +1,165 @@
+/**
+ * AI result SRs built from real corpus images, checked by the peers' own readers: dicom3tools `dciodvfy` (zero
+ * errors; its warnings printed), DCMTK `dsrdump` (reads it and shows the TID 1500 tree) and pydicom (SOP class,
+ * evidence, and every IMAGE reference listed in the evidence and naming the source instance).
+ */
+import { expect } from 'chai';
+import dcmjs from 'dcmjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildAiResultSr, DEMO_DISCLAIMER, FindingCodes, readSourceContext, type AiResultSr } from '../../src/results/index.js';
+import { CORPUS, runCleanups, tempDir } from '../helpers/fixtures.js';
+import { requirePeers, run } from '../helpers/peers.js';
+
+/** Corpus images of different modalities, syntaxes and header quirks (PROVENANCE.md). */
+const SOURCES = [
+  'pydicom__CT_small.dcm', // CT, explicit LE
+  'pydicom__MR_small.dcm', // MR, explicit LE
+  'dcm4che__MR01.dcm', // MR, implicit LE
+  'highdicom__dx_image.dcm', // DX for presentation
+  'pydicom__ExplVR_BigEnd.dcm', // big endian, ACR-NEMA "1997.04.24" study date
+  'pydicom__SC_rgb_rle_2frame.dcm', // multi-frame, RLE
+];
+
+const PYDICOM_SCRIPT = `
+import json, sys, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+images, texts = [], []
+def walk(items):
+    for it in items:
+        if it.ValueType == 'IMAGE':
+            ref = it.ReferencedSOPSequence[0]
+            images.append([ref.ReferencedSOPClassUID, ref.ReferencedSOPInstanceUID])
+        if it.ValueType == 'TEXT':
+            texts.append(it.TextValue)
+        if 'ContentSequence' in it:
+            walk(it.ContentSequence)
+walk(ds.ContentSequence)
+evidence = [[s.SeriesInstanceUID, r.ReferencedSOPClassUID, r.ReferencedSOPInstanceUID]
+            for st in ds.CurrentRequestedProcedureEvidenceSequence
+            for s in st.ReferencedSeriesSequence for r in s.ReferencedSOPSequence]
+print(json.dumps({'sopClass': ds.SOPClassUID, 'study': ds.StudyInstanceUID, 'series': ds.SeriesInstanceUID,
+                  'charset': ds.SpecificCharacterSet, 'evidenceStudies': [st.StudyInstanceUID for st in ds.CurrentRequestedProcedureEvidenceSequence],
+                  'evidence': evidence, 'images': images, 'texts': texts}))
+`;
+
+interface PydicomView {
+  sopClass: string;
+  study: string;
+  series: string;
+  charset: string;
+  evidenceStudies: string[];
+  evidence: Array<[string, string, string]>;
+  images: Array<[string, string]>;
+  texts: string[];
+}
+
+interface SourceIds {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+}
+
+function sourceIds(path: string): SourceIds {
+  const bytes = readFileSync(path);
+  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00010' });
+  const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
+  return {
+    sopClassUid: String(ds.SOPClassUID),
+    sopInstanceUid: String(ds.SOPInstanceUID),
+    seriesInstanceUid: String(ds.SeriesInstanceUID),
+    studyInstanceUid: String(ds.StudyInstanceUID),
+  };
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('interop: AI result SR validated by dciodvfy, dsrdump and pydicom', function () {
+  this.timeout(120_000);
+  let dir: string;
+
+  before(function () {
+    requirePeers(this, 'dciodvfy', 'dsrdump', '/usr/bin/python3');
+    dir = tempDir('pag-sr-');
+  });
+  after(() => runCleanups());
+
+  SOURCES.forEach((name, index) => {
+    describe(name, () => {
+      const demo = index % 2 === 0;
+      let file: string;
+      let src: SourceIds;
+      let sr: AiResultSr;
+
+      before(async () => {
+        const path = join(CORPUS, 'dicom', name);
+        src = sourceIds(path);
+        sr = buildAiResultSr({
+          source: await readSourceContext(path),
+          referencedInstances: [{ sopClassUid: src.sopClassUid, sopInstanceUid: src.sopInstanceUid, seriesInstanceUid: src.seriesInstanceUid }],
+          model: { id: 'demo-nodule-cnn', version: '1.0.0', manufacturer: 'pacs-ai-gateway project', demo },
+          findings: [
+            { finding: FindingCodes.Nodule, present: true, probability: 0.91 },
+            { finding: FindingCodes.PleuralEffusion, present: false, probability: 1 / 3 },
+          ],
+          kind: 'image-ai',
+          contentDateTime: '20261130120000.250000',
+        });
+        file = join(dir, `${name}.sr.dcm`);
+        writeFileSync(file, sr.part10);
+      });
+
+      it('dciodvfy reports zero errors (warnings printed)', async () => {
+        const r = await run('dciodvfy', [file]);
+        const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim());
+        for (const w of lines.filter((l) => l.startsWith('Warning'))) console.log(`        dciodvfy ${name}: ${w}`);
+        expect(lines.filter((l) => l.startsWith('Error')), r.stderr).to.deep.equal([]);
+        expect(lines).to.include('Comprehensive3DSR');
+        expect(r.code, r.stderr).to.equal(0);
+      });
+
+      it('dsrdump reads it and shows the TID 1500 / IHE AIR tree', async () => {
+        const r = await run('dsrdump', ['+Pc', '+Pu', file]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stderr.split('\n').filter((l) => l.startsWith('E:')), r.stderr).to.deep.equal([]);
+        const out = r.stdout;
+        expect(out).to.include('Comprehensive 3D SR Document');
+        expect(out).to.match(/Completion Flag\s+: COMPLETE/).and.match(/Verification Flag\s+: UNVERIFIED/);
+        for (const line of [
+          '<CONTAINER:(126000,DCM,"Imaging Measurement Report")=SEPARATE>',
+          '<has concept mod CODE:(121049,DCM,"Language of Content Item and Descendants")=(en-US,RFC5646,"English (United States)")>',
+          '<has obs context CODE:(121005,DCM,"Observer Type")=(121007,DCM,"Device")>',
+          '<has obs context TEXT:(121015,DCM,"Device Observer Model Name")="demo-nodule-cnn">',
+          '<contains CONTAINER:(126010,DCM,"Imaging Measurements")=SEPARATE>',
+          '<contains CONTAINER:(125007,DCM,"Measurement Group")=SEPARATE>',
+          '<contains CODE:(121071,DCM,"Finding")=(27925004,SCT,"Nodule")>',
+          '<contains CODE:(27925004,SCT,"Nodule")=(52101004,SCT,"Present")>',
+          '<contains CODE:(60046008,SCT,"Pleural effusion")=(272519000,SCT,"Absent")>',
+          '<contains NUM:(111012,DCM,"Certainty of Finding")="0.91" (1,UCUM,"no units")>',
+          '<has concept mod TEXT:(111003,DCM,"Algorithm Version")="1.0.0">',
+        ]) {
+          expect(out, line).to.include(line);
+        }
+        expect(out).to.match(new RegExp(`<contains IMAGE:\\(260753009,SCT,"Source"\\)=\\([^,]+,"${escape(src.sopInstanceUid)}"\\)>`));
+        expect(out.includes('(121106,DCM,"Comment")="Demo model trained on synth'), 'disclaimer only for a demo model').to.equal(demo);
+      });
+
+      it('pydicom reads it: SOP class, same study, new series, every IMAGE reference in the evidence', async () => {
+        const r = await run('/usr/bin/python3', ['-c', PYDICOM_SCRIPT, file]);
+        expect(r.code, r.stderr).to.equal(0);
+        const view = JSON.parse(r.stdout) as PydicomView;
+        expect(view.sopClass).to.equal('1.2.840.10008.5.1.4.1.1.88.34');
+        expect(view.charset).to.equal('ISO_IR 192');
+        expect(view.study).to.equal(src.studyInstanceUid);
+        expect(view.evidenceStudies).to.deep.equal([src.studyInstanceUid]);
+        expect(view.series).to.equal(sr.seriesInstanceUid).and.not.equal(src.seriesInstanceUid);
+        expect(view.evidence).to.deep.equal([[src.seriesInstanceUid, src.sopClassUid, src.sopInstanceUid]]);
+        const listed = new Set(view.evidence.map(([, cls, inst]) => `${cls}|${inst}`));
+        expect(view.images.length).to.be.greaterThan(0);
+        for (const [cls, inst] of view.images) expect(listed.has(`${cls}|${inst}`), `IMAGE ${inst} in evidence`).to.equal(true);
+        expect(view.texts.includes(DEMO_DISCLAIMER)).to.equal(demo);
+      });
+    });
+  });
+});
