@@ -1,11 +1,12 @@
 /**
- * The coded concepts the SR builder writes, each checked against DICOM PS3.16 (2024+ editions).
+ * The coded concepts the SR builder writes, each checked against DICOM PS3.16 (`test/interop/sr-codes.test.ts`
+ * re-checks them against pydicom's copy of the PS3.16 tables on every run).
  *
  * How each entry was verified (see docs/sr.md, "Codes"):
  * - "pydicom": present with this value, scheme and meaning in pydicom 2.3's `pydicom/sr/_concepts_dict.py`, which is
  *   generated from the PS3.16 code tables (Annex D for DCM, the CIDs for SCT/UCUM); the CIDs it lists are quoted.
  * - "highdicom": defined in highdicom `sr/templates/tid1500.py` or `sr/content.py` (template-row concepts that are in
- *   no CID, so absent from pydicom's tables), and seen in highdicom's own TID 1500 test object via `dsrdump`.
+ *   no CID, so absent from pydicom's tables).
  * No code here is invented: a concept without a standard code gets no private scheme; it is left out.
  */
 import type { CodedConcept } from './content-items.js';
