@@ -95,9 +95,10 @@ export class MllpClient {
         return result('connection-failed', { code: 'GW_ERR_HL7_CONNECTION_FAILED', message: `cannot connect to ${this.options.host}:${this.options.port}${errno === undefined ? '' : ` (${errno})`}` });
       }
       const e = await this.exchange(link, prepared.bytes);
-      // A kept connection that the peer closed while idle (many close after each ACK) fails on first use, before any
-      // reply byte: the message was almost surely never read, so it goes once more on a fresh connection (receivers
-      // dedupe on MSH-10 should it have been). Every other failure is the outbox's to retry.
+      // A kept connection that the peer closed after its last ACK fails on first use, before any reply byte: the
+      // message goes once more on a fresh connection. The peer may have read it before closing, so it can arrive
+      // twice; receivers dedupe on MSH-10 (set keepAlive false for peers that close after every ACK).
+      // Every other failure is the outbox's to retry.
       if (e !== 'timeout' && e.kind === 'closed' && reused && !e.partial && attempt === 1) this.drop();
       else event = e;
     }
