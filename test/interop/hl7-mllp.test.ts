@@ -1,0 +1,121 @@
+/**
+ * Our MLLP server against the real peer `mllp_send` (Debian python3-hl7): every file of shared/corpus/hl7, one
+ * connection per file and all of them on one connection, plus an FHS/BHS batch. Asserted through mllp_send's own
+ * printed ACKs: AA (CA where MSH-15 asks for enhanced mode) for valid messages, AR/AE for the invalid one, and each
+ * valid message handed to the handler exactly once.
+ */
+import { expect } from 'chai';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAck, type ReceivedAck } from '../../src/hl7/ack.js';
+import { readMessageBytes } from '../../src/hl7/inbound.js';
+import { MllpServer, type ReceivedHl7Message } from '../../src/hl7/index.js';
+import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
+import { silentLogger } from '../../src/log.js';
+import { CORPUS, runCleanups, tempDir } from '../helpers/fixtures.js';
+import { requirePeers, run } from '../helpers/peers.js';
+
+const CORPUS_HL7 = join(CORPUS, 'hl7');
+const INVALID = 'scout__postgres_2023_20230113_m0_INVALID.hl7';
+const MLLP_SEND = '/usr/bin/mllp_send';
+
+/** mllp_send --file reads MLLP frames (it splits on FS), so each corpus file is wrapped as VT bytes FS CR, unchanged inside. */
+const framed = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from([0x0b]), bytes, Buffer.from([0x1c, 0x0d])]);
+
+/** The ACKs in mllp_send's stdout (it prints each reply as received, framing bytes included). */
+function printedAcks(stdout: Buffer): ReceivedAck[] {
+  const decoder = new MllpDecoder({ maxMessageBytes: 1 << 20 });
+  return decoder.push(stdout).flatMap((e) => {
+    if (e.kind !== 'frame') return [];
+    const item = readMessageBytes(e.payload);
+    const ack = item.kind === 'message' ? readAck(item.message) : undefined;
+    if (ack === undefined) throw new Error(`mllp_send printed a reply that is not an ACK: ${e.payload.toString('latin1')}`);
+    return [ack];
+  });
+}
+
+/** What the corpus file should get back: its MSH-10, and AA or (MSH-15 set: enhanced mode) CA. */
+function expected(name: string): { controlId: string; code: string } {
+  const item = readMessageBytes(readFileSync(join(CORPUS_HL7, name)));
+  if (item.kind !== 'message') throw new Error(`${name}: ${item.problem.detail}`);
+  return { controlId: item.message.controlId, code: item.message.acceptAckType === undefined ? 'AA' : 'CA' };
+}
+
+async function mllpSend(port: number, file: string): Promise<ReceivedAck[]> {
+  // run() collects text; ACKs are ASCII here, and latin1 keeps the bytes 1:1 either way.
+  const r = await run(MLLP_SEND, ['--file', file, '-p', String(port), '127.0.0.1'], { timeoutMs: 30_000 });
+  expect(r.code, r.stderr).to.equal(0);
+  return printedAcks(Buffer.from(r.stdout, 'latin1'));
+}
+
+describe('interop: MLLP server with mllp_send (python3-hl7)', function () {
+  this.timeout(120_000);
+  let server: MllpServer;
+  let port: number;
+  let dir: string;
+  const seen: ReceivedHl7Message[] = [];
+
+  before(async function () {
+    requirePeers(this, MLLP_SEND);
+    dir = tempDir('pag-hl7-');
+    server = new MllpServer(
+      { host: '127.0.0.1', port: 0, allowedHosts: ['127.0.0.1'], maxConnections: 4, maxMessageBytes: 1 << 20, idleTimeoutMs: 10_000, shutdownTimeoutMs: 2_000 },
+      { log: silentLogger, handler: async (r) => (seen.push(r), { code: 'AA' }) },
+    );
+    port = await server.listen();
+  });
+  beforeEach(() => {
+    seen.length = 0;
+  });
+  after(async () => {
+    await server?.close();
+    runCleanups();
+  });
+
+  const files = readdirSync(CORPUS_HL7).filter((f) => f.endsWith('.hl7')).sort();
+
+  for (const name of files) {
+    it(`${name} → ${name === INVALID ? 'AR with ERR' : 'AA/CA, handled once'}`, async () => {
+      const file = join(dir, name);
+      writeFileSync(file, framed(readFileSync(join(CORPUS_HL7, name))));
+      const acks = await mllpSend(port, file);
+      expect(acks).to.have.length(1);
+      if (name === INVALID) {
+        expect(['AR', 'AE']).to.include(acks[0]?.code);
+        expect(acks[0]?.conditions).to.have.length(1);
+        expect(seen).to.deep.equal([]);
+        return;
+      }
+      const want = expected(name);
+      expect(acks[0]).to.deep.include({ code: want.code, acknowledgedControlId: want.controlId });
+      expect(seen.map((r) => r.controlId)).to.deep.equal([want.controlId]);
+    });
+  }
+
+  it('all corpus files on one connection: one ACK each, in order, each message handled once', async () => {
+    const file = join(dir, 'all.mllp');
+    writeFileSync(file, Buffer.concat(files.map((f) => framed(readFileSync(join(CORPUS_HL7, f))))));
+    const acks = await mllpSend(port, file);
+    expect(acks).to.have.length(files.length);
+    const wanted = files.map((f) => (f === INVALID ? undefined : expected(f)));
+    acks.forEach((ack, k) => {
+      const want = wanted[k];
+      if (want === undefined) expect(['AR', 'AE'], files[k]).to.include(ack.code);
+      else expect(ack, files[k]).to.deep.include({ code: want.code, acknowledgedControlId: want.controlId });
+    });
+    expect(seen.map((r) => r.controlId)).to.deep.equal(wanted.flatMap((w) => (w === undefined ? [] : [w.controlId])));
+  });
+
+  it('an FHS/BHS batch gets one batch of ACKs, one per message', async () => {
+    const msh = (id: string): string => `MSH|^~\\&|RIS|HOSP|GW|HOSP|20260101||ORU^R01|${id}|P|2.5\rOBX|1|TX|R||report ${id}`;
+    const batch = ['FHS|^~\\&|RIS|HOSP|GW|HOSP|20260101||||FILE-1', 'BHS|^~\\&|RIS|HOSP|GW|HOSP|20260101||||BATCH-1', msh('B-1'), msh('B-2'), 'BTS|2', 'FTS|1'].join('\r');
+    const file = join(dir, 'batch.mllp');
+    writeFileSync(file, framed(Buffer.from(`${batch}\r`)));
+    const r = await run(MLLP_SEND, ['--file', file, '-p', String(port), '127.0.0.1'], { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).to.equal(0);
+    const reply = r.stdout.split(/[\r\n\x0b\x1c]+/).filter((l) => l !== '');
+    expect(reply.map((l) => l.slice(0, 3))).to.deep.equal(['FHS', 'BHS', 'MSH', 'MSA', 'MSH', 'MSA', 'BTS', 'FTS']);
+    expect(reply.filter((l) => l.startsWith('MSA'))).to.deep.equal(['MSA|AA|B-1', 'MSA|AA|B-2']);
+    expect(seen.map((m) => m.controlId)).to.deep.equal(['B-1', 'B-2']);
+  });
+});
