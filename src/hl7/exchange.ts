@@ -46,6 +46,8 @@ export interface MessageOutcome {
   ackCode?: AckCode;
   /** Set when the message was answered without the handler, or the handler failed. */
   problem?: Hl7ErrorCode;
+  /** What was tolerated in the input (an assumed charset, raw line breaks inside values). */
+  notes?: string[];
   durationMs: number;
 }
 
@@ -118,10 +120,12 @@ async function answerItem(item: InboundItem, peer: Hl7Peer, batch: ReceivedHl7Me
   }
   const ackCode = ackCodeFor(decision.code, message.acceptAckType);
   const type = message.messageType;
+  const notes = [...(item.charsetAssumed ? ['8-bit text without MSH-18: read as windows-1252'] : []), ...message.warnings];
   const outcome: MessageOutcome = {
     controlId: received.controlId,
     messageType: `${type.code}^${type.trigger}`,
     durationMs: Date.now() - started,
+    ...(notes.length === 0 ? {} : { notes }),
     ...(ackCode === undefined ? {} : { ackCode }),
     ...(problem === undefined ? {} : { problem }),
   };

@@ -132,6 +132,12 @@ export class ParsedHl7Message {
     return { code: this.field('MSH', 9), trigger: this.field('MSH', 9, { component: 2 }), structure: this.field('MSH', 9, { component: 3 }) };
   }
 
+  /** MSH-3 and MSH-4 as written (still escaped): with MSH-10, what identifies a message for duplicate detection. */
+  get sender(): { application: string; facility: string } {
+    const msh = this.segment('MSH');
+    return { application: msh?.rawText(3) ?? '', facility: msh?.rawText(4) ?? '' };
+  }
+
   /** MSH-12 version id (2.3, 2.5.1 …). */
   get version(): string {
     return this.field('MSH', 12);

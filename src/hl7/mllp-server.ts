@@ -178,6 +178,7 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
       const fields = { connectionId: peer.connectionId, peerAddress: peer.address, ...outcome };
       // The peer's bad input is a warning; traffic is info. MSH-10 is a control id, not patient data.
       if (outcome.problem !== undefined && outcome.problem !== 'GW_ERR_HL7_HANDLER_FAILED') this.deps.log.warn('hl7 message rejected', fields);
+      else if (outcome.notes !== undefined) this.deps.log.warn('hl7 message answered, input tolerated', fields);
       else this.deps.log.info('hl7 message answered', fields);
       this.emitSafely('message', fields);
     }

@@ -47,6 +47,15 @@ describe('hl7/exchange', () => {
     expect(failed.outcomes[0]?.problem).to.equal('GW_ERR_HL7_HANDLER_FAILED');
   });
 
+  it('notes what it tolerated: 8-bit text without MSH-18 is read as windows-1252 and the handler is told', async () => {
+    const seen: ReceivedHl7Message[] = [];
+    const bytes = Buffer.from(msg('N1').replace('text', 'M\xfcller'), 'latin1');
+    const answer = await answerFrame(bytes, PEER, deps(async (r) => (seen.push(r), { code: 'AA' })));
+    expect(seen[0]?.charsetAssumed).to.equal(true);
+    expect(seen[0]?.message.field('OBX', 5)).to.equal('Müller');
+    expect(answer.outcomes[0]?.notes).to.have.length(1);
+  });
+
   it('answers input that is not HL7 with AR without calling the handler', async () => {
     let calls = 0;
     const answer = await answerFrame(Buffer.from('Unparseable message\n'), PEER, deps(async () => (calls++, { code: 'AA' })));

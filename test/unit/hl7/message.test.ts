@@ -36,6 +36,7 @@ describe('hl7/message', () => {
     expect(m.applicationAckType).to.equal('NE');
     expect(m.field('MSH', 1)).to.equal('|');
     expect(m.field('MSH', 2)).to.equal('^~\\&');
+    expect(m.sender).to.deep.equal({ application: 'RIS', facility: 'HOSP' });
   });
 
   it('reads components, subcomponents and repetitions, all 1-based, unescaped', () => {
