@@ -95,8 +95,8 @@ export function readFrame(payload: Buffer): InboundFrame {
 
 /** Decodes and parses one message's bytes (no batch envelope). */
 export function readMessageBytes(raw: Buffer): InboundItem {
-  let wire = raw.toString('latin1');
-  if (wire.startsWith(UTF8_BOM)) wire = wire.slice(UTF8_BOM.length);
+  // A BOM, or blank lines some senders put before MSH, are not part of the message.
+  const wire = raw.toString('latin1').replace(/^(\xEF\xBB\xBF)?[\r\n]*/, '');
   const bytes = wire.length === raw.length ? raw : Buffer.from(wire, 'latin1');
   const firstLine = wire.split(/[\r\n]/, 1)[0] ?? '';
   const header = readWireHeader(firstLine);

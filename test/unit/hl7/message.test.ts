@@ -83,6 +83,8 @@ describe('hl7/message', () => {
     expect(m.controlId).to.equal('MSG00018');
     expect(m.segments().length).to.be.greaterThan(5);
     expect(m.text.charCodeAt(0)).to.not.equal(0xfeff);
+    const leadingBlank = readMessageBytes(Buffer.from('\r\nMSH|^~\\&|RIS|H|GW|H|2026||ORU^R01|B1|P|2.5\r'));
+    expect(message(leadingBlank).controlId).to.equal('B1');
   });
 
   it('decodes a latin-1 message that declares MSH-18 8859/1', () => {
