@@ -9,7 +9,7 @@ import { type AckCode, type ReceivedAck, readAck } from './ack.js';
 import { encodeHl7Text, resolveCharset } from './charset.js';
 import { readMessageBytes } from './inbound.js';
 import { parseHl7Message } from './message.js';
-import { MllpDecoder, encodeMllpFrame } from './mllp-framing.js';
+import { MLLP_END, MLLP_START, MllpDecoder, encodeMllpFrame } from './mllp-framing.js';
 import type { Hl7ErrorCode } from './problems.js';
 
 export interface MllpClientOptions {
@@ -202,6 +202,15 @@ type Prepared = { controlId: string; bytes: Buffer } | { controlId: string; byte
 
 /** Finds MSH-10 and the bytes to send: text is encoded in the charset its MSH-18 names. */
 function prepare(message: string | Buffer): Prepared {
+  const prepared = encodeOutbound(message);
+  if (prepared.bytes !== undefined && (prepared.bytes.includes(MLLP_START) || prepared.bytes.includes(MLLP_END))) {
+    // Escaping writes these as \X0B\ / \X1C\; raw ones would end the frame early at the receiver.
+    return { controlId: prepared.controlId, code: 'GW_ERR_HL7_MALFORMED', problem: 'the message contains MLLP framing bytes (VT or FS)' };
+  }
+  return prepared;
+}
+
+function encodeOutbound(message: string | Buffer): Prepared {
   if (Buffer.isBuffer(message)) {
     const item = readMessageBytes(message);
     if (item.kind === 'invalid') return { controlId: '', code: item.problem.code, problem: `the message to send is invalid: ${item.problem.detail}` };

@@ -153,6 +153,8 @@ describe('interop: MLLP client against scripted servers', function () {
     const { client, received } = await setup((s, id) => void s.write(frame(ackFor(id))));
     const r = await client.send('not a message');
     expect([r.kind, r.detail.code]).to.deep.equal(['protocol-error', 'GW_ERR_HL7_NOT_HL7']);
+    const framing = await client.send(oru('VT').replace('nodule', 'nod\x0bule'));
+    expect([framing.kind, framing.detail.code]).to.deep.equal(['protocol-error', 'GW_ERR_HL7_MALFORMED']);
     expect(received).to.deep.equal([]);
   });
 
