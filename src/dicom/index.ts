@@ -4,4 +4,4 @@ export { discardingSink, type StoreHandler, type StoreSink, type StoreRequest, t
 export { Status, isSuccessOrWarning } from './dimse-command.js';
 export { parseUid, type Uid, TransferSyntax, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 export { buildFileMetaHeader } from './part10.js';
-export { readDatasetHeader, type DatasetHeader } from './dataset-header.js';
+export { readDatasetHeader, type DatasetHeader, type HeaderResult } from './dataset-header.js';

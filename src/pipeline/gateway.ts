@@ -23,6 +23,7 @@ export interface GatewayPorts {
 
 export class Gateway {
   private db: Db | undefined;
+  private instances: InstancesRepo | undefined;
   private scp: DicomScp | undefined;
   private http: HttpServer | undefined;
   private assembler: StudyAssembler | undefined;
@@ -38,9 +39,11 @@ export class Gateway {
   async start(): Promise<GatewayPorts> {
     const { config, log } = this;
     const spool = new Spool(config.dataDir);
-    const db = openDatabase(join(config.dataDir, 'gateway.sqlite'));
+    const dbPath = join(config.dataDir, 'gateway.sqlite');
+    const db = openDatabase(dbPath);
     this.db = db;
-    const instances = new InstancesRepo(db, { studyQuietSeconds: config.dicom.studyQuietSeconds });
+    const instances = new InstancesRepo(db, { path: dbPath, studyQuietSeconds: config.dicom.studyQuietSeconds });
+    this.instances = instances;
     const studies = new StudiesRepo(db);
     const assembler = new StudyAssembler(studies, { jobKind: JobKind.AnalyzeStudy, clock: this.clock, log: log.child({ component: 'studies' }) });
     this.assembler = assembler;
@@ -78,6 +81,7 @@ export class Gateway {
     await this.scp?.close();
     this.assembler?.stop();
     await this.http?.close();
+    await this.instances?.close();
     this.db?.close();
     this.log.info('gateway stopped');
   }

@@ -13,6 +13,7 @@ import {
   parseUid,
   readDatasetHeader,
   type DatasetHeader,
+  type HeaderResult,
   type StoreHandler,
   type StoreOutcome,
   type StoreRequest,
@@ -70,8 +71,10 @@ export class InstanceStoreHandler implements StoreHandler {
 
   private async finish(request: StoreRequest, file: SpoolFile, prefix: Buffer, datasetBytes: number, metaBytes: number): Promise<StoreOutcome> {
     try {
+      // Most datasets identify themselves within the prefix: parse it while the file is fsynced.
+      const early = readDatasetHeader(prefix, request.transferSyntaxUid, prefix.length >= datasetBytes);
       await file.finish();
-      const header = await this.readHeader(request, file.path, prefix, datasetBytes, metaBytes);
+      const header = checkHeader(request, early.kind === 'incomplete' ? await this.rereadHeader(request, file.path, datasetBytes, metaBytes) : early);
       const studyUid = parseUid(header.studyInstanceUid);
       const seriesUid = parseUid(header.seriesInstanceUid);
       if (studyUid === undefined || seriesUid === undefined) {
@@ -86,30 +89,9 @@ export class InstanceStoreHandler implements StoreHandler {
         this.deps.log.debug('duplicate instance ignored', { sopInstanceUid: request.sopInstanceUid });
         return { kind: 'duplicate' };
       }
-      await file.commitAs(relative);
-      const progress = await this.deps.instances
-        .record({
-          sopInstanceUid: request.sopInstanceUid,
-          studyInstanceUid: studyUid,
-          seriesInstanceUid: seriesUid,
-          sopClassUid: request.sopClassUid,
-          transferSyntaxUid: request.transferSyntaxUid,
-          accessionNumber: header.accessionNumber,
-          modality: header.modality,
-          bodyPart: header.bodyPartExamined,
-          seriesNumber: header.seriesNumber,
-          instanceNumber: header.instanceNumber,
-          sizeBytes: metaBytes + datasetBytes,
-          path: relative,
-          callingAe: request.callingAeTitle,
-          receivedAtMs: Date.now(),
-          studyDate: header.studyDate,
-          studyDescription: header.studyDescription,
-          expectedStudyInstances: header.numberOfStudyRelatedInstances,
-        })
-        .catch((err: unknown) => {
-          throw new GatewayError('GW_ERR_DATABASE_FAILED', `cannot index the instance: ${describeError(err)}`, { cause: err });
-        });
+      const { durable } = await file.commitAs(relative);
+      // The directory fsync and the index commit are independent: overlap them, acknowledge after both.
+      const [, progress] = await Promise.all([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes)]);
       if (existing !== undefined) {
         // Latest wins (a re-sent or corrected instance); the old file goes only once the new row is committed.
         this.deps.log.warn('instance replaced by a new version', { callingAe: request.callingAeTitle, assoc: request.associationId });
@@ -123,30 +105,58 @@ export class InstanceStoreHandler implements StoreHandler {
     }
   }
 
-  private async readHeader(request: StoreRequest, path: string, prefix: Buffer, datasetBytes: number, metaBytes: number): Promise<DatasetHeader> {
-    let result = readDatasetHeader(prefix, request.transferSyntaxUid, prefix.length >= datasetBytes);
-    if (result.kind === 'incomplete') {
-      const length = Math.min(datasetBytes, HEADER_REREAD_BYTES);
-      const handle = await open(path, 'r');
-      try {
-        const buf = Buffer.alloc(length);
-        await handle.read(buf, 0, length, metaBytes);
-        result = readDatasetHeader(buf, request.transferSyntaxUid, true);
-      } finally {
-        await handle.close();
-      }
-    }
-    if (result.kind !== 'ok') {
-      throw new GatewayError('GW_ERR_DATASET_UNREADABLE', `cannot read the dataset: ${result.kind === 'unreadable' ? result.reason : 'identifying attributes not found'}`);
-    }
-    const h = result.header;
-    if (h.sopInstanceUid !== request.sopInstanceUid || h.sopClassUid !== request.sopClassUid) {
-      throw new GatewayError('GW_ERR_DATASET_MISMATCH', 'SOP Class/Instance UID in the dataset differ from the C-STORE request', {
-        context: { sopInstanceUid: request.sopInstanceUid },
+  private record(request: StoreRequest, header: DatasetHeader, studyUid: string, seriesUid: string, relative: string, sizeBytes: number): Promise<StudyProgress> {
+    return this.deps.instances
+      .record({
+        sopInstanceUid: request.sopInstanceUid,
+        studyInstanceUid: studyUid,
+        seriesInstanceUid: seriesUid,
+        sopClassUid: request.sopClassUid,
+        transferSyntaxUid: request.transferSyntaxUid,
+        accessionNumber: header.accessionNumber,
+        modality: header.modality,
+        bodyPart: header.bodyPartExamined,
+        seriesNumber: header.seriesNumber,
+        instanceNumber: header.instanceNumber,
+        sizeBytes,
+        path: relative,
+        callingAe: request.callingAeTitle,
+        receivedAtMs: Date.now(),
+        studyDate: header.studyDate,
+        studyDescription: header.studyDescription,
+        expectedStudyInstances: header.numberOfStudyRelatedInstances,
+      })
+      .catch((err: unknown) => {
+        throw new GatewayError('GW_ERR_DATABASE_FAILED', 'cannot index the instance', { cause: err });
       });
-    }
-    return h;
   }
+
+  /** The prefix ended before the identifying attributes (large private groups first): read more from the file. */
+  private async rereadHeader(request: StoreRequest, path: string, datasetBytes: number, metaBytes: number): Promise<HeaderResult> {
+    const length = Math.min(datasetBytes, HEADER_REREAD_BYTES);
+    const handle = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      await handle.read(buf, 0, length, metaBytes);
+      return readDatasetHeader(buf, request.transferSyntaxUid, true);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function checkHeader(request: StoreRequest, result: HeaderResult): DatasetHeader {
+  if (result.kind !== 'ok') {
+    const why = result.kind === 'unreadable' ? result.reason : 'identifying attributes not found';
+    throw new GatewayError('GW_ERR_DATASET_UNREADABLE', `cannot read the dataset: ${why}`);
+  }
+  const h = result.header;
+  if (h.sopInstanceUid !== request.sopInstanceUid || h.sopClassUid !== request.sopClassUid) {
+    throw new GatewayError('GW_ERR_DATASET_MISMATCH', 'SOP Class/Instance UID in the dataset differ from the C-STORE request', {
+      context: { sopInstanceUid: request.sopInstanceUid },
+    });
+  }
+  return h;
 }
 
 /** Maps an error to the C-STORE failure status (one place: the table in errors.ts). The SCP logs it. */

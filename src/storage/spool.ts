@@ -12,8 +12,11 @@ import { GatewayError, errnoCode } from '../errors.js';
 import type { Uid } from '../dicom/index.js';
 import { DirSyncer } from './dir-sync.js';
 
-/** Coalesce small PDV fragments into writes of about this size. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Coalesce PDV fragments into writes of about this size: large enough to keep syscalls few, small enough that
+ * most of an instance is already written (overlapping the network) when its last fragment arrives.
+ */
+const WRITE_BATCH_BYTES = 256 * 1024;
 
 /** …or this many fragments, so a peer sending tiny PDVs cannot pile up buffer objects. */
 const MAX_BATCH_CHUNKS = 512;
@@ -55,8 +58,11 @@ export class Spool {
     }
   }
 
-  /** Renames a complete temp file to its final place and makes the rename durable. */
-  async commit(tempPath: string, relative: string): Promise<void> {
+  /**
+   * Renames a complete (fsynced) temp file to its final place. Resolves once renamed, with `durable`: the
+   * directory fsync, which the caller may overlap with other work but must await before acknowledging.
+   */
+  async commit(tempPath: string, relative: string): Promise<{ durable: Promise<void> }> {
     const finalPath = join(this.root, relative);
     const dir = join(finalPath, '..');
     try {
@@ -66,10 +72,14 @@ export class Spool {
         this.knownDirs.add(dir);
       }
       await rename(tempPath, finalPath);
-      await this.dirSync.sync(dir);
     } catch (err) {
       throw storageError(err, 'move a received instance into the spool', finalPath);
     }
+    const durable = this.dirSync.sync(dir).catch((err: unknown) => {
+      throw storageError(err, 'fsync the spool directory', dir);
+    });
+    durable.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection
+    return { durable };
   }
 
   forgetDir(relativeDir: string): void {
@@ -97,7 +107,7 @@ export class SpoolFile {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered >= WRITE_BATCH_BYTES || this.chunks.length >= MAX_BATCH_CHUNKS) {
-      if (this.flushing === undefined) this.flushing = this.flush();
+      if (this.flushing === undefined) void this.startFlush();
       else return false;
     }
     return true;
@@ -105,16 +115,13 @@ export class SpoolFile {
 
   async drain(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
-    if (this.buffered >= WRITE_BATCH_BYTES || this.chunks.length >= MAX_BATCH_CHUNKS) {
-      this.flushing = this.flush();
-      await this.flushing;
-    }
+    if (this.buffered >= WRITE_BATCH_BYTES || this.chunks.length >= MAX_BATCH_CHUNKS) await this.startFlush();
   }
 
   /** Writes what is left, fsyncs and closes. Throws a storage GatewayError. */
   async finish(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
-    if (this.buffered > 0) await this.flush();
+    if (this.buffered > 0) await this.startFlush();
     if (this.failure !== undefined) {
       await this.discard();
       throw storageError(this.failure, 'write a received instance', this.path);
@@ -138,8 +145,17 @@ export class SpoolFile {
     await unlink(this.path).catch(() => {});
   }
 
-  commitAs(relative: string): Promise<void> {
+  commitAs(relative: string): Promise<{ durable: Promise<void> }> {
     return this.spool.commit(this.path, relative);
+  }
+
+  /** Runs one flush and marks it in flight until it settles (the marker is cleared asynchronously, never early). */
+  private startFlush(): Promise<void> {
+    const p: Promise<void> = this.flush().finally(() => {
+      if (this.flushing === p) this.flushing = undefined;
+    });
+    this.flushing = p;
+    return p;
   }
 
   private async flush(): Promise<void> {
@@ -154,8 +170,6 @@ export class SpoolFile {
       }
     } catch (err) {
       this.failure = err;
-    } finally {
-      this.flushing = undefined;
     }
   }
 }
