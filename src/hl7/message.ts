@@ -27,8 +27,9 @@ export function delimitersOf(line: string): Hl7Delimiters | undefined {
   if (field === '' || (chars.length !== 4 && chars.length !== 5)) return undefined;
   const all = [field, ...chars];
   if (new Set(all).size !== all.length || all.some((c) => /[A-Za-z0-9\s]/.test(c))) return undefined;
-  const [component, repetition, escape, subcomponent, truncation] = chars as unknown as [string, string, string, string, string | undefined];
-  return { field, component, repetition, escape, subcomponent, ...(truncation === undefined ? {} : { truncation }) };
+  // Length checked above: charAt(0..3) are real characters; charAt(4) is '' without a truncation character.
+  const truncation = chars.charAt(4);
+  return { field, component: chars.charAt(0), repetition: chars.charAt(1), escape: chars.charAt(2), subcomponent: chars.charAt(3), ...(truncation === '' ? {} : { truncation }) };
 }
 
 /** Splits text into segment lines; CR, LF and CRLF all end a segment (corpus files use each), blank lines dropped. */
