@@ -3,24 +3,40 @@
  * retired codes are never reused.
  */
 
-/** Error codes and how each maps onto the protocols that can report it. */
+/** Error codes and how each maps onto the protocols that can report it: DICOM status, HL7 ACK, HTTP status. */
 export const ERROR_CODES = {
-  GW_ERR_CONFIG_INVALID: { dicomStatus: null, http: 500 },
-  GW_ERR_CONFIG_UNREADABLE: { dicomStatus: null, http: 500 },
-  GW_ERR_PDU_TOO_LARGE: { dicomStatus: null, http: null },
-  GW_ERR_PDU_MALFORMED: { dicomStatus: null, http: null },
-  GW_ERR_PDU_UNEXPECTED: { dicomStatus: null, http: null },
-  GW_ERR_ASSOCIATION_TIMEOUT: { dicomStatus: null, http: null },
-  GW_ERR_DIMSE_MALFORMED: { dicomStatus: null, http: null },
-  GW_ERR_UID_INVALID: { dicomStatus: 0xc000, http: 400 },
-  GW_ERR_DATASET_MISMATCH: { dicomStatus: 0xa900, http: null },
-  GW_ERR_DATASET_UNREADABLE: { dicomStatus: 0xc000, http: null },
-  GW_ERR_STORAGE_FULL: { dicomStatus: 0xa700, http: 503 },
-  GW_ERR_STORAGE_FAILED: { dicomStatus: 0xa701, http: 503 },
-  GW_ERR_DATABASE_FAILED: { dicomStatus: 0xa702, http: 503 },
-  GW_ERR_SHUTTING_DOWN: { dicomStatus: 0xa700, http: 503 },
-  GW_ERR_INTERNAL: { dicomStatus: 0xa700, http: 500 },
-} as const satisfies Record<string, { dicomStatus: number | null; http: number | null }>;
+  GW_ERR_CONFIG_INVALID: { dicomStatus: null, hl7: null, http: 500 },
+  GW_ERR_CONFIG_UNREADABLE: { dicomStatus: null, hl7: null, http: 500 },
+  GW_ERR_PDU_TOO_LARGE: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_PDU_MALFORMED: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_PDU_UNEXPECTED: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_ASSOCIATION_TIMEOUT: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_DIMSE_MALFORMED: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_UID_INVALID: { dicomStatus: 0xc000, hl7: null, http: 400 },
+  GW_ERR_DATASET_MISMATCH: { dicomStatus: 0xa900, hl7: null, http: null },
+  GW_ERR_DATASET_UNREADABLE: { dicomStatus: 0xc000, hl7: null, http: null },
+  GW_ERR_STORAGE_FULL: { dicomStatus: 0xa700, hl7: null, http: 503 },
+  GW_ERR_STORAGE_FAILED: { dicomStatus: 0xa701, hl7: null, http: 503 },
+  GW_ERR_DATABASE_FAILED: { dicomStatus: 0xa702, hl7: null, http: 503 },
+  GW_ERR_SHUTTING_DOWN: { dicomStatus: 0xa700, hl7: null, http: 503 },
+  GW_ERR_INTERNAL: { dicomStatus: 0xa700, hl7: null, http: 500 },
+  // HL7 v2 / MLLP (src/hl7): `hl7` is the ACK sent for a received message with this problem (table 0357 condition).
+  GW_ERR_HL7_FRAME_TOO_LARGE: { dicomStatus: null, hl7: { ack: 'AR', condition: '207' }, http: null },
+  GW_ERR_HL7_FRAMING: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_HL7_NOT_HL7: { dicomStatus: null, hl7: { ack: 'AR', condition: '100' }, http: null },
+  GW_ERR_HL7_MALFORMED: { dicomStatus: null, hl7: { ack: 'AR', condition: '102' }, http: null },
+  GW_ERR_HL7_REQUIRED_FIELD: { dicomStatus: null, hl7: { ack: 'AR', condition: '101' }, http: null },
+  GW_ERR_HL7_CHARSET_UNSUPPORTED: { dicomStatus: null, hl7: { ack: 'AR', condition: '102' }, http: null },
+  GW_ERR_HL7_UNDECODABLE: { dicomStatus: null, hl7: { ack: 'AR', condition: '102' }, http: null },
+  GW_ERR_HL7_HANDLER_FAILED: { dicomStatus: null, hl7: { ack: 'AE', condition: '207' }, http: null },
+  GW_ERR_HL7_PEER_NOT_ALLOWED: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_HL7_TOO_MANY_CONNECTIONS: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_HL7_UNENCODABLE: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_HL7_ACK_TIMEOUT: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_HL7_ACK_INVALID: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_HL7_ACK_MISMATCH: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_HL7_CONNECTION_FAILED: { dicomStatus: null, hl7: null, http: null },
+} as const satisfies Record<string, { dicomStatus: number | null; hl7: { ack: 'AE' | 'AR'; condition: string } | null; http: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -1,28 +1,14 @@
 /**
  * What can go wrong with HL7 input and output, as typed values, and the one mapping from each problem to the ACK
- * we send (MSA-1 and the ERR segment). The codes are meant for src/errors.ts; until they are there, they live here.
+ * we send (MSA-1 and the ERR segment). The codes and their ACK mapping are data in src/errors.ts.
  */
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
-/** Error codes of the HL7 transport (to be added to src/errors.ts and docs/errors.md). */
-export const HL7_ERROR_CODES = [
-  'GW_ERR_HL7_FRAME_TOO_LARGE',
-  'GW_ERR_HL7_FRAMING',
-  'GW_ERR_HL7_NOT_HL7',
-  'GW_ERR_HL7_MALFORMED',
-  'GW_ERR_HL7_REQUIRED_FIELD',
-  'GW_ERR_HL7_CHARSET_UNSUPPORTED',
-  'GW_ERR_HL7_UNDECODABLE',
-  'GW_ERR_HL7_HANDLER_FAILED',
-  'GW_ERR_HL7_PEER_NOT_ALLOWED',
-  'GW_ERR_HL7_TOO_MANY_CONNECTIONS',
-  'GW_ERR_HL7_UNENCODABLE',
-  'GW_ERR_HL7_ACK_TIMEOUT',
-  'GW_ERR_HL7_ACK_INVALID',
-  'GW_ERR_HL7_ACK_MISMATCH',
-  'GW_ERR_HL7_CONNECTION_FAILED',
-] as const;
+/** The error codes of the HL7 transport (a subset of src/errors.ts). */
+export type Hl7ErrorCode = Extract<ErrorCode, `GW_ERR_HL7_${string}`>;
 
-export type Hl7ErrorCode = (typeof HL7_ERROR_CODES)[number];
+/** All HL7 codes, in table order. */
+export const HL7_ERROR_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c): c is Hl7ErrorCode => c.startsWith('GW_ERR_HL7_'));
 
 /** HL7 table 0357 (message error condition codes), with the text written to ERR-3.2. */
 export const TABLE_0357 = {
@@ -97,19 +83,8 @@ export function ackForProblem(problem: Hl7Problem): ProblemAck {
     applicationCode: problem.code,
     ...(problem.location === undefined ? {} : { location: problem.location }),
   });
-  switch (problem.code) {
-    case 'GW_ERR_HL7_NOT_HL7':
-      return { code: 'AR', error: error('100') };
-    case 'GW_ERR_HL7_REQUIRED_FIELD':
-      return { code: 'AR', error: error('101') };
-    case 'GW_ERR_HL7_MALFORMED':
-    case 'GW_ERR_HL7_CHARSET_UNSUPPORTED':
-    case 'GW_ERR_HL7_UNDECODABLE':
-      return { code: 'AR', error: error('102') };
-    case 'GW_ERR_HL7_FRAME_TOO_LARGE':
-      return { code: 'AR', error: error('207') };
-    default:
-      // Our own failure (handler threw) and anything unforeseen: AE, so the sender keeps the message and retries.
-      return { code: 'AE', error: error('207') };
-  }
+  const mapping: { ack: 'AE' | 'AR'; condition: string } | null = ERROR_CODES[problem.code].hl7;
+  // No mapping means our own failure or something unforeseen: AE, so the sender keeps the message and retries.
+  if (mapping === null) return { code: 'AE', error: error('207') };
+  return { code: mapping.ack, error: error(mapping.condition as Hl7ConditionCode) };
 }
