@@ -1,0 +1,204 @@
+/**
+ * What the SCU sends, read from Part-10 files: the File Meta Information (PS3.10 §7.1) that names the SOP class,
+ * instance and transfer syntax, the dataset bytes after it read in blocks (never the whole file), and the
+ * presentation contexts (PS3.8 §9.3.2.2) an association needs for a set of files.
+ */
+import { open } from 'node:fs/promises';
+import { describeError } from '../errors.js';
+import type { ProposedContext } from './pdu.js';
+import { parseUid, type Uid } from './uids.js';
+
+/** One object to send: a Part-10 file on disk, or its bytes (e.g. an SR built in memory). */
+export type ScuInput = { path: string } | { bytes: Buffer; name?: string };
+
+/** What the meta header says, and where the dataset lies in the file. */
+export interface Part10Meta {
+  sopClassUid: Uid;
+  sopInstanceUid: Uid;
+  transferSyntaxUid: Uid;
+  /** Byte offset of the first dataset byte (after the meta group). */
+  datasetOffset: number;
+  /** Dataset length in bytes: everything after the meta group, sent as stored. */
+  datasetLength: number;
+}
+
+export type MetaResult = { kind: 'ok'; meta: Part10Meta } | { kind: 'invalid'; detail: string };
+
+/** A meta header longer than this is not one we will trust (typical ones are 150–250 bytes). */
+export const MAX_META_BYTES = 64 * 1024;
+const PREAMBLE_BYTES = 128;
+const DATASET_SEARCH_START = PREAMBLE_BYTES + 4; // after "DICM"
+
+/** Explicit VR with a 2-byte reserved field and a 4-byte length (PS3.5 §7.1.2). */
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+
+/** A name for an input in messages and results. */
+export function inputName(input: ScuInput, index: number): string {
+  return 'path' in input ? input.path : (input.name ?? `<bytes #${index}>`);
+}
+
+/**
+ * Parses the meta group from the first bytes of a file.
+ * @param head the file's first bytes (at least `min(size, MAX_META_BYTES)` of them)
+ * @param size the whole file's size
+ */
+export function parseMetaHeader(head: Buffer, size: number): MetaResult {
+  const invalid = (detail: string): MetaResult => ({ kind: 'invalid', detail });
+  if (head.length < DATASET_SEARCH_START || head.toString('latin1', PREAMBLE_BYTES, DATASET_SEARCH_START) !== 'DICM') {
+    return invalid('no "DICM" prefix at byte 128: not a Part-10 file (PS3.10 §7.1)');
+  }
+  const values = new Map<number, Buffer>();
+  let off = DATASET_SEARCH_START;
+  let groupLengthEnd: number | undefined;
+  for (;;) {
+    // With a group length, it alone says where the dataset starts: a deflated dataset may begin with bytes that
+    // look like group 0002.
+    if (groupLengthEnd !== undefined && off >= groupLengthEnd) break;
+    if (off === size) break; // a meta header and no dataset
+    if (off + 8 > head.length) {
+      return invalid(head.length < size ? `meta header longer than ${MAX_META_BYTES} bytes` : 'file ends inside the meta header');
+    }
+    if (head.readUInt16LE(off) !== 0x0002) break;
+    const element = head.readUInt16LE(off + 2);
+    const vr = head.toString('latin1', off + 4, off + 6);
+    if (!/^[A-Z]{2}$/.test(vr)) return invalid(`meta element (0002,${hex4(element)}) has no explicit VR (PS3.10 requires Explicit VR Little Endian)`);
+    let valueOff: number;
+    let length: number;
+    if (LONG_VRS.has(vr)) {
+      if (off + 12 > head.length) return invalid('file ends inside the meta header');
+      length = head.readUInt32LE(off + 8);
+      valueOff = off + 12;
+    } else {
+      length = head.readUInt16LE(off + 6);
+      valueOff = off + 8;
+    }
+    if (valueOff + length > head.length) {
+      return invalid(head.length < size ? `meta header longer than ${MAX_META_BYTES} bytes` : `meta element (0002,${hex4(element)}) runs past the end of the file`);
+    }
+    const value = head.subarray(valueOff, valueOff + length);
+    values.set(element, value);
+    if (element === 0x0000 && length === 4) groupLengthEnd = valueOff + length + value.readUInt32LE(0);
+    off = valueOff + length;
+  }
+  // A group length that disagrees with the elements (one runs past it, or the group ends early) means we cannot
+  // tell where the dataset starts: refuse rather than send a shifted dataset.
+  if (groupLengthEnd !== undefined && groupLengthEnd !== off) {
+    return invalid(`meta group length says the dataset starts at byte ${groupLengthEnd}, its elements end at ${off}`);
+  }
+  const uids: Uid[] = [];
+  for (const [element, name] of [
+    [0x0002, 'Media Storage SOP Class UID'],
+    [0x0003, 'Media Storage SOP Instance UID'],
+    [0x0010, 'Transfer Syntax UID'],
+  ] as const) {
+    const raw = values.get(element);
+    if (raw === undefined) return invalid(`meta header lacks (0002,${hex4(element)}) ${name}`);
+    const parsed = parseUid(raw.toString('latin1'));
+    if (parsed === undefined) {
+      return invalid(`meta header (0002,${hex4(element)}) ${name} is not a valid UID: ${JSON.stringify(raw.toString('latin1').slice(0, 70))}`);
+    }
+    uids.push(parsed);
+  }
+  const [sopClassUid, sopInstanceUid, transferSyntaxUid] = uids as [Uid, Uid, Uid];
+  return {
+    kind: 'ok',
+    meta: { sopClassUid, sopInstanceUid, transferSyntaxUid, datasetOffset: off, datasetLength: size - off },
+  };
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
+
+/** Reads and parses the meta header of an input (at most MAX_META_BYTES of it). Never rejects. */
+export async function readMeta(input: ScuInput): Promise<MetaResult> {
+  if ('bytes' in input) return parseMetaHeader(input.bytes.subarray(0, MAX_META_BYTES), input.bytes.length);
+  try {
+    const handle = await open(input.path, 'r');
+    try {
+      const { size } = await handle.stat();
+      const head = Buffer.alloc(Math.min(size, MAX_META_BYTES));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return parseMetaHeader(head.subarray(0, bytesRead), size);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return { kind: 'invalid', detail: `cannot read the file: ${describeError(err)}` };
+  }
+}
+
+/** The dataset bytes of one input, read front to back in blocks the caller sizes. */
+export interface DatasetSource {
+  readonly length: number;
+  /** The next `bytes` bytes (fewer only at the end); rejects on an I/O error or a file that shrank. */
+  read(bytes: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** Opens the dataset of an input for streaming. Each block is a fresh buffer: the socket may still hold the last one. */
+export async function openDataset(input: ScuInput, meta: Part10Meta): Promise<DatasetSource> {
+  if ('bytes' in input) {
+    let pos = meta.datasetOffset;
+    const end = meta.datasetOffset + meta.datasetLength;
+    return {
+      length: meta.datasetLength,
+      read: (bytes) => {
+        const block = input.bytes.subarray(pos, Math.min(end, pos + bytes));
+        pos += block.length;
+        return Promise.resolve(block);
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+  const handle = await open(input.path, 'r');
+  let pos = meta.datasetOffset;
+  const end = meta.datasetOffset + meta.datasetLength;
+  return {
+    length: meta.datasetLength,
+    async read(bytes) {
+      const want = Math.min(bytes, end - pos);
+      const block = Buffer.allocUnsafe(want);
+      let filled = 0;
+      while (filled < want) {
+        const { bytesRead } = await handle.read(block, filled, want - filled, pos + filled);
+        if (bytesRead === 0) throw new Error(`file ended at byte ${pos + filled}, ${end - pos - filled} bytes short of its size when planned`);
+        filled += bytesRead;
+      }
+      pos += want;
+      return block;
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** PS3.8 §9.3.2.2: presentation context ids are odd numbers 1–255, so one association carries at most 128. */
+export const MAX_CONTEXTS = 128;
+
+export interface ContextPlan {
+  contexts: ProposedContext[];
+  /** Per input (same order): the context id it travels on; undefined for an invalid input or past the limit. */
+  contextIds: Array<number | undefined>;
+}
+
+/**
+ * One presentation context per distinct (SOP class, transfer syntax), proposing exactly the file's own transfer
+ * syntax. No fallbacks: the dataset is sent as stored, so a context accepted in any other transfer syntax
+ * (even Implicit for an Explicit LE file) could not carry it without transcoding.
+ */
+export function planContexts(metas: ReadonlyArray<Pick<Part10Meta, 'sopClassUid' | 'transferSyntaxUid'> | undefined>): ContextPlan {
+  const contexts: ProposedContext[] = [];
+  const byKey = new Map<string, number>();
+  const contextIds = metas.map((meta) => {
+    if (meta === undefined) return undefined;
+    const key = `${meta.sopClassUid}|${meta.transferSyntaxUid}`;
+    let id = byKey.get(key);
+    if (id === undefined && contexts.length < MAX_CONTEXTS) {
+      id = 2 * contexts.length + 1;
+      byKey.set(key, id);
+      contexts.push({ id, abstractSyntax: meta.sopClassUid, transferSyntaxes: [meta.transferSyntaxUid] });
+    }
+    return id;
+  });
+  return { contexts, contextIds };
+}
