@@ -2,3 +2,4 @@ export { openDatabase, isoNow, type Db } from './database.js';
 export { InstancesRepo, type InstanceRecord, type StudyProgress, type ExistingInstance } from './instances-repo.js';
 export { StudiesRepo, STUDY_STATES, type StudyState, type StudySummary } from './studies-repo.js';
 export { JobsRepo, JobKind, JOB_STATES, type Job, type JobState } from './jobs-repo.js';
+export { OutboxRepo, OUTBOX_STATES, type OutboxItem, type OutboxKind, type OutboxState, type NewOutboxItem } from './outbox-repo.js';

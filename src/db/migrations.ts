@@ -49,4 +49,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX jobs_one_queued ON jobs (kind, study_instance_uid) WHERE state = 'queued';
   CREATE INDEX jobs_claim ON jobs (state, next_attempt_at);
   `,
+  `
+  ALTER TABLE jobs ADD COLUMN started_at TEXT;
+
+  CREATE TABLE outbox (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind               TEXT NOT NULL CHECK (kind IN ('dicom', 'hl7')),
+    destination        TEXT NOT NULL,
+    study_instance_uid TEXT NOT NULL,
+    -- what makes a retry or a re-run the same delivery (SOP Instance UID of an SR, MSH-10 of a message)
+    dedupe_key         TEXT NOT NULL,
+    -- the object to send: a spool-relative file for DICOM, the message text for HL7
+    payload            TEXT NOT NULL,
+    state              TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'delivered', 'dead')),
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at    TEXT NOT NULL,
+    last_error         TEXT,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    delivered_at       TEXT
+  );
+  CREATE UNIQUE INDEX outbox_dedupe ON outbox (destination, dedupe_key);
+  CREATE INDEX outbox_due ON outbox (destination, state, next_attempt_at);
+  `,
 ];
