@@ -186,7 +186,7 @@ export interface ContextPlan {
  * syntax. No fallbacks: the dataset is sent as stored, so a context accepted in any other transfer syntax
  * (even Implicit for an Explicit LE file) could not carry it without transcoding.
  */
-export function planContexts(metas: ReadonlyArray<Pick<Part10Meta, 'sopClassUid' | 'transferSyntaxUid'> | undefined>): ContextPlan {
+export function planContexts(metas: ReadonlyArray<{ sopClassUid: string; transferSyntaxUid: string } | undefined>): ContextPlan {
   const contexts: ProposedContext[] = [];
   const byKey = new Map<string, number>();
   const contextIds = metas.map((meta) => {

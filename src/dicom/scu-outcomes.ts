@@ -199,8 +199,11 @@ export function isStatusRetryable(status: number): boolean {
   }
 }
 
+/** What a C-STORE-RSP can say: stored or failed. */
+export type StatusOutcome = Extract<InstanceOutcome, { kind: 'stored' | 'failed' }>;
+
 /** The outcome of a C-STORE-RSP. */
-export function storeOutcome(status: number, errorComment: string | undefined): InstanceOutcome {
+export function storeOutcome(status: number, errorComment: string | undefined): StatusOutcome {
   const comment = errorComment === undefined || errorComment === '' ? {} : { errorComment };
   // Success or a warning: the peer keeps the object (PS3.7 Annex C)
   if (isSuccessOrWarning(status)) return { kind: 'stored', status, statusText: statusText(status), ...comment };
