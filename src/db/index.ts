@@ -3,3 +3,4 @@ export { InstancesRepo, type InstanceRecord, type StudyProgress, type ExistingIn
 export { StudiesRepo, STUDY_STATES, type StudyState, type StudySummary } from './studies-repo.js';
 export { JobsRepo, JobKind, JOB_STATES, type Job, type JobState } from './jobs-repo.js';
 export { OutboxRepo, OUTBOX_STATES, type OutboxItem, type OutboxKind, type OutboxState, type NewOutboxItem } from './outbox-repo.js';
+export { ResultsRepo, type AnalysisResult } from './results-repo.js';

@@ -18,6 +18,11 @@ export interface InstanceRecord {
   studyDate: string;
   studyDescription: string;
   expectedStudyInstances: number | undefined;
+  /**
+   * False for an object that is not new data for the study: an SR this gateway wrote, routed back by the PACS.
+   * It is indexed, but does not re-open the study or queue a re-analysis (no routing loop).
+   */
+  reopensStudy: boolean;
 }
 
 /** Where the study stands after an instance was recorded: enough for the assembler to schedule completion. */

@@ -41,7 +41,7 @@ export function prepareInstanceWrites(db: Db, quietMs: number): (r: InstanceReco
   return (r) => {
     const now = isoNow(r.receivedAtMs);
     const dueMs = r.receivedAtMs + quietMs;
-    upsertStudy.run({
+    if (r.reopensStudy || studyCounts.get(r.studyInstanceUid) === undefined) upsertStudy.run({
       study: r.studyInstanceUid,
       accession: r.accessionNumber,
       studyDate: r.studyDate,

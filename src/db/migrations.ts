@@ -72,4 +72,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX outbox_dedupe ON outbox (destination, dedupe_key);
   CREATE INDEX outbox_due ON outbox (destination, state, next_attempt_at);
   `,
+  `
+  CREATE TABLE analysis_results (
+    study_instance_uid TEXT NOT NULL,
+    model_id           TEXT NOT NULL,
+    model_version      TEXT NOT NULL,
+    finding_code       TEXT NOT NULL,
+    finding_scheme     TEXT NOT NULL,
+    finding_meaning    TEXT NOT NULL,
+    probability        REAL NOT NULL,
+    top_k_mean         REAL NOT NULL,
+    flagged            INTEGER NOT NULL,
+    threshold          REAL NOT NULL,
+    -- JSON array of SOP Instance UIDs that drove the result (highest scores first)
+    driving_instances  TEXT NOT NULL,
+    instances_analyzed INTEGER NOT NULL,
+    instances_skipped  INTEGER NOT NULL,
+    engine             TEXT NOT NULL,
+    provider           TEXT NOT NULL,
+    device             TEXT NOT NULL,
+    duration_ms        INTEGER NOT NULL,
+    sr_sop_instance_uid TEXT,
+    analyzed_at        TEXT NOT NULL,
+    PRIMARY KEY (study_instance_uid, model_id)
+  );
+  CREATE INDEX analysis_results_sr ON analysis_results (sr_sop_instance_uid);
+  `,
 ];

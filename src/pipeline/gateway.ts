@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
-import { InstancesRepo, JobKind, StudiesRepo, openDatabase, type Db } from '../db/index.js';
+import { InstancesRepo, JobKind, ResultsRepo, StudiesRepo, openDatabase, type Db } from '../db/index.js';
 import { DicomScp } from '../dicom/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
@@ -45,6 +45,7 @@ export class Gateway {
     const instances = new InstancesRepo(db, { path: dbPath, studyQuietSeconds: config.dicom.studyQuietSeconds });
     this.instances = instances;
     const studies = new StudiesRepo(db);
+    const results = new ResultsRepo(db);
     const assembler = new StudyAssembler(studies, { jobKind: JobKind.AnalyzeStudy, clock: this.clock, log: log.child({ component: 'studies' }) });
     this.assembler = assembler;
     const resumed = assembler.resume();
@@ -55,7 +56,13 @@ export class Gateway {
 
     const scpLog = log.child({ component: 'dicom.scp' });
     this.scp = new DicomScp(config.dicom, {
-      handler: new InstanceStoreHandler({ spool, instances, log: scpLog, onRecorded: (p) => assembler.instanceRecorded(p) }),
+      handler: new InstanceStoreHandler({
+        spool,
+        instances,
+        log: scpLog,
+        onRecorded: (p) => assembler.instanceRecorded(p),
+        isOwnResult: (uid) => results.isOwnResult(uid),
+      }),
       log: scpLog,
       refusing: () => this.lowDisk,
     });

@@ -32,6 +32,8 @@ export interface StoreInstanceDeps {
   instances: InstancesRepo;
   log: Logger;
   onRecorded: (progress: StudyProgress) => void;
+  /** Whether a SOP Instance UID is a result this gateway produced (received back from the PACS). */
+  isOwnResult: (sopInstanceUid: string) => boolean;
 }
 
 export class InstanceStoreHandler implements StoreHandler {
@@ -89,15 +91,17 @@ export class InstanceStoreHandler implements StoreHandler {
         this.deps.log.debug('duplicate instance ignored', { sopInstanceUid: request.sopInstanceUid });
         return { kind: 'duplicate' };
       }
+      const ownResult = this.deps.isOwnResult(request.sopInstanceUid);
       const { durable } = await file.commitAs(relative);
       // The directory fsync and the index commit are independent: overlap them, acknowledge after both.
-      const [, progress] = await Promise.all([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes)]);
+      const [, progress] = await Promise.all([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes, !ownResult)]);
       if (existing !== undefined) {
         // Latest wins (a re-sent or corrected instance); the old file goes only once the new row is committed.
         this.deps.log.warn('instance replaced by a new version', { callingAe: request.callingAeTitle, assoc: request.associationId });
         if (existing.path !== relative) await unlink(this.deps.spool.absolutePath(existing.path)).catch(() => {});
       }
-      this.deps.onRecorded(progress);
+      if (ownResult) this.deps.log.debug('own result received back: indexed, study left as it is', { sopInstanceUid: request.sopInstanceUid });
+      else this.deps.onRecorded(progress);
       return { kind: 'stored' };
     } catch (err) {
       await file.discard();
@@ -105,7 +109,7 @@ export class InstanceStoreHandler implements StoreHandler {
     }
   }
 
-  private record(request: StoreRequest, header: DatasetHeader, studyUid: string, seriesUid: string, relative: string, sizeBytes: number): Promise<StudyProgress> {
+  private record(request: StoreRequest, header: DatasetHeader, studyUid: string, seriesUid: string, relative: string, sizeBytes: number, reopensStudy: boolean): Promise<StudyProgress> {
     return this.deps.instances
       .record({
         sopInstanceUid: request.sopInstanceUid,
@@ -125,6 +129,7 @@ export class InstanceStoreHandler implements StoreHandler {
         studyDate: header.studyDate,
         studyDescription: header.studyDescription,
         expectedStudyInstances: header.numberOfStudyRelatedInstances,
+        reopensStudy,
       })
       .catch((err: unknown) => {
         throw new GatewayError('GW_ERR_DATABASE_FAILED', 'cannot index the instance', { cause: err });

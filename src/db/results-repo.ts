@@ -1,0 +1,99 @@
+/** Analysis results per study and model; a re-analysis replaces the row, never adds a second. */
+import type { Db } from './database.js';
+import { isoNow } from './database.js';
+
+export interface AnalysisResult {
+  studyInstanceUid: string;
+  modelId: string;
+  modelVersion: string;
+  finding: { code: string; scheme: string; meaning: string };
+  /** Study-level probability: the maximum over the analysed images. */
+  probability: number;
+  topKMean: number;
+  flagged: boolean;
+  threshold: number;
+  drivingInstances: string[];
+  instancesAnalyzed: number;
+  instancesSkipped: number;
+  engine: string;
+  provider: string;
+  device: string;
+  durationMs: number;
+  srSopInstanceUid: string | null;
+  analyzedAt: string;
+}
+
+interface Row {
+  study_instance_uid: string;
+  model_id: string;
+  model_version: string;
+  finding_code: string;
+  finding_scheme: string;
+  finding_meaning: string;
+  probability: number;
+  top_k_mean: number;
+  flagged: number;
+  threshold: number;
+  driving_instances: string;
+  instances_analyzed: number;
+  instances_skipped: number;
+  engine: string;
+  provider: string;
+  device: string;
+  duration_ms: number;
+  sr_sop_instance_uid: string | null;
+  analyzed_at: string;
+}
+
+export class ResultsRepo {
+  constructor(private readonly db: Db) {}
+
+  save(r: Omit<AnalysisResult, 'analyzedAt'>, nowMs: number): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO analysis_results (study_instance_uid, model_id, model_version, finding_code, finding_scheme,
+           finding_meaning, probability, top_k_mean, flagged, threshold, driving_instances, instances_analyzed,
+           instances_skipped, engine, provider, device, duration_ms, sr_sop_instance_uid, analyzed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        r.studyInstanceUid, r.modelId, r.modelVersion, r.finding.code, r.finding.scheme, r.finding.meaning, r.probability,
+        r.topKMean, r.flagged ? 1 : 0, r.threshold, JSON.stringify(r.drivingInstances), r.instancesAnalyzed,
+        r.instancesSkipped, r.engine, r.provider, r.device, Math.round(r.durationMs), r.srSopInstanceUid, isoNow(nowMs),
+      );
+  }
+
+  forStudy(studyInstanceUid: string): AnalysisResult[] {
+    return this.db
+      .prepare<[string], Row>('SELECT * FROM analysis_results WHERE study_instance_uid = ? ORDER BY model_id')
+      .all(studyInstanceUid)
+      .map(toResult);
+  }
+
+  /** Whether a SOP Instance UID is an SR this gateway wrote (so receiving it back is not new data). */
+  isOwnResult(sopInstanceUid: string): boolean {
+    return this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM analysis_results WHERE sr_sop_instance_uid = ?').get(sopInstanceUid)?.n === 1;
+  }
+}
+
+function toResult(r: Row): AnalysisResult {
+  return {
+    studyInstanceUid: r.study_instance_uid,
+    modelId: r.model_id,
+    modelVersion: r.model_version,
+    finding: { code: r.finding_code, scheme: r.finding_scheme, meaning: r.finding_meaning },
+    probability: r.probability,
+    topKMean: r.top_k_mean,
+    flagged: r.flagged === 1,
+    threshold: r.threshold,
+    drivingInstances: JSON.parse(r.driving_instances) as string[],
+    instancesAnalyzed: r.instances_analyzed,
+    instancesSkipped: r.instances_skipped,
+    engine: r.engine,
+    provider: r.provider,
+    device: r.device,
+    durationMs: r.duration_ms,
+    srSopInstanceUid: r.sr_sop_instance_uid,
+    analyzedAt: r.analyzed_at,
+  };
+}
