@@ -28,6 +28,14 @@ const allowedPeer = z.strictObject({
   host: hostOrCidr,
 });
 
+const dicomDestination = z.strictObject({
+  /** Name used in logs, the outbox and model `destinations`. */
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a destination name is 1–64 letters, digits, dot, dash or underscore'),
+  aeTitle,
+  host: z.string().min(1),
+  port: port.refine((p) => p > 0, 'a destination needs a port'),
+});
+
 const dicomSchema = z.strictObject({
   aeTitle: aeTitle.default('AIGATEWAY'),
   host: listenHost.default('127.0.0.1'),
@@ -47,6 +55,8 @@ const dicomSchema = z.strictObject({
   associationMaxMs: z.number().int().min(1000).default(4 * 60 * 60 * 1000),
   /** On SIGTERM, open associations get this long to finish before they are aborted. */
   shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+  /** Where result SRs are sent (C-STORE from dicom.aeTitle). */
+  destinations: z.array(dicomDestination).default([]),
 });
 
 const httpSchema = z.strictObject({
@@ -63,16 +73,39 @@ const storageSchema = z.strictObject({
   minFreeBytes: z.number().int().min(0).default(512 * 1024 * 1024),
 });
 
+const outboxSchema = z.strictObject({
+  /** Attempts before a delivery becomes a dead letter. */
+  maxAttempts: z.number().int().min(1).default(10),
+  /** First retry delay; doubles each attempt (with jitter) up to maxDelayMs. */
+  baseDelayMs: z.number().int().min(100).default(5_000),
+  maxDelayMs: z.number().int().min(1000).default(15 * 60 * 1000),
+  /** Deliveries older than this become dead letters even with attempts left. */
+  maxAgeHours: z.number().positive().default(72),
+  /** Parallel sends per destination. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+  /** Timeouts of one DICOM send: connect, A-ASSOCIATE-AC, each DIMSE response. */
+  connectTimeoutMs: z.number().int().min(100).default(10_000),
+  dimseTimeoutMs: z.number().int().min(100).default(60_000),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./var'),
   dicom: dicomSchema.default(dicomSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
+  outbox: outboxSchema.default(outboxSchema.parse({})),
+}).superRefine((cfg, ctx) => {
+  const names = new Set<string>();
+  cfg.dicom.destinations.forEach((d, i) => {
+    if (names.has(d.name)) ctx.addIssue({ code: 'custom', path: ['dicom', 'destinations', i, 'name'], message: `duplicate destination name "${d.name}"` });
+    names.add(d.name);
+  });
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type AllowedPeer = z.infer<typeof allowedPeer>;
+export type DicomDestination = z.infer<typeof dicomDestination>;
 
 /** Keys that were renamed or retired: a file that still uses one fails with the replacement named. */
 export const RETIRED_KEYS: ReadonlyArray<{ path: string; replacement: string }> = [
