@@ -4,18 +4,23 @@
  * presentation contexts (PS3.8 §9.3.2.2) an association needs for a set of files.
  */
 import { open } from 'node:fs/promises';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import { describeError } from '../errors.js';
 import type { ProposedContext } from './pdu.js';
-import { parseUid, type Uid } from './uids.js';
+import { TransferSyntax, parseUid, type Uid } from './uids.js';
 
 /** One object to send: a Part-10 file on disk, or its bytes (e.g. an SR built in memory). */
 export type ScuInput = { path: string } | { bytes: Buffer; name?: string };
 
 /** What the meta header says, and where the dataset lies in the file. */
 export interface Part10Meta {
+  /** From the dataset's (0008,0016) when it can be read at its start, else from the meta header. */
   sopClassUid: Uid;
+  /** From the dataset's (0008,0018) when it can be read at its start, else from the meta header. */
   sopInstanceUid: Uid;
   transferSyntaxUid: Uid;
+  /** Set when the meta header names other SOP UIDs than the dataset: we send the dataset's, as DCMTK does. */
+  metaMismatch?: string;
   /** Byte offset of the first dataset byte (after the meta group). */
   datasetOffset: number;
   /** Dataset length in bytes: everything after the meta group, sent as stored. */
@@ -99,11 +104,72 @@ export function parseMetaHeader(head: Buffer, size: number): MetaResult {
     }
     uids.push(parsed);
   }
-  const [sopClassUid, sopInstanceUid, transferSyntaxUid] = uids as [Uid, Uid, Uid];
+  const [metaClass, metaInstance, transferSyntaxUid] = uids as [Uid, Uid, Uid];
+  // The C-STORE command must name what the dataset says (the peer checks: A900 otherwise), so the dataset's own
+  // UIDs win over a meta header that disagrees.
+  const inDataset = findSopUids(head.subarray(off), transferSyntaxUid);
+  const sopClassUid = inDataset.sopClassUid ?? metaClass;
+  const sopInstanceUid = inDataset.sopInstanceUid ?? metaInstance;
+  const mismatches = [
+    sopClassUid !== metaClass ? `SOP class ${metaClass} in the meta header, ${sopClassUid} in the dataset` : '',
+    sopInstanceUid !== metaInstance ? `SOP instance ${metaInstance} in the meta header, ${sopInstanceUid} in the dataset` : '',
+  ].filter((m) => m !== '');
   return {
     kind: 'ok',
-    meta: { sopClassUid, sopInstanceUid, transferSyntaxUid, datasetOffset: off, datasetLength: size - off },
+    meta: {
+      sopClassUid,
+      sopInstanceUid,
+      transferSyntaxUid,
+      datasetOffset: off,
+      datasetLength: size - off,
+      ...(mismatches.length === 0 ? {} : { metaMismatch: `${mismatches.join('; ')}: sent with the dataset's` }),
+    },
   };
+}
+
+/**
+ * Reads (0008,0016) and (0008,0018) from the start of a dataset, walking the elements before them. Gives up
+ * (returns what it has) on anything unusual: an undefined length, a truncated prefix, a broken deflate stream.
+ */
+export function findSopUids(prefix: Buffer, transferSyntaxUid: string): { sopClassUid?: Uid; sopInstanceUid?: Uid } {
+  let buf = prefix;
+  if (transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian) {
+    try {
+      buf = inflateRawSync(prefix, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      return {};
+    }
+  }
+  const bigEndian = transferSyntaxUid === TransferSyntax.ExplicitVRBigEndian;
+  const explicit = transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian;
+  const u16 = (at: number): number => (bigEndian ? buf.readUInt16BE(at) : buf.readUInt16LE(at));
+  const u32 = (at: number): number => (bigEndian ? buf.readUInt32BE(at) : buf.readUInt32LE(at));
+  const found: { sopClassUid?: Uid; sopInstanceUid?: Uid } = {};
+  let off = 0;
+  while (off + 8 <= buf.length) {
+    const group = u16(off);
+    const element = u16(off + 2);
+    if (group > 0x0008 || (group === 0x0008 && element > 0x0018)) break;
+    let valueOff = off + 8;
+    let length = u32(off + 4);
+    if (explicit) {
+      const vr = buf.toString('latin1', off + 4, off + 6);
+      if (LONG_VRS.has(vr)) {
+        if (off + 12 > buf.length) break;
+        length = u32(off + 8);
+        valueOff = off + 12;
+      } else {
+        length = u16(off + 6);
+      }
+    }
+    if (length === 0xffffffff || valueOff + length > buf.length) break;
+    if (group === 0x0008 && (element === 0x0016 || element === 0x0018)) {
+      const uid = parseUid(buf.toString('latin1', valueOff, valueOff + length));
+      if (uid !== undefined) found[element === 0x0016 ? 'sopClassUid' : 'sopInstanceUid'] = uid;
+    }
+    off = valueOff + length;
+  }
+  return found;
 }
 
 function hex4(n: number): string {

@@ -66,6 +66,8 @@ export interface FileResult {
   sopInstanceUid?: string;
   transferSyntaxUid?: string;
   datasetBytes?: number;
+  /** The file's meta header disagreed with its dataset about the SOP UIDs (the dataset's were sent). */
+  note?: string;
   outcome: InstanceOutcome;
 }
 
@@ -167,8 +169,9 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
   const slots: Array<Omit<FileResult, 'outcome'> & { outcome: InstanceOutcome | undefined }> = inputs.map((input, i) => {
     const m = metas[i] as MetaResult;
     if (m.kind === 'invalid') return { file: inputName(input, i), outcome: { kind: 'invalid-file', detail: m.detail, retryable: false } };
-    const { sopClassUid, sopInstanceUid, transferSyntaxUid, datasetLength } = m.meta;
-    return { file: inputName(input, i), sopClassUid, sopInstanceUid, transferSyntaxUid, datasetBytes: datasetLength, outcome: undefined };
+    const { sopClassUid, sopInstanceUid, transferSyntaxUid, datasetLength, metaMismatch } = m.meta;
+    const note = metaMismatch === undefined ? {} : { note: metaMismatch };
+    return { file: inputName(input, i), sopClassUid, sopInstanceUid, transferSyntaxUid, datasetBytes: datasetLength, ...note, outcome: undefined };
   });
   const plan = planContexts(metas.map((m) => (m.kind === 'ok' ? m.meta : undefined)));
   plan.contextIds.forEach((id, i) => {

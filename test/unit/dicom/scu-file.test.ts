@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readDatasetHeader } from '../../../src/dicom/dataset-header.js';
 import { buildFileMetaHeader } from '../../../src/dicom/part10.js';
 import { decodePData } from '../../../src/dicom/pdu.js';
 import { PduReader } from '../../../src/dicom/pdu-reader.js';
-import { MAX_META_BYTES, openDataset, parseMetaHeader, planContexts, readMeta } from '../../../src/dicom/scu-file.js';
+import { MAX_META_BYTES, findSopUids, openDataset, parseMetaHeader, planContexts, readMeta } from '../../../src/dicom/scu-file.js';
 import { MAX_SEND_FRAGMENT, fragmentBlock, fragmentBytesFor } from '../../../src/dicom/scu-pdata.js';
 import { CORPUS } from '../../helpers/fixtures.js';
 
@@ -105,6 +106,27 @@ describe('dicom/scu-file', () => {
         expect(r.meta.datasetOffset, name).to.equal(144 + bytes.readUInt32LE(140));
         expect(r.meta.datasetOffset + r.meta.datasetLength, name).to.equal(bytes.length);
       }
+    });
+
+    it('reads the SOP UIDs from the dataset itself in every transfer syntax, as dicom-parser does', async () => {
+      for (const name of names.filter((n) => n !== 'pydicom__no_meta.dcm')) {
+        const r = await readMeta({ path: join(dir, name) });
+        if (r.kind !== 'ok') throw new Error(name);
+        const dataset = readFileSync(join(dir, name)).subarray(r.meta.datasetOffset);
+        const reference = readDatasetHeader(dataset, r.meta.transferSyntaxUid, true);
+        if (reference.kind !== 'ok') throw new Error(`${name}: reference parser: ${reference.kind}`);
+        expect(findSopUids(dataset, r.meta.transferSyntaxUid), name).to.deep.equal({
+          sopClassUid: reference.header.sopClassUid,
+          sopInstanceUid: reference.header.sopInstanceUid,
+        });
+      }
+    });
+
+    it('sends the dataset\'s SOP instance when the meta header names another one, and says so', async () => {
+      const r = await readMeta({ path: join(dir, 'pydicom__rtdose.dcm') });
+      if (r.kind !== 'ok') throw new Error('unreadable');
+      expect(r.meta.sopInstanceUid).to.equal('1.9.999.999.99.9.9999.9999.20030818153516');
+      expect(r.meta.metaMismatch).to.match(/SOP instance 1\.2\.999\.999\.99\.9\.9999\.9999\.20030818153516 in the meta header/);
     });
 
     it('calls a file without a meta header invalid, and a missing file too, without throwing', async () => {
