@@ -25,7 +25,7 @@ function part10(dataset: Buffer, fields: Partial<{ sopClassUid: string; sopInsta
 /** (0008,0060) CS "CT" in explicit VR LE: a tiny real dataset. */
 const DATASET = Buffer.from([0x08, 0x00, 0x60, 0x00, 0x43, 0x53, 0x02, 0x00, 0x43, 0x54]);
 
-describe('dicom/scu-file', () => {
+describe('dicom/scu-file: SCU inputs, contexts and fragments', () => {
   describe('parseMetaHeader (PS3.10 §7.1)', () => {
     it('finds the UIDs and where the dataset starts', () => {
       const file = part10(DATASET, { transferSyntaxUid: J2K });

@@ -10,7 +10,7 @@ import {
   type AssociationFailure,
 } from '../../../src/dicom/scu-outcomes.js';
 
-describe('dicom/scu-outcomes', () => {
+describe('dicom/scu-outcomes: SCU outcome mapping', () => {
   describe('A-ASSOCIATE-RJ words (PS3.8 Table 9-21)', () => {
     it('names a wrong called AE title and does not retry a permanent rejection', () => {
       const d = describeReject({ result: 1, source: 1, reason: 7 });
