@@ -11,6 +11,8 @@ import { inputName, openDataset, planContexts, readMeta, type MetaResult, type S
 import {
   contextRefusal,
   describeFailure,
+  describeOutcome,
+  hexStatus,
   isRefusalRetryable,
   isStatusRetryable,
   statusText,
@@ -237,6 +239,19 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
     r.outcome = storeOutcome(rsp.command.status as number, rsp.command.errorComment);
   }
   return finish(await assoc.release());
+}
+
+/** What an outbox does with one file's result. */
+export type DeliveryVerdict = { kind: 'delivered'; note?: string } | { kind: 'failed'; retryable: boolean; reason: string };
+
+/**
+ * One file's result as an outbox verdict: delivered only on Success or a warning status (the peer keeps the
+ * object, PS3.7 Annex C); every other outcome fails with its retry decision and a one-line reason naming the file.
+ */
+export function deliveryVerdict(result: FileResult): DeliveryVerdict {
+  const o = result.outcome;
+  if (o.kind === 'stored') return o.status === 0 ? { kind: 'delivered' } : { kind: 'delivered', note: `${hexStatus(o.status)} ${o.statusText}` };
+  return { kind: 'failed', retryable: o.retryable, reason: `${result.file}: ${describeOutcome(o)}` };
 }
 
 /** Holds a destination's options; the same calls as the functions. */
