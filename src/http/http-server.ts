@@ -15,14 +15,34 @@ export interface StudyListItem {
   accessionNumber: string;
   modalities: string[];
   instanceCount: number;
+  /** receiving | complete | analyzing | analyzed | delivered | failed */
   status: string;
   receivedAt: string;
   completedAt: string | null;
+  ai: Array<{ modelId: string; modelVersion: string; finding: { code: string; scheme: string; meaning: string }; probability: number; flagged: boolean; backend: string; device: string; ms: number; instancesAnalyzed: number }>;
+  deliveries: Array<{ id: number; destination: string; kind: string; state: string; attempts: number; lastError: string | null; deliveredAt: string | null }>;
+  lastError?: string;
+}
+
+export interface OutboxListItem {
+  id: number;
+  kind: string;
+  destination: string;
+  studyInstanceUid: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
 }
 
 export interface HttpDeps {
   health: () => Promise<HealthReport>;
   listStudies: (query: { limit: number; offset: number }) => StudyListItem[];
+  listOutbox: (query: { state?: string; limit: number }) => OutboxListItem[];
+  /** Re-sends a dead (or pending) outbox row now; false when there is no such row to resend. */
+  resendOutbox: (id: number) => boolean;
   log: Logger;
 }
 
@@ -64,11 +84,24 @@ export class HttpServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const resend = /^\/api\/outbox\/(\d+)\/resend$/.exec(url.pathname);
+    if (req.method === 'POST' && resend !== null) {
+      const id = Number(resend[1]);
+      if (this.deps.resendOutbox(id)) sendJson(res, 202, { id, state: 'pending' });
+      else sendJson(res, 404, { error: `no dead or pending outbox item ${id}` });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, { error: `method ${req.method} not allowed` });
+      sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` });
       return;
     }
     switch (url.pathname) {
+      case '/api/outbox': {
+        const state = url.searchParams.get('state') ?? undefined;
+        const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
+        sendJson(res, 200, this.deps.listOutbox({ ...(state === undefined ? {} : { state }), limit }));
+        return;
+      }
       case '/healthz': {
         const report = await this.deps.health();
         sendJson(res, report.ok ? 200 : 503, report);

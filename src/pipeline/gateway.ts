@@ -6,13 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
-import { InstancesRepo, JobKind, ResultsRepo, StudiesRepo, openDatabase, type Db } from '../db/index.js';
+import { InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
 import { DicomScp } from '../dicom/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { Spool, freeBytes } from '../storage/index.js';
 import { StudyAssembler, systemClock, type Clock } from '../studies/index.js';
 import { InstanceStoreHandler } from './store-instance.js';
+import { listStudyViews } from './study-view.js';
 
 const DISK_CHECK_INTERVAL_MS = 10_000;
 
@@ -24,6 +25,7 @@ export interface GatewayPorts {
 export class Gateway {
   private db: Db | undefined;
   private instances: InstancesRepo | undefined;
+  private outbox: OutboxRepo | undefined;
   private scp: DicomScp | undefined;
   private http: HttpServer | undefined;
   private assembler: StudyAssembler | undefined;
@@ -46,6 +48,9 @@ export class Gateway {
     this.instances = instances;
     const studies = new StudiesRepo(db);
     const results = new ResultsRepo(db);
+    const jobs = new JobsRepo(db);
+    const outbox = new OutboxRepo(db);
+    this.outbox = outbox;
     const assembler = new StudyAssembler(studies, { jobKind: JobKind.AnalyzeStudy, clock: this.clock, log: log.child({ component: 'studies' }) });
     this.assembler = assembler;
     const resumed = assembler.resume();
@@ -68,7 +73,9 @@ export class Gateway {
     });
     this.http = new HttpServer(config.http, {
       health: () => this.health(spool.root),
-      listStudies: (q) => studies.list(q),
+      listStudies: (q) => listStudyViews({ studies, jobs, results, outbox }, q),
+      listOutbox: (q) => outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
+      resendOutbox: (id) => this.resend(id),
       log: log.child({ component: 'http' }),
     });
     const ports = { dicom: await this.scp.listen(), http: await this.http.listen() };
@@ -91,6 +98,11 @@ export class Gateway {
     await this.instances?.close();
     this.db?.close();
     this.log.info('gateway stopped');
+  }
+
+  /** Operator resend (CLI or API): the row becomes due now. */
+  resend(id: number): boolean {
+    return this.outbox?.resend(id, Date.now()) ?? false;
   }
 
   private async checkDisk(path: string): Promise<void> {
@@ -127,4 +139,8 @@ export class Gateway {
     checks.disk = this.lowDisk === undefined ? { ok: true } : { ok: false, detail: this.lowDisk };
     return { ok: checks.database.ok && checks.spool.ok, checks };
   }
+}
+
+function isOutboxState(s: string | undefined): s is OutboxState {
+  return (OUTBOX_STATES as readonly string[]).includes(s ?? '');
 }

@@ -1,0 +1,56 @@
+/**
+ * What /api/studies shows for a study: its receive state, jobs, AI results and per-destination delivery,
+ * folded into one status: receiving | complete | analyzing | analyzed | delivered | failed.
+ */
+import type { JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, StudySummary } from '../db/index.js';
+import type { StudyListItem } from '../http/index.js';
+
+export interface StudyViewDeps {
+  studies: StudiesRepo;
+  jobs: JobsRepo;
+  results: ResultsRepo;
+  outbox: OutboxRepo;
+}
+
+export function listStudyViews(deps: StudyViewDeps, query: { limit: number; offset: number }): StudyListItem[] {
+  return deps.studies.list(query).map((s) => studyView(deps, s));
+}
+
+function studyView(deps: StudyViewDeps, s: StudySummary): StudyListItem {
+  const jobs = deps.jobs.forStudy(s.studyInstanceUid);
+  const results = deps.results.forStudy(s.studyInstanceUid);
+  const deliveries = deps.outbox.list({ studyInstanceUid: s.studyInstanceUid, limit: 100 }).map((o) => ({
+    id: o.id,
+    destination: o.destination,
+    kind: o.kind,
+    state: o.state,
+    attempts: o.attempts,
+    lastError: o.lastError,
+    deliveredAt: o.deliveredAt,
+  }));
+  const latestJob = jobs[jobs.length - 1];
+  let status: string = s.status;
+  if (s.status === 'complete') {
+    if (latestJob?.state === 'running' || latestJob?.state === 'queued') status = 'analyzing';
+    else if (latestJob?.state === 'failed' || deliveries.some((d) => d.state === 'dead')) status = 'failed';
+    else if (deliveries.length > 0 && deliveries.every((d) => d.state === 'delivered')) status = 'delivered';
+    else if (results.length > 0 || latestJob?.state === 'done') status = 'analyzed';
+  }
+  return {
+    ...s,
+    status,
+    ai: results.map((r) => ({
+      modelId: r.modelId,
+      modelVersion: r.modelVersion,
+      finding: r.finding,
+      probability: r.probability,
+      flagged: r.flagged,
+      backend: `${r.engine}/${r.provider}`,
+      device: r.device,
+      ms: r.durationMs,
+      instancesAnalyzed: r.instancesAnalyzed,
+    })),
+    deliveries,
+    ...(latestJob?.lastError ? { lastError: latestJob.lastError } : {}),
+  };
+}
