@@ -1,0 +1,20 @@
+/** Public API of the image-AI area: model specs, the registry, classifiers, runners and their provenance. */
+export {
+  modelSpecSchema,
+  validateModelSpec,
+  loadModelSpecFile,
+  resolveModelPaths,
+  assertModelCard,
+  appliesTo,
+  inputSize,
+  inputShape,
+  EXECUTION_PROVIDERS,
+  MODEL_FORMATS,
+  type ModelSpec,
+  type ModelSpecInput,
+  type ModelSpecProblem,
+  type ModelSpecResult,
+  type ExecutionProvider,
+  type ModelFormat,
+  type InstanceTraits,
+} from './model-spec.js';
