@@ -93,6 +93,8 @@ export class ScuAssociation {
   private commandBytes = 0;
   /** A response said a dataset follows: its data PDVs are read and dropped (C-STORE/C-ECHO responses have none). */
   private discardingDataset = false;
+  /** One request outstanding at most (no asynchronous operations window is negotiated, PS3.7 §D.3.3.3). */
+  private awaitingResponse = false;
   private nextMessageId = 1;
 
   private constructor(
@@ -157,6 +159,7 @@ export class ScuAssociation {
    */
   async request(contextId: number, command: DimseCommand, dataset?: DatasetSource): Promise<RequestResult> {
     if (this.failure !== undefined) return this.failure;
+    this.awaitingResponse = true;
     const commandBytes = encodeCommand(command);
     const commandFailure = await this.writeParts(fragmentBlock(contextId, true, commandBytes, fragmentBytesFor(this.peerMaxPdu), true));
     if (commandFailure !== undefined) return commandFailure;
@@ -380,6 +383,11 @@ export class ScuAssociation {
       this.commandChunks = [];
       this.commandBytes = 0;
       this.discardingDataset = command.dataSetType !== 0x0101;
+      if (!this.awaitingResponse) {
+        this.protocolError(`DIMSE message 0x${command.commandField.toString(16)} with no request of ours outstanding`, AbortReason.UnexpectedPduParameter);
+        return;
+      }
+      this.awaitingResponse = false;
       this.emit({ type: 'response', contextId: pdv.contextId, command });
     }
   }

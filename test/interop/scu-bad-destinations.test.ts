@@ -343,6 +343,23 @@ describe('interop: SCU against bad destinations', function () {
       }
     });
 
+    it('a peer answering a request we never made: protocol error, not retryable', async () => {
+      const accept = acceptingScript({ answerRelease: true });
+      const peer = await startFakePeer((pdu, socket) => {
+        accept(pdu, socket);
+        if (pdu.type !== PduType.AssociateRq) return;
+        const stray = { commandField: CommandField.CStoreRsp, messageIdBeingRespondedTo: 99, dataSetType: 0x0101, status: 0 };
+        for (const p of encodePData(1, true, encodeCommand(stray), 16384)) socket.write(p);
+      });
+      try {
+        const r = await storeFiles(scuTo(peer.port, 'STRAY'), [{ path: CT_SMALL }]);
+        expect(assocFailure(r)).to.include({ kind: 'protocol-error', retryable: false });
+        expect(r.files[0]?.outcome).to.deep.include({ kind: 'association-failed', retryable: false });
+      } finally {
+        await peer.close();
+      }
+    });
+
     it('a peer accepting a transfer syntax we did not propose: protocol error, nothing sent in it', async () => {
       const peer = await startFakePeer(acceptingScript({ answerRelease: true, acceptTs: '1.2.840.10008.1.2.4.50' }));
       try {
