@@ -322,7 +322,7 @@ export class ScuAssociation {
     switch (this.state) {
       case 'awaiting-ac':
         if (pdu.type === PduType.AssociateAc) {
-          const ac = decodeAssociateAc(pdu.body);
+          const ac = decodeAssociateAc(withOurAeTitles(pdu.body, this.options));
           this.state = 'established';
           this.peerMaxPdu = ac.maxPduLength;
           this.reader.setLimit(Math.max(this.options.maxPduBytes, MAX_CONTROL_PDU_BYTES));
@@ -471,6 +471,19 @@ export class ScuAssociation {
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
+}
+
+/**
+ * PS3.8 §9.3.3: the AE title fields of an A-ASSOCIATE-AC are reserved, "shall not be tested when received"; some
+ * peers leave them blank, which `decodeAssociateAc` refuses. Decode a copy carrying the titles we sent.
+ */
+function withOurAeTitles(body: Buffer, o: { calledAeTitle: string; callingAeTitle: string }): Buffer {
+  const copy = Buffer.from(body);
+  if (copy.length >= 36) {
+    copy.write(o.calledAeTitle.padEnd(16, ' '), 4, 16, 'latin1');
+    copy.write(o.callingAeTitle.padEnd(16, ' '), 20, 16, 'latin1');
+  }
+  return copy;
 }
 
 function timeoutText(phase: ScuPhase, ms: number): string {

@@ -114,23 +114,26 @@ async function startFakePeer(script: FakeScript): Promise<FakePeer> {
   };
 }
 
-/** Accepts every context in its first transfer syntax (or `acceptTs`), answers each C-STORE with Success. */
-function acceptingScript(options: { answerRelease: boolean; acceptTs?: string }): FakeScript {
+/**
+ * Accepts every context in its first transfer syntax (or `acceptTs`), answers each C-STORE with Success.
+ * `blankAeTitles` leaves the reserved AE fields of the A-ASSOCIATE-AC blank (PS3.8 §9.3.3: not to be tested).
+ */
+function acceptingScript(options: { answerRelease: boolean; acceptTs?: string; blankAeTitles?: boolean }): FakeScript {
   let contexts: ProposedContext[] = [];
   let pendingCommand: ReturnType<typeof decodeCommand> | undefined;
   return (pdu, socket) => {
     if (pdu.type === PduType.AssociateRq) {
       const rq = decodeAssociateRq(pdu.body);
       contexts = rq.contexts;
-      socket.write(
-        encodeAssociateAc({
-          calledAeTitle: rq.calledAeTitle,
-          callingAeTitle: rq.callingAeTitle,
-          contexts: contexts.map((c) => ({ id: c.id, result: 0, transferSyntax: options.acceptTs ?? (c.transferSyntaxes[0] as string) })),
-          maxPduLength: 16384,
-          roles: [],
-        }),
-      );
+      const ac = encodeAssociateAc({
+        calledAeTitle: rq.calledAeTitle,
+        callingAeTitle: rq.callingAeTitle,
+        contexts: contexts.map((c) => ({ id: c.id, result: 0, transferSyntax: options.acceptTs ?? (c.transferSyntaxes[0] as string) })),
+        maxPduLength: 16384,
+        roles: [],
+      });
+      if (options.blankAeTitles === true) ac.fill(0x20, 10, 42);
+      socket.write(ac);
     } else if (pdu.type === PduType.PData) {
       for (const pdv of decodePData(pdu.body)) {
         if (pdv.isCommand && pdv.isLast) pendingCommand = decodeCommand(pdv.data);
@@ -149,11 +152,12 @@ function acceptingScript(options: { answerRelease: boolean; acceptTs?: string })
 
 describe('interop: SCU against bad destinations', function () {
   this.timeout(60_000);
-  const work = tempDir('pag-scu-bad-');
+  let work: string;
   let madeUp: string;
 
   before(function () {
     requirePeers(this, 'storescp', 'echoscu', 'Orthanc', 'cc');
+    work = tempDir('pag-scu-bad-'); // here, not at load time: other suites' cleanups run before this one starts
     madeUp = writeTinyFile(work, 'made-up-class.dcm', MADE_UP_SOP_CLASS);
   });
   after(() => runCleanups());
@@ -318,8 +322,8 @@ describe('interop: SCU against bad destinations', function () {
       }
     });
 
-    it('a peer that releases properly: the fake peer works (control for the cases around it)', async () => {
-      const peer = await startFakePeer(acceptingScript({ answerRelease: true }));
+    it('a peer that releases properly, with blank reserved AE fields in its AC: stored and released', async () => {
+      const peer = await startFakePeer(acceptingScript({ answerRelease: true, blankAeTitles: true }));
       try {
         const r = await storeFiles(scuTo(peer.port, 'FAKE'), [{ path: CT_SMALL }, { path: MR_SMALL }]);
         expect(r.association.kind).to.equal('released');
