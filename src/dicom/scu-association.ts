@@ -136,14 +136,9 @@ export class ScuAssociation {
       });
     }
     if (event.type !== 'ac') return assoc.protocolError(`${event.type} before A-ASSOCIATE-AC`, AbortReason.UnexpectedPdu);
-    const contexts2 = assoc.checkAc(event.ac);
-    if (!Array.isArray(contexts2)) return contexts2;
-    return { kind: 'established', association: assoc, contexts: contexts2 };
-  }
-
-  /** The failure that ended the association, if one did. */
-  get ended(): AssociationFailure | undefined {
-    return this.failure;
+    const negotiated = assoc.checkAc(event.ac);
+    if (!Array.isArray(negotiated)) return negotiated;
+    return { kind: 'established', association: assoc, contexts: negotiated };
   }
 
   /** A fresh Message ID (PS3.7 §9.3.1.1: unique among the outstanding ones; we wrap at 65535). */
