@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { modelSpecSchema } from '../ai/index.js';
 
 const aeTitle = z
   .string()
@@ -88,6 +89,19 @@ const outboxSchema = z.strictObject({
   dimseTimeoutMs: z.number().int().min(100).default(60_000),
 });
 
+/** A model given by the model-config.json shipped beside it (paths in it are relative to its folder). */
+const modelFileEntry = z.strictObject({
+  configFile: z.string().min(1),
+  /** Demo models say "not for clinical use" in every SR and HL7 result. */
+  demo: z.boolean().default(false),
+  /** Destination names that receive this model's results; absent = all. Overrides the file's. */
+  destinations: z.array(z.string().min(1)).optional(),
+  providers: z.array(z.enum(['cuda', 'cpu'])).min(1).optional(),
+});
+
+/** A model described inline (the issue's `models:` contract); relative paths are taken from the working directory. */
+const inlineModelEntry = modelSpecSchema.extend({ demo: z.boolean().default(false) });
+
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./var'),
   dicom: dicomSchema.default(dicomSchema.parse({})),
@@ -95,17 +109,25 @@ export const configSchema = z.strictObject({
   log: logSchema.default(logSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),
+  /** Image models. Absent: the shipped demo model (models/chest-ct-nodule-demo). `[]`: no image AI. */
+  models: z.array(z.union([modelFileEntry, inlineModelEntry])).optional(),
 }).superRefine((cfg, ctx) => {
   const names = new Set<string>();
   cfg.dicom.destinations.forEach((d, i) => {
     if (names.has(d.name)) ctx.addIssue({ code: 'custom', path: ['dicom', 'destinations', i, 'name'], message: `duplicate destination name "${d.name}"` });
     names.add(d.name);
   });
+  (cfg.models ?? []).forEach((m, i) => {
+    for (const name of m.destinations ?? []) {
+      if (!names.has(name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'destinations'], message: `no destination named "${name}" in dicom.destinations` });
+    }
+  });
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type AllowedPeer = z.infer<typeof allowedPeer>;
 export type DicomDestination = z.infer<typeof dicomDestination>;
+export type ModelEntry = z.infer<typeof modelFileEntry> | z.infer<typeof inlineModelEntry>;
 
 /** Keys that were renamed or retired: a file that still uses one fails with the replacement named. */
 export const RETIRED_KEYS: ReadonlyArray<{ path: string; replacement: string }> = [

@@ -7,13 +7,18 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
 import { InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
-import { DicomScp } from '../dicom/index.js';
+import { ModelRegistry } from '../ai/index.js';
+import { DicomScp, deliveryVerdict, storeFiles } from '../dicom/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { Spool, freeBytes } from '../storage/index.js';
 import { StudyAssembler, systemClock, type Clock } from '../studies/index.js';
 import { InstanceStoreHandler } from './store-instance.js';
 import { listStudyViews } from './study-view.js';
+import { analyzeStudy } from './analyze-study.js';
+import { JobWorker } from './job-worker.js';
+import { resolveModelEntries } from './model-entries.js';
+import { OutboxDelivery } from './outbox-delivery.js';
 
 const DISK_CHECK_INTERVAL_MS = 10_000;
 
@@ -26,6 +31,9 @@ export class Gateway {
   private db: Db | undefined;
   private instances: InstancesRepo | undefined;
   private outbox: OutboxRepo | undefined;
+  private models: ModelRegistry | undefined;
+  private analyzer: JobWorker | undefined;
+  private readonly deliveries = new Map<string, OutboxDelivery>();
   private scp: DicomScp | undefined;
   private http: HttpServer | undefined;
   private assembler: StudyAssembler | undefined;
@@ -51,7 +59,60 @@ export class Gateway {
     const jobs = new JobsRepo(db);
     const outbox = new OutboxRepo(db);
     this.outbox = outbox;
-    const assembler = new StudyAssembler(studies, { jobKind: JobKind.AnalyzeStudy, clock: this.clock, log: log.child({ component: 'studies' }) });
+    const { specs, demoModels } = resolveModelEntries(config.models);
+    const models = await ModelRegistry.load(specs, { logger: log });
+    this.models = models;
+
+    const policy = { baseMs: config.outbox.baseDelayMs, maxMs: config.outbox.maxDelayMs, maxAttempts: config.outbox.maxAttempts };
+    outbox.requeueSending(Date.now());
+    for (const dest of config.dicom.destinations) {
+      const delivery = new OutboxDelivery({
+        destination: dest.name,
+        outbox,
+        policy,
+        maxAgeMs: config.outbox.maxAgeHours * 3_600_000,
+        concurrency: config.outbox.concurrency,
+        log: log.child({ component: 'outbox' }),
+        send: async (item) => {
+          const result = await storeFiles(
+            { host: dest.host, port: dest.port, callingAeTitle: config.dicom.aeTitle, calledAeTitle: dest.aeTitle, connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs },
+            [{ path: spool.absolutePath(item.payload) }],
+          );
+          const file = result.files[0];
+          return file === undefined ? { kind: 'failed', retryable: true, reason: 'no result from the SCU' } : deliveryVerdict(file);
+        },
+      });
+      this.deliveries.set(dest.name, delivery);
+      delivery.notify();
+    }
+
+    const analyzer = new JobWorker({
+      kind: JobKind.AnalyzeStudy,
+      jobs,
+      policy: { baseMs: 10_000, maxMs: 10 * 60_000, maxAttempts: 5 },
+      log: log.child({ component: 'analysis' }),
+      handle: (job) =>
+        analyzeStudy(job, {
+          instances,
+          results,
+          outbox,
+          spool,
+          models,
+          destinations: config.dicom.destinations,
+          demoModels,
+          log: log.child({ component: 'analysis' }),
+          onQueued: (names) => names.forEach((n) => this.deliveries.get(n)?.notify()),
+        }),
+    });
+    this.analyzer = analyzer;
+    analyzer.start();
+
+    const assembler = new StudyAssembler(studies, {
+      jobKind: JobKind.AnalyzeStudy,
+      clock: this.clock,
+      log: log.child({ component: 'studies' }),
+      onComplete: () => analyzer.notify(),
+    });
     this.assembler = assembler;
     const resumed = assembler.resume();
 
@@ -94,6 +155,9 @@ export class Gateway {
     if (this.diskTimer !== undefined) clearInterval(this.diskTimer);
     await this.scp?.close();
     this.assembler?.stop();
+    await this.analyzer?.stop();
+    await Promise.all([...this.deliveries.values()].map((d) => d.stop()));
+    await this.models?.close();
     await this.http?.close();
     await this.instances?.close();
     this.db?.close();
@@ -102,7 +166,10 @@ export class Gateway {
 
   /** Operator resend (CLI or API): the row becomes due now. */
   resend(id: number): boolean {
-    return this.outbox?.resend(id, Date.now()) ?? false;
+    const ok = this.outbox?.resend(id, Date.now()) ?? false;
+    const item = ok ? this.outbox?.get(id) : undefined;
+    if (item !== undefined) this.deliveries.get(item.destination)?.notify();
+    return ok;
   }
 
   private async checkDisk(path: string): Promise<void> {

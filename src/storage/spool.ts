@@ -82,6 +82,25 @@ export class Spool {
     return { durable };
   }
 
+  /**
+   * Writes an object the gateway produced (a result SR) durably under `results/<study UID>/<name>.dcm`, the same
+   * way received instances are written. Returns its path relative to the spool root.
+   */
+  async writeResult(studyUid: Uid, sopInstanceUid: Uid, bytes: Buffer): Promise<string> {
+    const relative = join('results', studyUid, `${sopInstanceUid}.dcm`);
+    const file = this.createTempFile();
+    file.write(bytes);
+    try {
+      await file.finish();
+      const { durable } = await file.commitAs(relative);
+      await durable;
+    } catch (err) {
+      await file.discard();
+      throw err;
+    }
+    return relative;
+  }
+
   forgetDir(relativeDir: string): void {
     this.knownDirs.delete(join(this.root, relativeDir));
   }

@@ -1,0 +1,166 @@
+/**
+ * The analyze-study job: for each model that applies to the study's instances, decode and preprocess the
+ * slices, classify them in batches, aggregate to a study result, write the result SR, and queue it for every
+ * destination — each step idempotent, so a retried job ends in the same rows and the same SR bytes.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { appliesTo, type Classification, type Classifier, type ModelRegistry } from '../ai/index.js';
+import type { DicomDestination } from '../config/index.js';
+import type { InstancesRepo, Job, OutboxRepo, ResultsRepo, StoredInstance } from '../db/index.js';
+import { parseUid, type Uid } from '../dicom/index.js';
+import { describeError } from '../errors.js';
+import { decodeFrames, preprocessForModel, tensorSize } from '../imaging/index.js';
+import type { Logger } from '../log.js';
+import { buildAiResultSr, sourceContextFromPart10, type ReferencedInstance } from '../results/index.js';
+import type { Spool } from '../storage/index.js';
+import type { JobOutcome } from './job-worker.js';
+
+/** How many top-scoring images the top-k mean and the SR's driving references use. */
+const TOP_K = 3;
+/** Slices preprocessed before each classify call: bounds memory for a 1,000-slice study. */
+const CHUNK = 64;
+
+export interface AnalyzeStudyDeps {
+  instances: InstancesRepo;
+  results: ResultsRepo;
+  outbox: OutboxRepo;
+  spool: Spool;
+  models: ModelRegistry;
+  destinations: ReadonlyArray<DicomDestination>;
+  /** Model ids whose SR carries the "not for clinical use" disclaimer. */
+  demoModels: ReadonlySet<string>;
+  log: Logger;
+  /** Outbox rows were queued for these destinations: wake their delivery. */
+  onQueued: (destinations: string[]) => void;
+  now?: () => number;
+}
+
+interface Scored {
+  instance: StoredInstance;
+  probability: number;
+}
+
+export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps): Promise<JobOutcome> {
+  const now = deps.now ?? Date.now;
+  const studyUid = parseUid(job.studyInstanceUid);
+  if (studyUid === undefined) return { kind: 'failed', reason: `not a valid Study Instance UID: ${job.studyInstanceUid}` };
+  if (!deps.models.ready) return { kind: 'retry', reason: 'image models are not loaded' };
+  const all = deps.instances.forStudy(studyUid);
+  const log = deps.log.child({ jobId: job.id });
+  let analysed = 0;
+  for (const status of deps.models.status()) {
+    const classifier = deps.models.get(status.id);
+    if (classifier === undefined) continue;
+    const candidates = all.filter((i) => appliesTo(classifier.spec, { modality: i.modality, bodyPart: i.bodyPart, sopClassUid: i.sopClassUid }));
+    if (candidates.length === 0) continue;
+    try {
+      await analyzeWithModel(studyUid, candidates, classifier, deps, log, now);
+      analysed += 1;
+    } catch (err) {
+      return { kind: 'retry', reason: `model ${classifier.spec.id}: ${describeError(err)}` };
+    }
+  }
+  if (analysed === 0) log.info('no model applies to the study', { instances: all.length });
+  return { kind: 'done' };
+}
+
+async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], classifier: Classifier, deps: AnalyzeStudyDeps, log: Logger, now: () => number): Promise<void> {
+  const spec = classifier.spec;
+  const started = performance.now();
+  const tensorSpec = { ...spec.input, channels: spec.input.channels as 1 | 3 };
+  const size = tensorSize(tensorSpec);
+  const scored: Scored[] = [];
+  let skipped = 0;
+  let provenance: Classification['provenance'] | undefined;
+  let firstSource: Buffer | undefined;
+  for (let start = 0; start < candidates.length; start += CHUNK) {
+    const chunk = candidates.slice(start, start + CHUNK);
+    const images: Float32Array[] = [];
+    const owners: StoredInstance[] = [];
+    for (const instance of chunk) {
+      const bytes = await readFile(deps.spool.absolutePath(instance.path));
+      const decoded = await decodeFrames(bytes);
+      if (decoded.kind !== 'decoded') {
+        skipped += 1;
+        log.warn('instance undecodable, skipped', { cause: decoded.cause, reason: decoded.reason, transferSyntaxUid: decoded.transferSyntaxUid });
+        continue;
+      }
+      firstSource ??= bytes;
+      // Multi-frame images contribute one slice per frame; the instance is credited with its best frame.
+      for (let f = 0; f < decoded.frames.length; f++) {
+        images.push(preprocessForModel(decoded, tensorSpec, { frame: f, out: new Float32Array(size) }));
+        owners.push(instance);
+      }
+    }
+    if (images.length === 0) continue;
+    const result = await classifier.classify(images);
+    provenance = result.provenance;
+    result.probabilities.forEach((row, k) => {
+      const instance = owners[k] as StoredInstance;
+      const p = row[0] ?? 0;
+      const prev = scored.find((s) => s.instance === instance);
+      if (prev === undefined) scored.push({ instance, probability: p });
+      else prev.probability = Math.max(prev.probability, p);
+    });
+  }
+  if (scored.length === 0 || provenance === undefined || firstSource === undefined) {
+    throw new Error(`none of ${candidates.length} applicable instances could be decoded`);
+  }
+  const ranked = [...scored].sort((a, b) => b.probability - a.probability);
+  const top = ranked.slice(0, TOP_K);
+  const probability = top[0]?.probability ?? 0;
+  const topKMean = top.reduce((s, x) => s + x.probability, 0) / top.length;
+  const flagged = probability >= spec.output.threshold;
+  const durationMs = performance.now() - started;
+
+  const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
+  const sr = buildAiResultSr({
+    source: sourceContextFromPart10(firstSource),
+    referencedInstances: referenced,
+    model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
+    findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, present: flagged, probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
+    kind: 'image-ai',
+    // The newest input's arrival time, not the clock: a retry of the same job writes the same bytes.
+    contentDateTime: dicomDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), '')),
+  });
+  const srUid = parseUid(sr.sopInstanceUid) as Uid;
+  const relative = await deps.spool.writeResult(studyUid, srUid, sr.part10);
+  const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
+  const targets = deps.destinations.filter((d) => spec.destinations === undefined || spec.destinations.includes(d.name));
+  const t = now();
+  const queued: string[] = [];
+  deps.results.save(
+    {
+      studyInstanceUid: studyUid,
+      modelId: spec.id,
+      modelVersion: spec.version,
+      finding: spec.finding,
+      probability,
+      topKMean,
+      flagged,
+      threshold: spec.output.threshold,
+      drivingInstances: top.map((s) => s.instance.sopInstanceUid),
+      instancesAnalyzed: scored.length,
+      instancesSkipped: skipped,
+      engine: provenance.engine,
+      provider: provenance.provider,
+      device: provenance.device,
+      durationMs,
+      srSopInstanceUid: srUid,
+    },
+    t,
+  );
+  for (const d of targets) {
+    if (deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, t).created) queued.push(d.name);
+  }
+  log.info('study analysed', { modelId: spec.id, flagged, instances: scored.length, skipped, ms: Math.round(durationMs), engine: provenance.engine, provider: provenance.provider, queued: queued.length });
+  if (queued.length > 0) deps.onQueued(queued);
+}
+
+/** ISO-8601 UTC → DICOM DT (YYYYMMDDHHMMSS.FFFFFF), UTC. */
+function dicomDateTime(iso: string): string {
+  const d = new Date(iso === '' ? 0 : iso);
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000`;
+}
