@@ -18,3 +18,9 @@ export {
   type ModelFormat,
   type InstanceTraits,
 } from './model-spec.js';
+export { ModelRegistry, type ModelRegistryOptions, type ModelStatus } from './model-registry.js';
+export { Classifier, type ClassifierOptions, type Classification, type Provenance } from './classifier.js';
+export { OnnxRunner, type OnnxRunnerOptions } from './onnx-runner.js';
+export { TfjsRunner, type TfjsRunnerOptions } from './tfjs-runner.js';
+export { countFlopsPerImage, type LayerShape } from './model-flops.js';
+export { ENGINES, type Engine, type InferenceRunner, type RunnerInfo } from './runner.js';

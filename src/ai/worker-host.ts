@@ -1,0 +1,96 @@
+/** Main-thread side of one inference worker: start it, send batches, match replies, fail pending runs on exit. */
+import { Worker } from 'node:worker_threads';
+import { GatewayError } from '../errors.js';
+import type { HostMessage, WorkerMessage, WorkerReady } from './worker-protocol.js';
+
+interface Pending {
+  resolve: (out: Float32Array) => void;
+  reject: (err: Error) => void;
+}
+
+/** One worker thread holding one loaded model. */
+export class WorkerHost {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private dead: Error | undefined;
+  private closing = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly ready: WorkerReady,
+    private readonly label: string,
+  ) {
+    worker.on('message', (m: WorkerMessage) => this.onMessage(m));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.fail(new Error(`worker exited with code ${code}`)));
+  }
+
+  /** Starts the worker and waits for its model to load; rejects with the worker's own reason if it cannot. */
+  static start(script: URL, workerData: unknown, label: string): Promise<WorkerHost> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(script, { workerData });
+      const onError = (err: Error): void => reject(err);
+      const onExit = (code: number): void => reject(new Error(`${label} worker exited with code ${code} while loading`));
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      worker.once('message', (m: WorkerMessage) => {
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        if (m.kind === 'ready') {
+          resolve(new WorkerHost(worker, m.ready, label));
+        } else {
+          void worker.terminate();
+          reject(new Error(m.kind === 'init-failed' ? m.message : `unexpected first message ${m.kind} from ${label} worker`));
+        }
+      });
+    });
+  }
+
+  /** Runs in flight on this worker (sent, not yet answered). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Copies the first `n × size` values of `batch` into a buffer transferred to the worker (no second copy). */
+  run(batch: Float32Array, n: number, size: number): Promise<Float32Array> {
+    if (this.dead !== undefined) return Promise.reject(this.wrap(this.dead));
+    const copy = batch.slice(0, n * size);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      const msg: HostMessage = { kind: 'run', id, batch: copy, n };
+      this.worker.postMessage(msg, [copy.buffer]);
+    });
+  }
+
+  /** Lets queued runs finish, then ends the worker. */
+  async close(): Promise<void> {
+    if (this.dead !== undefined) return;
+    this.closing = true;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const msg: HostMessage = { kind: 'close' };
+    this.worker.postMessage(msg);
+    await exited;
+  }
+
+  private onMessage(m: WorkerMessage): void {
+    if (m.kind !== 'result' && m.kind !== 'run-failed') return;
+    const p = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    if (m.kind === 'result') p?.resolve(m.output);
+    else p?.reject(new GatewayError('GW_ERR_INTERNAL', `${this.label} inference failed: ${m.message}`, { context: { engine: this.ready.engine } }));
+  }
+
+  private fail(err: Error): void {
+    this.dead ??= this.closing ? new Error('runner closed') : err;
+    for (const p of this.pending.values()) p.reject(this.wrap(this.dead));
+    this.pending.clear();
+  }
+
+  private wrap(err: Error): GatewayError {
+    return new GatewayError('GW_ERR_INTERNAL', `${this.label} worker is not running: ${err.message}`, {
+      context: { engine: this.ready.engine },
+      cause: err,
+    });
+  }
+}
