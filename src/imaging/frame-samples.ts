@@ -1,5 +1,6 @@
 /** Reads one frame's samples as encoded (native, RLE or WASM codec) into stored values, before any colour conversion. */
 import { decodeFrameWithCodec } from './codecs.js';
+import { codestreamPrecision } from './codestream-precision.js';
 import type { PixelFormat } from './pixel-format.js';
 import { decodeRleFrame } from './rle.js';
 import { toFloatValues, toStoredValues, unpackBits } from './stored-values.js';
@@ -48,8 +49,10 @@ export function rleFrame(frame: Uint8Array, f: PixelFormat): FrameSamples {
 }
 
 /**
- * One frame through a WASM codec. Codecs return values at bit 0 (High Bit = Bits Stored − 1, PS3.5 8.2), in
- * 8-bit words for 8-bit streams even when Bits Allocated is 16, so the word width is read from the output size.
+ * One frame through a WASM codec. Codecs return 8-bit words for 8-bit streams even when Bits Allocated is 16, so
+ * the word width is read from the output size. The samples hold the stored value at bit 0, unless the stream's
+ * precision reaches a High Bit above Bits Stored − 1: then the encoder (DCMTK does this) compressed whole words
+ * and the declared High Bit still applies.
  */
 export function codecFrame(transferSyntaxUid: string, frame: Uint8Array, f: PixelFormat): FrameSamples {
   if (f.bitsAllocated !== 8 && f.bitsAllocated !== 16) {
@@ -72,6 +75,9 @@ export function codecFrame(transferSyntaxUid: string, frame: Uint8Array, f: Pixe
     return { kind: 'failed', cause: 'codec-failed', reason: `codec returned ${result.bytes.length} bytes for ${count} samples` };
   }
   const bitsStored = Math.min(f.bitsStored, width * 8);
-  const values = toStoredValues(result.bytes, count, { bitsAllocated: width * 8, bitsStored, highBit: bitsStored - 1, signed: f.signed });
+  const precision = codestreamPrecision(frame) ?? bitsStored;
+  const wholeWords = f.highBit > bitsStored - 1 && precision > bitsStored && precision > f.highBit && f.highBit < width * 8;
+  const highBit = wholeWords ? f.highBit : bitsStored - 1;
+  const values = toStoredValues(result.bytes, count, { bitsAllocated: width * 8, bitsStored, highBit, signed: f.signed });
   return { kind: 'ok', values, photometricInterpretation: result.decoded.photometricInterpretation, planar: f.samplesPerPixel === 3 && result.decoded.planarConfiguration === 1 };
 }
