@@ -27,7 +27,7 @@ import {
 import { PduReader, type RawPdu } from './pdu-reader.js';
 import type { DatasetSource } from './scu-file.js';
 import { fragmentBlock, fragmentBytesFor } from './scu-pdata.js';
-import { describeAbort, describeReject, type AssociationFailure, type ScuPeer, type ScuPhase } from './scu-outcomes.js';
+import { describeAbort, describeReject, timeoutText, type AssociationFailure, type ScuPeer, type ScuPhase } from './scu-outcomes.js';
 
 export interface ScuAssociationOptions {
   host: string;
@@ -479,19 +479,6 @@ function withOurAeTitles(body: Buffer, o: { calledAeTitle: string; callingAeTitl
     copy.write(o.callingAeTitle.padEnd(16, ' '), 20, 16, 'latin1');
   }
   return copy;
-}
-
-function timeoutText(phase: ScuPhase, ms: number): string {
-  switch (phase) {
-    case 'associate':
-      return `no A-ASSOCIATE-AC or -RJ within ${ms} ms (ARTIM)`;
-    case 'release':
-      return `no A-RELEASE-RP within ${ms} ms`;
-    case 'dimse':
-      return `no DIMSE response within ${ms} ms`;
-    default:
-      return `TCP connect did not complete within ${ms} ms`;
-  }
 }
 
 function safeAbort(body: Buffer): { source: number; reason: number } {

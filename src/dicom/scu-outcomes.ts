@@ -65,6 +65,20 @@ export type InstanceOutcome =
   /** The association failed before this instance got a response (it may or may not have been stored). */
   | { kind: 'association-failed'; failure: AssociationFailure; retryable: boolean };
 
+/** What expired, in words, for a timeout's detail. */
+export function timeoutText(phase: ScuPhase, ms: number): string {
+  switch (phase) {
+    case 'associate':
+      return `no A-ASSOCIATE-AC or -RJ within ${ms} ms (ARTIM)`;
+    case 'release':
+      return `no A-RELEASE-RP within ${ms} ms`;
+    case 'dimse':
+      return `no DIMSE response within ${ms} ms`;
+    default:
+      return `TCP connect did not complete within ${ms} ms`;
+  }
+}
+
 // ───────────── A-ASSOCIATE-RJ (PS3.8 Table 9-21) ─────────────
 
 const REJECT_RESULT: Record<number, string> = { 1: 'rejected (permanent)', 2: 'rejected (transient)' };
