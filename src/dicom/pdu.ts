@@ -159,12 +159,14 @@ function readItems(buf: Buffer, field: string): RawItem[] {
   return items;
 }
 
-function decodeAssociateHeader(body: Buffer): { protocolVersion: number; called: string; calling: string; items: RawItem[] } {
+function decodeAssociateHeader(body: Buffer, checkAeTitles: boolean): { protocolVersion: number; called: string; calling: string; items: RawItem[] } {
   if (body.length < 68) throw malformed('A-ASSOCIATE', `body of ${body.length} bytes is shorter than the fixed 68`);
+  // PS3.8 §9.3.3: the AE title fields of an A-ASSOCIATE-AC "shall not be tested" on receipt.
+  const ae = (offset: number, field: string): string => (checkAeTitles ? readAe(body, offset, field) : body.subarray(offset, offset + 16).toString('latin1').trim());
   return {
     protocolVersion: body.readUInt16BE(0),
-    called: readAe(body, 4, 'called AE title'),
-    calling: readAe(body, 20, 'calling AE title'),
+    called: ae(4, 'called AE title'),
+    calling: ae(20, 'calling AE title'),
     items: readItems(body.subarray(68), 'A-ASSOCIATE items'),
   };
 }
@@ -203,7 +205,7 @@ function decodeUserInfo(value: Buffer): UserInfo {
 }
 
 export function decodeAssociateRq(body: Buffer): AssociateRq {
-  const { protocolVersion, called, calling, items } = decodeAssociateHeader(body);
+  const { protocolVersion, called, calling, items } = decodeAssociateHeader(body, true);
   let applicationContext = '';
   let userInfo: UserInfo | undefined;
   const contexts: ProposedContext[] = [];
@@ -244,7 +246,7 @@ export function decodeAssociateRq(body: Buffer): AssociateRq {
 }
 
 export function decodeAssociateAc(body: Buffer): AssociateAc {
-  const { called, calling, items } = decodeAssociateHeader(body);
+  const { called, calling, items } = decodeAssociateHeader(body, false);
   const contexts: ContextDecision[] = [];
   let userInfo: UserInfo | undefined;
   for (const item of items) {
@@ -431,7 +433,8 @@ export function encodeAbort(source: number, reason: number): Buffer {
  * (the peer's limit; 0 means unlimited). Returns the PDUs to write in order.
  */
 export function encodePData(contextId: number, isCommand: boolean, data: Buffer, maxPduLength: number): Buffer[] {
-  const maxFragment = maxPduLength > 12 ? maxPduLength - 6 : 1 << 20; // PDV header is 6 bytes
+  // PDV header is 6 bytes; fragments stay even (DCMTK aborts on odd ones); 0 means the peer set no limit.
+  const maxFragment = maxPduLength === 0 ? 1 << 20 : Math.max(2, (maxPduLength - 6) & ~1);
   const pdus: Buffer[] = [];
   let off = 0;
   do {

@@ -108,3 +108,13 @@ describe('dicom/pdu-reader', () => {
     expect(reader.midPdu).to.equal(false);
   });
 });
+
+describe('dicom/pdu fragment sizes', () => {
+  it('keeps P-DATA fragments even and within an odd peer maximum', () => {
+    const pdus = encodePData(1, false, Buffer.alloc(50_000), 16385);
+    for (const p of pdus.slice(0, -1)) {
+      expect(p.readUInt32BE(2)).to.be.at.most(16385);
+      expect((p.length - 12) % 2).to.equal(0);
+    }
+  });
+});
