@@ -1,0 +1,127 @@
+/**
+ * bench:infer — the demo CNN through the daemon's own runners (onnxruntime in its worker, tfjs-wasm in N workers and
+ * in 1) and, as the reference, a bare onnxruntime session on the main thread, at batch 1, 16 and 64, in one run.
+ * Prints images/s, FLOPs per image counted from the model's layers, GFLOP/s, and ratios. Preprocessing excluded.
+ * Usage: npm run bench:infer [-- --seconds S] [--reps N] [--threads T] [--workers W]
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { Classifier, TfjsRunner, loadModelSpecFile, type ModelSpec } from '../src/ai/index.js';
+import { REPO_ROOT } from '../test/helpers/fixtures.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg('seconds', 1.5);
+const REPS = arg('reps', 3);
+const THREADS = arg('threads', availableParallelism());
+const WORKERS = arg('workers', availableParallelism());
+const BATCHES = [1, 16, 64] as const;
+const MODEL_DIR = join(REPO_ROOT, 'models', 'chest-ct-nodule-demo');
+
+interface Subject {
+  name: string;
+  /** Runs `images` once; the bench repeats it until SECONDS have passed. */
+  classify(images: Float32Array[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+function referenceImages(): Float32Array[] {
+  const buf = readFileSync(join(MODEL_DIR, 'reference', 'inputs.f32'));
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  return Array.from({ length: 16 }, (_, i) => all.slice(i * 30_000, (i + 1) * 30_000));
+}
+
+async function classifierSubject(name: string, spec: ModelSpec, batchSize: number, engine: 'onnx' | 'tfjs', workers: number): Promise<Subject> {
+  const c = await Classifier.create(spec, { batchSize, engine, onnx: { intraOpThreads: THREADS }, tfjs: { workers } });
+  return { name, classify: async (images) => (await c.classify(images)).probabilities.length, close: () => c.close() };
+}
+
+/** The research's method: one session, `run` awaited on the main thread, the same batch tensor each time. */
+async function bareOnnxSubject(spec: ModelSpec, batchSize: number): Promise<Subject> {
+  const session = await ort.InferenceSession.create(spec.path, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: THREADS,
+  });
+  return {
+    name: 'onnxruntime, bare session on main thread (reference)',
+    async classify(images) {
+      const batch = new Float32Array(batchSize * 30_000);
+      for (let first = 0; first < images.length; first += batchSize) {
+        const n = Math.min(batchSize, images.length - first);
+        for (let k = 0; k < n; k++) batch.set(images[first + k] as Float32Array, k * 30_000);
+        await session.run({ input: new ort.Tensor('float32', batch.subarray(0, n * 30_000), [n, 100, 100, 3]) });
+      }
+      return images.length;
+    },
+    close: () => session.release(),
+  };
+}
+
+/** Median images/s over REPS runs of at least SECONDS each, after one warm-up pass. */
+async function measure(subject: Subject, batchSize: number, pool: Float32Array[]): Promise<number> {
+  const images = Array.from({ length: Math.max(16, batchSize * 4) }, (_, i) => pool[i % pool.length] as Float32Array);
+  await subject.classify(images);
+  const rates: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    let done = 0;
+    const started = performance.now();
+    while (performance.now() - started < SECONDS * 1000) done += await subject.classify(images);
+    rates.push(done / ((performance.now() - started) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)] ?? 0;
+}
+
+async function main(): Promise<void> {
+  const spec = loadModelSpecFile(join(MODEL_DIR, 'model-config.json'));
+  const tfjsPath = spec.tfjsPath ?? '';
+  const counter = await TfjsRunner.create(spec, { path: tfjsPath, workers: 1 });
+  const flops = counter.flopsPerImage ?? Number.NaN;
+  await counter.close();
+  const pool = referenceImages();
+  console.log(`bench:infer — ${spec.id} ${spec.version}, input ${spec.input.width}×${spec.input.height}×${spec.input.channels}`);
+  console.log(`FLOPs per image (conv + dense layers of ${tfjsPath.slice(REPO_ROOT.length + 1)}): ${(flops / 1e6).toFixed(1)} MFLOP`);
+  console.log(`machine: ${cpus()[0]?.model.trim()} × ${availableParallelism()}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`onnxruntime intra-op threads ${THREADS}; tfjs workers ${WORKERS}; ${REPS} × ${SECONDS} s per cell, median\n`);
+
+  const makers: Array<{ key: string; make: (b: number) => Promise<Subject> }> = [
+    { key: 'ort', make: (b) => classifierSubject(`onnxruntime CPU, daemon runner (worker, ${THREADS} threads)`, spec, b, 'onnx', 1) },
+    { key: 'bare', make: (b) => bareOnnxSubject(spec, b) },
+    { key: 'wasmN', make: (b) => classifierSubject(`tfjs-wasm SIMD, daemon runner (${WORKERS} workers)`, spec, b, 'tfjs', WORKERS) },
+    { key: 'wasm1', make: (b) => classifierSubject('tfjs-wasm SIMD, 1 worker', spec, b, 'tfjs', 1) },
+  ];
+  const results = new Map<string, { name: string; rates: number[] }>();
+  for (const { key, make } of makers) {
+    for (const b of BATCHES) {
+      const subject = await make(b);
+      const rate = await measure(subject, b, pool);
+      await subject.close();
+      const row = results.get(key) ?? { name: subject.name, rates: [] };
+      row.rates.push(rate);
+      results.set(key, row);
+      process.stderr.write(`  ${subject.name}, batch ${b}: ${rate.toFixed(1)} images/s\n`);
+    }
+  }
+
+  const cell = (rate: number): string => `${rate.toFixed(1)} (${((rate * flops) / 1e9).toFixed(1)})`;
+  console.log(`| runner | ${BATCHES.map((b) => `batch ${b}`).join(' | ')} |`);
+  console.log(`| --- | ${BATCHES.map(() => '---').join(' | ')} |`);
+  for (const row of results.values()) console.log(`| ${row.name} | ${row.rates.map(cell).join(' | ')} |`);
+  console.log('\nimages/s (GFLOP/s)\n');
+
+  const ratio = (a: string, b: string): string =>
+    BATCHES.map((bs, i) => `${bs}: ${((results.get(a)?.rates[i] ?? NaN) / (results.get(b)?.rates[i] ?? NaN)).toFixed(2)}×`).join(', ');
+  console.log(`onnxruntime runner / tfjs-wasm runner: ${ratio('ort', 'wasmN')}`);
+  console.log(`onnxruntime runner / bare session:      ${ratio('ort', 'bare')}`);
+  console.log(`tfjs-wasm ${WORKERS} workers / 1 worker:        ${ratio('wasmN', 'wasm1')}`);
+  const best = Math.max(...(results.get('ort')?.rates ?? [0]));
+  console.log(`\ntarget ≥ 1,000 images/s through the daemon's runner: ${best.toFixed(0)} → ${best >= 1000 ? 'met' : 'NOT met'}`);
+  console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other jobs on these cores lower every number)`);
+}
+
+await main();
