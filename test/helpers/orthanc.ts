@@ -30,6 +30,8 @@ export interface OrthancOptions {
   extraConfig?: Record<string, unknown>;
   /** How long to wait for `/system` to answer. Default 20 000 ms. */
   startTimeoutMs?: number;
+  /** Restart an earlier instance: same folder (storage, index) and ports. */
+  reuse?: Pick<Orthanc, 'dir' | 'dicomPort' | 'httpPort'>;
 }
 
 export interface Orthanc {
@@ -54,8 +56,8 @@ export interface Orthanc {
 }
 
 export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthanc> {
-  const dir = tempDir('pag-orthanc-');
-  const [dicomPort, httpPort] = [await freePort(), await freePort()];
+  const dir = options.reuse?.dir ?? tempDir('pag-orthanc-');
+  const [dicomPort, httpPort] = options.reuse === undefined ? [await freePort(), await freePort()] : [options.reuse.dicomPort, options.reuse.httpPort];
   const aeTitle = options.aeTitle ?? 'ORTHANC';
   const logFile = join(dir, 'orthanc.log');
   const luaScripts: string[] = [];
