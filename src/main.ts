@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { configPathFrom, formatProblems, loadConfig, type GatewayConfig } from './config/index.js';
 import { GatewayError, describeError } from './errors.js';
 import { createLogger } from './log.js';
+import { join } from 'node:path';
+import { OutboxRepo, openDatabase } from './db/index.js';
 import { Gateway } from './pipeline/index.js';
 
 export const ExitCode = { Ok: 0, Failure: 1, InvalidConfig: 2 } as const;
@@ -50,6 +52,39 @@ async function start(cliPath: string | undefined): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** Re-sends an outbox item: through the running daemon's API, or in the database when no daemon answers. */
+async function resend(idText: string, cliPath: string | undefined): Promise<void> {
+  const { config } = readConfig(cliPath);
+  const id = Number(idText);
+  if (!Number.isInteger(id) || id < 1) {
+    process.stderr.write(`resend: "${idText}" is not an outbox id (see GET /api/outbox)\n`);
+    process.exit(ExitCode.InvalidConfig);
+  }
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  try {
+    const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/api/outbox/${id}/resend`, { method: 'POST' });
+    if (res.status === 202) {
+      process.stdout.write(`outbox item ${id} queued for delivery now\n`);
+      return;
+    }
+    process.stderr.write(`resend: ${((await res.json()) as { error?: string }).error ?? `HTTP ${res.status}`}\n`);
+    process.exitCode = ExitCode.Failure;
+    return;
+  } catch {
+    // No daemon listening: mark the row in the database; the daemon delivers it when it starts.
+  }
+  const db = openDatabase(join(config.dataDir, 'gateway.sqlite'));
+  try {
+    if (new OutboxRepo(db).resend(id, Date.now())) process.stdout.write(`outbox item ${id} will be delivered when the daemon starts\n`);
+    else {
+      process.stderr.write(`resend: no dead or pending outbox item ${id}\n`);
+      process.exitCode = ExitCode.Failure;
+    }
+  } finally {
+    db.close();
+  }
+}
+
 const program = new Command()
   .name('pacs-ai-gateway')
   .description('DICOM/HL7 gateway that runs image and report AI next to a PACS')
@@ -69,6 +104,13 @@ program
     const { source } = readConfig(opts.config);
     process.stdout.write(`configuration OK (${source})\n`);
   });
+
+program
+  .command('resend')
+  .description('deliver a dead-letter outbox item again (ids: GET /api/outbox)')
+  .argument('<id>', 'outbox item id')
+  .option('--config <path>', 'YAML config file (default: $PACS_AI_GATEWAY_CONFIG)')
+  .action((id: string, opts: { config?: string }) => resend(id, opts.config));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`pacs-ai-gateway: ${describeError(err)}\n`);

@@ -42,6 +42,17 @@ describe('e2e: command line', function () {
     expect(r.stderr).to.contain('/nonexistent/config.yaml');
   });
 
+  it('resend: an unknown outbox id exits 1 and says so; a non-number exits 2', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'cfg.yaml');
+    writeFileSync(file, `dataDir: ${join(dir, 'var')}\nhttp: { port: 1 }\n`); // nothing listens on port 1
+    const unknown = await run(process.execPath, [MAIN, 'resend', '42', '--config', file]);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.contain('no dead or pending outbox item 42');
+    const bad = await run(process.execPath, [MAIN, 'resend', 'x', '--config', file]);
+    expect(bad.code).to.equal(2);
+  });
+
   it('quick start: with no config, answers echoscu on 11112 as AIGATEWAY, and SIGTERM exits 0', async function () {
     requirePeers(this, 'echoscu');
     const cwd = tempDir('pag-quickstart-');
