@@ -1,0 +1,62 @@
+/**
+ * The image AI through the whole daemon: the shipped sample studies sent over DICOM are analysed by the
+ * demo model, the nodule study flagged and the negative one not; every SR the gateway writes passes dciodvfy
+ * with zero errors and references instances of its source study.
+ */
+import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { dcmsend } from '../helpers/dcmtk.js';
+import { REPO_ROOT, listFiles, runCleanups, waitFor } from '../helpers/fixtures.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { requirePeers, run } from '../helpers/peers.js';
+
+interface StudyJson {
+  studyInstanceUid: string;
+  accessionNumber: string;
+  status: string;
+  ai: Array<{ modelId: string; flagged: boolean; probability: number; backend: string; instancesAnalyzed: number }>;
+}
+
+describe('e2e: image AI on the sample studies', function () {
+  this.timeout(120_000);
+  let gw: TestGateway;
+  before(async function () {
+    requirePeers(this, 'dcmsend', 'dciodvfy', 'dsrdump');
+    gw = await startGateway({ dicom: { studyQuietSeconds: 1 } });
+  });
+  after(async () => {
+    await gw?.stop();
+    runCleanups();
+  });
+
+  it('flags the nodule study, not the negative one, and writes valid SRs', async () => {
+    for (const name of ['DEMO001-nodule', 'DEMO002-negative']) {
+      const dir = join(REPO_ROOT, 'sample-dicom', name);
+      const r = await dcmsend(gw.dicomPort, readdirSync(dir).filter((f) => f.endsWith('.dcm')).map((f) => join(dir, f)));
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    const studies = await waitFor('both studies analysed', async () => {
+      const { body } = await gw.getJson<StudyJson[]>('/api/studies');
+      return body.length === 2 && body.every((s) => s.status === 'analyzed') ? body : undefined;
+    }, 90_000);
+    const byAcc = Object.fromEntries(studies.map((s) => [s.accessionNumber, s]));
+    expect(byAcc.DEMOACC001?.ai[0]).to.include({ modelId: 'chest-ct-nodule-demo', flagged: true, instancesAnalyzed: 16 });
+    expect(byAcc.DEMOACC002?.ai[0]).to.include({ modelId: 'chest-ct-nodule-demo', flagged: false, instancesAnalyzed: 16 });
+    expect(byAcc.DEMOACC001?.ai[0]?.backend).to.match(/^onnxruntime-node\/cpu$/);
+
+    const srs = listFiles(join(gw.dataDir, 'spool', 'results'));
+    expect(srs).to.have.length(2);
+    for (const sr of srs) {
+      const v = await run('dciodvfy', [sr]);
+      const out = v.stdout + v.stderr;
+      const errors = out.split('\n').filter((l) => /^Error/.test(l));
+      expect(errors, out).to.deep.equal([]);
+      const warnings = out.split('\n').filter((l) => /^Warning/.test(l));
+      if (warnings.length > 0) console.log(`      dciodvfy warnings for ${sr.split('/').pop()}:\n        ${warnings.join('\n        ')}`);
+      const dump = await run('dsrdump', ['+Pc', '+Pl', sr]);
+      expect(dump.stdout).to.contain('Pulmonary nodule');
+      expect(dump.stdout).to.contain('not for clinical use');
+    }
+  });
+});
