@@ -55,3 +55,18 @@ describe('imaging/rle', () => {
     expect(decodeRleFrame(Buffer.concat([header(1, 64), Buffer.from([0xfd, 9])]), 4, 1, 1)).to.deep.equal({ kind: 'ok', bytes: Uint8Array.from([9, 9, 9, 9]) });
   });
 });
+
+describe('imaging/codestream-precision', () => {
+  it('reads the precision of JPEG (SOF3), JPEG-LS (SOF55) and JPEG 2000 (SIZ) frames', async () => {
+    const { codestreamPrecision } = await import('../../../src/imaging/codestream-precision.js');
+    // SOI, DHT (length 4, skipped), SOF3 with P = 16
+    expect(codestreamPrecision(frag(0xff, 0xd8, 0xff, 0xc4, 0, 4, 0, 0, 0xff, 0xc3, 0, 11, 16, 0, 2))).to.equal(16);
+    expect(codestreamPrecision(frag(0xff, 0xd8, 0xff, 0xf7, 0, 11, 12, 0, 2))).to.equal(12);
+    const j2k = new Uint8Array(48);
+    j2k.set([0xff, 0x4f, 0xff, 0x51]);
+    j2k[42] = 0x80 | 15; // signed, 16 bits
+    expect(codestreamPrecision(j2k)).to.equal(16);
+    expect(codestreamPrecision(frag(0xff, 0xd8, 0xff, 0xda, 0, 2))).to.equal(undefined);
+    expect(codestreamPrecision(frag(1, 2, 3, 4))).to.equal(undefined);
+  });
+});
