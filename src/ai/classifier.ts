@@ -122,6 +122,11 @@ export class Classifier {
     };
   }
 
+  /** Why the model stopped working after it loaded (a worker crashed); undefined while healthy. */
+  get error(): string | undefined {
+    return this.runner.error;
+  }
+
   close(): Promise<void> {
     return this.runner.close();
   }

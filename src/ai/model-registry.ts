@@ -77,14 +77,17 @@ export class ModelRegistry {
     return [...this.loaded.values()].filter((c) => appliesTo(c.spec, instance));
   }
 
-  /** Per-model state for /readyz, in config order. */
+  /** Per-model state for /readyz, in config order; a model whose worker died since loading shows as failed. */
   status(): ModelStatus[] {
-    return this.statuses.map((s) => ({ ...s }));
+    return this.statuses.map((s): ModelStatus => {
+      const error = s.state === 'loaded' ? this.loaded.get(s.id)?.error : undefined;
+      return error === undefined ? { ...s } : { id: s.id, version: s.version, state: 'failed', error };
+    });
   }
 
-  /** True when every configured model loaded. */
+  /** True when every configured model loaded and still runs. */
   get ready(): boolean {
-    return this.statuses.every((s) => s.state === 'loaded');
+    return this.status().every((s) => s.state === 'loaded');
   }
 
   /** Stops every model's threads. */

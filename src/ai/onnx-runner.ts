@@ -67,6 +67,10 @@ export class OnnxRunner implements InferenceRunner {
     return this.host.run(batch, n, this.imageSize);
   }
 
+  get error(): string | undefined {
+    return this.host.error;
+  }
+
   close(): Promise<void> {
     return this.host.close();
   }

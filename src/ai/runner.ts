@@ -27,6 +27,8 @@ export interface InferenceRunner {
    * resolves with `n × outputsPerImage` values. `batch` is copied, so the caller may reuse it at once.
    */
   run(batch: Float32Array, n: number): Promise<Float32Array>;
-  /** Stops the runner's threads; runs still queued are rejected. */
+  /** Why the runner stopped working (a worker crashed); undefined while it is healthy. */
+  readonly error: string | undefined;
+  /** Stops the runner's threads after the queued runs. */
   close(): Promise<void>;
 }

@@ -105,6 +105,10 @@ export class TfjsRunner implements InferenceRunner {
     return best.run(batch, n, this.imageSize);
   }
 
+  get error(): string | undefined {
+    return this.hosts.map((h) => h.error).find((e) => e !== undefined);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.hosts.map((h) => h.close()));
   }

@@ -46,6 +46,11 @@ export class WorkerHost {
     });
   }
 
+  /** Why the worker stopped when nobody closed it (crash, out of memory); undefined while it runs. */
+  get error(): string | undefined {
+    return this.dead !== undefined && !this.closing ? this.dead.message : undefined;
+  }
+
   /** Runs in flight on this worker (sent, not yet answered). */
   get inFlight(): number {
     return this.pending.size;
@@ -63,14 +68,17 @@ export class WorkerHost {
     });
   }
 
-  /** Lets queued runs finish, then ends the worker. */
-  async close(): Promise<void> {
+  /** Lets queued runs finish, then ends the worker; after `graceMs` it is terminated (a hung engine must not hang shutdown). */
+  async close(graceMs = 30_000): Promise<void> {
     if (this.dead !== undefined) return;
     this.closing = true;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     const msg: HostMessage = { kind: 'close' };
     this.worker.postMessage(msg);
+    const timer = setTimeout(() => void this.worker.terminate(), graceMs);
+    timer.unref();
     await exited;
+    clearTimeout(timer);
   }
 
   private onMessage(m: WorkerMessage): void {
