@@ -136,5 +136,6 @@ function describe(a: PixelAttributes, f: PixelFormat, first: StoredPixelArray | 
     modality: a.modality,
     transferSyntaxUid: ts,
     lossy: LOSSY.has(ts) || a.lossyImageCompression,
+    hasModalityLutSequence: a.hasModalityLutSequence,
   };
 }

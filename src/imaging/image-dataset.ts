@@ -25,6 +25,7 @@ export interface PixelAttributes {
   voiLutFunction: VoiLutFunction;
   modality: string;
   lossyImageCompression: boolean;
+  hasModalityLutSequence: boolean;
   /** Red, green and blue Palette Color LUTs, read only for PALETTE COLOR images. */
   palette: [PaletteLut, PaletteLut, PaletteLut] | undefined;
 }
@@ -92,6 +93,7 @@ export function readImageDataset(part10: Uint8Array, options: ReadImageOptions =
     voiLutFunction: voiFunction(str('x00281056')),
     modality: str('x00080060'),
     lossyImageCompression: str('x00282110') === '01',
+    hasModalityLutSequence: ds.elements.x00283000 !== undefined,
     palette: undefined,
   };
   if (attributes.photometricInterpretation === 'PALETTE COLOR') attributes.palette = readPalette(ds, attributes.pixelRepresentation === 1);

@@ -39,6 +39,11 @@ export interface ImageMeta {
   transferSyntaxUid: string;
   /** Whether the pixels went through lossy compression (lossy transfer syntax, or (0028,2110) = "01"). */
   lossy: boolean;
+  /**
+   * The image has a Modality LUT Sequence (0028,3000). The pipeline applies only Rescale Slope/Intercept, so for
+   * such an image modality values are not what the sequence says: callers should skip it or accept that.
+   */
+  hasModalityLutSequence: boolean;
 }
 
 export interface DecodedImage {

@@ -88,6 +88,12 @@ describe('imaging/decode-frames', () => {
     ]);
   });
 
+  it('flags a Modality LUT Sequence, which the pipeline does not apply', async () => {
+    const plain = decoded(await decodeFrames(part10({ rows: 1, columns: 1 }, words([1], 2))));
+    const withLut = decoded(await decodeFrames(part10({ rows: 1, columns: 1, extra: [[0x0028, 0x3000, 'SQ', Buffer.alloc(0)]] }, words([1], 2))));
+    expect([plain.meta.hasModalityLutSequence, withLut.meta.hasModalityLutSequence]).to.deep.equal([false, true]);
+  });
+
   it('decodes only the requested frames', async () => {
     const r = decoded(await decodeFrames(part10({ rows: 1, columns: 2, bitsAllocated: 8, frames: 3 }, words([1, 2, 3, 4, 5, 6], 1)), { frames: [2, 0] }));
     expect(r.frames.map((f) => Array.from(f))).to.deep.equal([

@@ -42,6 +42,7 @@ function ctImage(rows: number, columns: number, seed: number, over: Partial<Imag
     modality: 'CT',
     transferSyntaxUid: '1.2.840.10008.1.2.1',
     lossy: false,
+    hasModalityLutSequence: false,
     ...over,
   };
   return { meta, frames: [frame] };

@@ -21,6 +21,7 @@ const meta = (over: Partial<ImageMeta> = {}): ImageMeta => ({
   modality: 'CT',
   transferSyntaxUid: '1.2.840.10008.1.2.1',
   lossy: false,
+  hasModalityLutSequence: false,
   ...over,
 });
 const w = (center: number, width: number, voiLutFunction: VoiWindow['voiLutFunction']): VoiWindow => ({ center, width, voiLutFunction, source: 'preset' });
