@@ -1,0 +1,10 @@
+// Public API of the report NLP area: load the NER model, analyse report text, run the JSONL batch CLI.
+export { analyzeReport, type AnalyzeOptions } from './report-analyzer.js';
+export { loadNerModel, DEFAULT_MODEL_DIR, type NerModel, type NerModelOptions } from './ner-model.js';
+export { runNlpJsonl, type JsonlOptions, type JsonlSummary } from './jsonl-cli.js';
+export { CONCEPTS, CHEXPERT_OBSERVATIONS, conceptById, type Concept, type ChexpertObservation } from './concepts.js';
+export { findMeasurements, type Measurement } from './measurements.js';
+export { splitSentences, type Sentence } from './sentences.js';
+export type {
+  Certainty, CodeScheme, Laterality, ModelEntity, ReportAnalysis, ReportFinding, Span, TargetResult,
+} from './types.js';
