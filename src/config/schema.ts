@@ -65,6 +65,21 @@ const httpSchema = z.strictObject({
   port: port.default(8080),
 });
 
+const hl7Schema = z.strictObject({
+  /** Listen for HL7 v2 over MLLP (reports from the RIS). */
+  enabled: z.boolean().default(true),
+  host: listenHost.default('127.0.0.1'),
+  port: port.default(2575),
+  /** Source addresses (IP or CIDR) allowed to connect; others are closed at once. */
+  allowedHosts: z.array(hostOrCidr).default(['127.0.0.1', '::1']),
+  /** Largest message accepted; larger frames get AR and are never buffered whole. Bytes. */
+  maxMessageBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  maxConnections: z.number().int().min(1).max(1000).default(32),
+  /** A connection idle this long is closed. Milliseconds. */
+  idleTimeoutMs: z.number().int().min(100).default(300_000),
+  shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
@@ -106,6 +121,7 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./var'),
   dicom: dicomSchema.default(dicomSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
+  hl7: hl7Schema.default(hl7Schema.parse({})),
   log: logSchema.default(logSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),

@@ -98,4 +98,26 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX analysis_results_sr ON analysis_results (sr_sop_instance_uid);
   `,
+  `
+  CREATE TABLE hl7_messages (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- MSH-3^MSH-4 of the sender and MSH-10: a message sent again is recognised and not processed twice
+    sender             TEXT NOT NULL,
+    control_id         TEXT NOT NULL,
+    message_type       TEXT NOT NULL,
+    accession_number   TEXT NOT NULL DEFAULT '',
+    study_instance_uid TEXT NOT NULL DEFAULT '',
+    result_status      TEXT NOT NULL DEFAULT '',
+    report_text        TEXT,
+    raw                BLOB NOT NULL,
+    encoding           TEXT NOT NULL,
+    peer               TEXT NOT NULL,
+    -- received: stored, waiting for report processing; processed; ignored (not a report)
+    state              TEXT NOT NULL CHECK (state IN ('received', 'processed', 'ignored', 'failed')),
+    received_at        TEXT NOT NULL,
+    times_received     INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE UNIQUE INDEX hl7_messages_dedupe ON hl7_messages (sender, control_id);
+  CREATE INDEX hl7_messages_accession ON hl7_messages (accession_number);
+  `,
 ];

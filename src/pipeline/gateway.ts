@@ -6,15 +6,17 @@ import { randomUUID } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
-import { InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
+import { Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
 import { ModelRegistry } from '../ai/index.js';
 import { DicomScp, deliveryVerdict, storeFiles } from '../dicom/index.js';
+import { MllpServer } from '../hl7/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { Spool, freeBytes } from '../storage/index.js';
 import { StudyAssembler, systemClock, type Clock } from '../studies/index.js';
 import { InstanceStoreHandler } from './store-instance.js';
 import { listStudyViews } from './study-view.js';
+import { reportIntakeHandler } from './report-intake.js';
 import { analyzeStudy } from './analyze-study.js';
 import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
@@ -25,6 +27,8 @@ const DISK_CHECK_INTERVAL_MS = 10_000;
 export interface GatewayPorts {
   dicom: number;
   http: number;
+  /** Undefined when hl7.enabled is false. */
+  hl7: number | undefined;
 }
 
 export class Gateway {
@@ -36,6 +40,7 @@ export class Gateway {
   private readonly deliveries = new Map<string, OutboxDelivery>();
   private scp: DicomScp | undefined;
   private http: HttpServer | undefined;
+  private mllp: MllpServer | undefined;
   private assembler: StudyAssembler | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private lowDisk: string | undefined;
@@ -139,11 +144,16 @@ export class Gateway {
       resendOutbox: (id) => this.resend(id),
       log: log.child({ component: 'http' }),
     });
-    const ports = { dicom: await this.scp.listen(), http: await this.http.listen() };
+    if (config.hl7.enabled) {
+      const hl7Log = log.child({ component: 'hl7' });
+      this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages: new Hl7MessagesRepo(db), log: hl7Log }), log: hl7Log });
+    }
+    const ports = { dicom: await this.scp.listen(), http: await this.http.listen(), hl7: await this.mllp?.listen() };
     log.info('gateway started', {
       aeTitle: config.dicom.aeTitle,
       dicom: `${config.dicom.host}:${ports.dicom}`,
       http: `${config.http.host}:${ports.http}`,
+      hl7: ports.hl7 === undefined ? 'disabled' : `${config.hl7.host}:${ports.hl7}`,
       dataDir: config.dataDir,
       resumedStudies: resumed,
     });
@@ -153,7 +163,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.log.info('gateway stopping');
     if (this.diskTimer !== undefined) clearInterval(this.diskTimer);
-    await this.scp?.close();
+    await Promise.all([this.scp?.close(), this.mllp?.close()]);
     this.assembler?.stop();
     await this.analyzer?.stop();
     await Promise.all([...this.deliveries.values()].map((d) => d.stop()));

@@ -10,6 +10,7 @@ export interface DaemonProcess {
   child: ChildProcess;
   dicomPort: number;
   httpPort: number;
+  hl7Port: number | undefined;
   output: () => string;
   exited: Promise<number | null>;
 }
@@ -17,7 +18,9 @@ export interface DaemonProcess {
 /** Starts `pacs-ai-gateway start --config <file>` and waits for its "gateway started" log line. */
 export async function startDaemon(config: Record<string, unknown>, options: { cwd?: string } = {}): Promise<DaemonProcess> {
   const file = join(tempDir('pag-cfg-'), 'config.yaml');
-  writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
+  // Tests never take the fixed MLLP port unless they say so.
+  const withHl7 = { ...config, hl7: { port: 0, ...(config.hl7 as Record<string, unknown> | undefined) } };
+  writeFileSync(file, JSON.stringify(withHl7, null, 2)); // JSON is YAML
   return spawnDaemon(['start', '--config', file], options.cwd);
 }
 
@@ -32,10 +35,11 @@ export async function spawnDaemon(args: string[], cwd?: string): Promise<DaemonP
     () => {
       if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}:\n${out}`);
       const line = out.split('\n').find((l) => l.includes('"gateway started"'));
-      return line === undefined ? undefined : (JSON.parse(line) as { dicom: string; http: string });
+      return line === undefined ? undefined : (JSON.parse(line) as { dicom: string; http: string; hl7: string });
     },
     20_000,
   );
   const portOf = (hostPort: string): number => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-  return { child, dicomPort: portOf(started.dicom), httpPort: portOf(started.http), output: () => out, exited };
+  const hl7Port = started.hl7 === 'disabled' ? undefined : portOf(started.hl7);
+  return { child, dicomPort: portOf(started.dicom), httpPort: portOf(started.http), hl7Port, output: () => out, exited };
 }

@@ -9,6 +9,7 @@ export interface TestGateway {
   config: Readonly<GatewayConfig>;
   dicomPort: number;
   httpPort: number;
+  hl7Port: number | undefined;
   dataDir: string;
   stop(): Promise<void>;
   getJson<T>(path: string): Promise<{ status: number; body: T }>;
@@ -23,6 +24,7 @@ export async function startGateway(overrides: DeepPartial<GatewayConfig> = {}, l
     dataDir,
     dicom: { port: 0, studyQuietSeconds: 1, ...overrides.dicom },
     http: { port: 0, ...overrides.http },
+    hl7: { port: 0, ...overrides.hl7 },
     storage: { minFreeBytes: 0, ...overrides.storage },
   };
   const result = validateConfig(raw, 'test');
@@ -34,6 +36,7 @@ export async function startGateway(overrides: DeepPartial<GatewayConfig> = {}, l
     config: result.config,
     dicomPort: ports.dicom,
     httpPort: ports.http,
+    hl7Port: ports.hl7,
     dataDir,
     stop: () => gateway.stop(),
     async getJson<T>(path: string) {

@@ -1,0 +1,51 @@
+/**
+ * The report inside an ORU^R01 or MDM^T02: accession, procedure, result status and the report text from the
+ * OBX values in order (TX/FT/ST/CE). Plain data out; no patient identifiers (PID is not read).
+ */
+import type { ParsedHl7Message } from './message.js';
+
+export interface ExtractedReport {
+  /** OBR-3 (filler order number), else OBR-2 (placer), else ORC-3/ORC-2; first component. */
+  accessionNumber: string;
+  /** Study Instance UID when the sender gives one: an OBX observing DCM 113014 "Study", or ZDS-1 (IHE SWF). */
+  studyInstanceUid: string;
+  /** OBR-4 as "code^text". */
+  procedure: string;
+  /** OBR-25, else the first OBX-11: F final, P preliminary, C corrected, … */
+  resultStatus: string;
+  text: string;
+}
+
+const TEXT_TYPES = new Set(['TX', 'FT', 'ST', 'CE', 'CWE']);
+
+/** Returns the report, or undefined for messages that carry none (e.g. an order). */
+export function extractReport(message: ParsedHl7Message): ExtractedReport | undefined {
+  const { code, trigger } = message.messageType;
+  const isReport = (code === 'ORU' && trigger === 'R01') || (code === 'MDM' && (trigger === 'T02' || trigger === 'T04' || trigger === 'T06' || trigger === 'T08' || trigger === 'T10'));
+  if (!isReport) return undefined;
+  const first = (seg: string, index: number): string => message.field(seg, index, { component: 1 }).trim();
+  const accessionNumber = first('OBR', 3) || first('OBR', 2) || first('ORC', 3) || first('ORC', 2) || first('TXA', 12);
+  const lines: string[] = [];
+  let studyInstanceUid = '';
+  let obxStatus = '';
+  for (const obx of message.segments('OBX')) {
+    const type = obx.field(2).trim();
+    obxStatus ||= obx.field(11).trim();
+    if (obx.field(3, { component: 1 }).trim() === '113014') {
+      studyInstanceUid ||= obx.field(5, { component: 1 }).trim();
+      continue;
+    }
+    if (!TEXT_TYPES.has(type)) continue;
+    // Coded values carry their text in component 2; text types repeat (~) once per line.
+    const component = type === 'CE' || type === 'CWE' ? 2 : 1;
+    for (let r = 1; r <= obx.repetitionCount(5); r++) lines.push(obx.field(5, { component, repetition: r }));
+  }
+  const zds = message.segments('ZDS')[0]?.field(1, { component: 1 }).trim() ?? '';
+  return {
+    accessionNumber,
+    studyInstanceUid: studyInstanceUid || zds,
+    procedure: [first('OBR', 4), message.field('OBR', 4, { component: 2 }).trim()].filter((x) => x !== '').join('^'),
+    resultStatus: first('OBR', 25) || obxStatus,
+    text: lines.join('\n').replace(/\n{3,}/g, '\n\n').trim(),
+  };
+}
