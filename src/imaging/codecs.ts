@@ -22,6 +22,7 @@ const DECODERS: ReadonlyMap<string, DecoderName> = new Map([
   [TransferSyntax.Jpeg2000, 'decodeJpeg2000'],
 ]);
 
+/** Whether a WASM decoder here reads this transfer syntax (RLE and the native syntaxes are decoded elsewhere). */
 export function hasCodecFor(transferSyntaxUid: string): boolean {
   return DECODERS.has(transferSyntaxUid);
 }

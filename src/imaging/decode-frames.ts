@@ -45,22 +45,22 @@ export async function decodeFrames(part10: Uint8Array, options: DecodeOptions = 
     const outside = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= f.numberOfFrames);
     if (outside !== undefined) return fail('malformed', `frame ${outside} requested of ${f.numberOfFrames}`);
 
-    let read1: (index: number) => FrameSamples;
+    let readFrame: (index: number) => FrameSamples;
     if (NATIVE.has(transferSyntaxUid)) {
       if (payload.kind !== 'native') return fail('malformed', `encapsulated Pixel Data in native transfer syntax ${transferSyntaxUid}`);
       const needed = nativeBytesNeeded(f);
       if (payload.bytes.length < needed) return fail('malformed', `Pixel Data has ${payload.bytes.length} bytes; ${f.numberOfFrames} frame(s) need ${needed}`);
-      read1 = (i) => nativeFrame(payload.bytes, payload.bigEndian, payload.float, f, i);
+      readFrame = (i) => nativeFrame(payload.bytes, payload.bigEndian, payload.float, f, i);
     } else if (transferSyntaxUid === TransferSyntax.RleLossless || hasCodecFor(transferSyntaxUid)) {
       if (payload.kind !== 'encapsulated') return fail('malformed', `native Pixel Data in compressed transfer syntax ${transferSyntaxUid}`);
       const split = splitFrames(payload, f.numberOfFrames);
       if (split.kind === 'failed') return fail('malformed', split.reason);
       if (transferSyntaxUid === TransferSyntax.RleLossless) {
-        read1 = (i) => rleFrame(split.frames[i] as Uint8Array, f);
+        readFrame = (i) => rleFrame(split.frames[i] as Uint8Array, f);
       } else {
         await loadCodecs();
         const ts = transferSyntaxUid;
-        read1 = (i) => codecFrame(ts, split.frames[i] as Uint8Array, f);
+        readFrame = (i) => codecFrame(ts, split.frames[i] as Uint8Array, f);
       }
     } else {
       return fail('unsupported-transfer-syntax', `no decoder for transfer syntax ${transferSyntaxUid || '(none)'}`);
@@ -70,7 +70,7 @@ export async function decodeFrames(part10: Uint8Array, options: DecodeOptions = 
     const frames: StoredPixelArray[] = [];
     let photometric: ImageMeta['photometricInterpretation'] = 'MONOCHROME2';
     for (const i of indices) {
-      const samples = read1(i);
+      const samples = readFrame(i);
       if (samples.kind === 'failed') return fail(samples.cause, `frame ${i + 1} of ${f.numberOfFrames}: ${samples.reason}`);
       const finished = toOutputColor(samples.values, samples.photometricInterpretation, samples.planar, f, attributes);
       if (typeof finished === 'string') return fail('unsupported-pixel-format', finished);
