@@ -99,7 +99,11 @@ export class Classifier {
         const first = b * this.batchSize;
         const n = Math.min(this.batchSize, images.length - first);
         for (let k = 0; k < n; k++) pack.set(images[first + k] as Float32Array, k * size);
-        out.set(await this.runner.run(pack, n), first * width);
+        const result = await this.runner.run(pack, n);
+        if (result.length !== n * width) {
+          throw new GatewayError('GW_ERR_INTERNAL', `model ${this.spec.id} returned ${result.length} values for ${n} images`, { context: { model: this.spec.id } });
+        }
+        out.set(result, first * width);
       }
     };
     await Promise.all(Array.from({ length: Math.min(batches, this.runner.info.parallelism + 1) }, lane));

@@ -57,7 +57,6 @@ export class TfjsRunner implements InferenceRunner {
     const wanted = Math.max(1, options.workers ?? availableParallelism());
     // A GPU needs one worker and wasm one per core; only a possible tfjs-node-gpu makes the first worker decide.
     const gpuPossible = data.providers.includes('cuda') && resolvable(TFJS_NODE_GPU);
-    const starts = gpuPossible ? 1 : wanted;
     const launch = (n: number): Promise<WorkerHost[]> => startAll(n, () => start(spec.id, path, script, data));
     const hosts = await launch(gpuPossible ? 1 : wanted);
     const first = hosts[0];
