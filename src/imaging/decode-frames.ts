@@ -58,7 +58,11 @@ export async function decodeFrames(part10: Uint8Array, options: DecodeOptions = 
       if (transferSyntaxUid === TransferSyntax.RleLossless) {
         readFrame = (i) => rleFrame(split.frames[i] as Uint8Array, f);
       } else {
-        await loadCodecs();
+        try {
+          await loadCodecs();
+        } catch (err) {
+          return fail('codec-failed', `the WASM codecs could not load: ${err instanceof Error ? err.message : String(err)}`);
+        }
         const ts = transferSyntaxUid;
         readFrame = (i) => codecFrame(ts, split.frames[i] as Uint8Array, f);
       }
