@@ -8,6 +8,8 @@ import type { Logger } from '../log.js';
 export interface HealthReport {
   ok: boolean;
   checks: Record<string, { ok: boolean; detail?: string }>;
+  /** /readyz: each image model with the engine, provider and device it runs on. */
+  models?: Array<{ id: string; version: string; state: string; engine?: string; provider?: string; device?: string; error?: string }>;
 }
 
 export interface StudyListItem {
@@ -39,6 +41,8 @@ export interface OutboxListItem {
 
 export interface HttpDeps {
   health: () => Promise<HealthReport>;
+  /** Ready to do its job: health, models loaded, disk above its watermark. */
+  ready: () => Promise<HealthReport>;
   listStudies: (query: { limit: number; offset: number }) => StudyListItem[];
   listOutbox: (query: { state?: string; limit: number }) => OutboxListItem[];
   /** Re-sends a dead (or pending) outbox row now; false when there is no such row to resend. */
@@ -102,8 +106,9 @@ export class HttpServer {
         sendJson(res, 200, this.deps.listOutbox({ ...(state === undefined ? {} : { state }), limit }));
         return;
       }
-      case '/healthz': {
-        const report = await this.deps.health();
+      case '/healthz':
+      case '/readyz': {
+        const report = await (url.pathname === '/healthz' ? this.deps.health() : this.deps.ready());
         sendJson(res, report.ok ? 200 : 503, report);
         return;
       }

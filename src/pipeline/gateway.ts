@@ -139,6 +139,7 @@ export class Gateway {
     });
     this.http = new HttpServer(config.http, {
       health: () => this.health(spool.root),
+      ready: () => this.ready(spool.root),
       listStudies: (q) => listStudyViews({ studies, jobs, results, outbox }, q),
       listOutbox: (q) => outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
       resendOutbox: (id) => this.resend(id),
@@ -193,6 +194,14 @@ export class Gateway {
     } catch (err) {
       this.log.error('cannot read free disk space', { err: (err as Error).message });
     }
+  }
+
+  private async ready(spoolRoot: string): Promise<HealthReport> {
+    const health = await this.health(spoolRoot);
+    const models = (this.models?.status() ?? []).map((m) => ({ ...m }));
+    const failed = models.filter((m) => m.state !== 'loaded');
+    health.checks.models = failed.length === 0 ? { ok: true } : { ok: false, detail: failed.map((m) => `${m.id}: ${m.error ?? m.state}`).join('; ') };
+    return { ok: health.ok && health.checks.disk?.ok === true && failed.length === 0, checks: health.checks, models };
   }
 
   private async health(spoolRoot: string): Promise<HealthReport> {

@@ -30,6 +30,14 @@ describe('e2e: image AI on the sample studies', function () {
     runCleanups();
   });
 
+  it('/readyz lists the demo model with the engine, provider and device it runs on', async () => {
+    const { status, body } = await gw.getJson<{ ok: boolean; models: Array<{ id: string; state: string; engine: string; provider: string; device: string }> }>('/readyz');
+    expect(status).to.equal(200);
+    expect(body.models).to.have.length(1);
+    expect(body.models[0]).to.include({ id: 'chest-ct-nodule-demo', state: 'loaded', engine: 'onnxruntime-node', provider: 'cpu' });
+    expect(body.models[0]?.device).to.match(/cpu/i);
+  });
+
   it('flags the nodule study, not the negative one, and writes valid SRs', async () => {
     for (const name of ['DEMO001-nodule', 'DEMO002-negative']) {
       const dir = join(REPO_ROOT, 'sample-dicom', name);
