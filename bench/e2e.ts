@@ -1,0 +1,56 @@
+/**
+ * bench:e2e — time from the last instance of a 200-image CT study reaching the gateway to its SR being stored in
+ * Orthanc, minus the quiet period; split into the analysis share (decode + CNN, as the job measured it) and the
+ * rest (job pickup, SR build, outbox, C-STORE). Usage: npm run bench:e2e
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAIN } from '../test/helpers/daemon.js';
+import { generateCtSeries, echoscu } from '../test/helpers/dcmtk.js';
+import { freePort, runCleanups, waitFor } from '../test/helpers/fixtures.js';
+import { startOrthanc } from '../test/helpers/orthanc.js';
+
+const QUIET_S = 2;
+
+async function main(): Promise<void> {
+  const files = await generateCtSeries(200, 77);
+  const orthanc = await startOrthanc();
+  const dir = mkdtempSync(join(tmpdir(), 'pag-bench-e2e-'));
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, JSON.stringify({
+    dataDir: join(dir, 'var'),
+    dicom: { port, studyQuietSeconds: QUIET_S, destinations: [{ name: 'orthanc', aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort }] },
+    http: { port: httpPort }, hl7: { enabled: false }, log: { level: 'warn' }, storage: { minFreeBytes: 0 },
+  }));
+  const daemon = spawn(process.execPath, [MAIN, 'start', '--config', cfg], { stdio: 'ignore' });
+  try {
+    await waitFor('gateway C-ECHO', async () => (await echoscu(port)).code === 0, 30_000);
+    const sender = spawn('storescu', ['-aec', 'AIGATEWAY', '127.0.0.1', String(port), ...files], { stdio: 'ignore', env: { ...process.env, TCP_NODELAY: '1' } });
+    await new Promise((r) => sender.once('exit', r));
+    const lastInstanceAt = performance.now();
+    await waitFor('the SR in Orthanc', async () => {
+      for (const id of await orthanc.instances()) {
+        const tags = await orthanc.getJson<Record<string, string>>(`/instances/${id}/simplified-tags`);
+        if (tags.Modality === 'SR') return true;
+      }
+      return false;
+    }, 300_000);
+    const totalMs = performance.now() - lastInstanceAt;
+    const studies = (await (await fetch(`http://127.0.0.1:${httpPort}/api/studies`)).json()) as Array<{ ai: Array<{ ms: number; backend: string }> }>;
+    const analysisMs = studies[0]?.ai[0]?.ms ?? NaN;
+    const afterQuiet = totalMs - QUIET_S * 1000;
+    console.log(`bench:e2e — 200 CT instances, quiet period ${QUIET_S} s, backend ${studies[0]?.ai[0]?.backend}, node ${process.version}`);
+    console.log(`last instance → SR in Orthanc: ${(totalMs / 1000).toFixed(2)} s; minus quiet period: ${(afterQuiet / 1000).toFixed(2)} s (target < 2 s)`);
+    console.log(`  analysis (decode + preprocess + CNN, 200 slices): ${(analysisMs / 1000).toFixed(2)} s (${((analysisMs / afterQuiet) * 100).toFixed(0)}%)`);
+    console.log(`  rest (completion timer slack, job pickup, SR build, outbox, C-STORE to Orthanc, polling): ${((afterQuiet - analysisMs) / 1000).toFixed(2)} s`);
+  } finally {
+    daemon.kill('SIGTERM');
+    await orthanc.stop();
+    runCleanups();
+  }
+}
+
+await main();
