@@ -3,7 +3,7 @@
 // evaluation corpora.
 
 /** What a trigger does to the findings in its scope. */
-export const CUE_KINDS = ['neg-pre', 'neg-post', 'unc-pre', 'unc-post', 'unc-both', 'pseudo', 'stop'] as const;
+export const CUE_KINDS = ['neg-pre', 'neg-post', 'neg-both', 'unc-pre', 'unc-post', 'unc-both', 'pseudo', 'stop'] as const;
 export type CueKind = (typeof CUE_KINDS)[number];
 
 /** [regular-expression fragment, kind]. English fragments are matched as whole words, case-insensitive. */
@@ -33,14 +33,18 @@ export const EN_TRIGGERS: TriggerList = [
   ['versus|vs\\.?|and\\s*\\/\\s*or', 'unc-both'],
   // negation
   ['no\\s+(?:radiographic\\s+|definite\\s+|convincing\\s+|obvious\\s+|acute\\s+|other\\s+)?(?:evidence|signs?|findings?|features?|suggestion)(?:\\s+(?:of|for|to\\s+suggest))?', 'neg-pre'],
-  ['no|not|without|w\\/o|denies|denied|deny|negative\\s+for|free\\s+of|clear\\s+of|absence\\s+of|absent|never|nor|none|lack\\s+of', 'neg-pre'],
-  ['ruled\\s+out|rules\\s+out|(?:interval\\s+)?resolution\\s+of|resolved|removal\\s+of|removed|fails?\\s+to\\s+(?:reveal|show|demonstrate)', 'neg-pre'],
+  ['no|not|without|w\\/o|denies|denied|deny|negative\\s+for|free\\s+of|clear\\s+of|absence\\s+of|absent|never|nor|lack\\s+of', 'neg-pre'],
+  ['ruled\\s+out|rules\\s+out|(?:interval\\s+)?resolution\\s+of|removal\\s+of|fails?\\s+to\\s+(?:reveal|show|demonstrate)', 'neg-pre'],
+  ['low\\s+(?:suspicion|probability|likelihood)\\s+(?:for|of)', 'neg-pre'],
+  // "resolved pneumonia" and "small bowel obstruction, resolved"
+  ['resolved', 'neg-both'],
   ['no\\s+longer|unremarkable\\s+for|is\\s+negative\\s+for', 'neg-pre'],
   [`${BE}\\s+(?:not\\s+${SEEN}|absent|resolved|ruled\\s+out|excluded|removed|no\\s+longer\\s+${SEEN})`, 'neg-post'],
   [`not\\s+${SEEN}|(?:has|have)\\s+(?:since\\s+)?resolved|no\\s+longer\\s+${SEEN}|unlikely|:\\s*none|(?:is|are)\\s+negative`, 'neg-post'],
   // scope terminators: a new clause starts; a trigger's scope does not cross them
   ['but|however|although|though|yet|except|apart\\s+from|aside\\s+from|other\\s+than|whereas|while|which|who', 'stop'],
-  ['there\\s+(?:is|are|was|were|has\\s+been|have\\s+been)|secondary\\s+to|due\\s+to|cause\\s+of|source\\s+of|reason\\s+for', 'stop'],
+  ['and\\s+(?:he|she|they|we|it)', 'stop'], ['\\d{1,2}\\)', 'stop'],
+  ['there\\s+(?:is|are|was|were|has\\s+been|have\\s+been)|cause\\s+of|source\\s+of|reason\\s+for', 'stop'],
   // "no definite effusion seen, hilar calcifications and a dense nodule …": the verb closes the negated list
   // (only before a comma: "no visualized pneumothorax" and "previously demonstrated infiltrates" keep their scope)
   ['(?:seen|noted|identified|demonstrated|visuali[sz]ed|evident|appreciated)(?=\\s*,)', 'stop'],

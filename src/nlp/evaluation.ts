@@ -105,9 +105,11 @@ export function scoreMultilabel(
 const POSITIVE: ReadonlySet<Certainty> = new Set(['present', 'uncertain']);
 
 /**
- * OpenI (NegBio gold, ChestX-ray14 labels) ← our concepts. A label is predicted when any mapped finding is present.
- * Hedged findings are not counted: on the dev split the MeSH coding behind the gold left out 33 of the 50 findings
- * the analyser read as uncertain only ("opacities which may represent atelectasis" is coded as an opacity).
+ * OpenI (NegBio gold, ChestX-ray14 labels) ← our concepts. A label is predicted when a mapped finding is present, or
+ * uncertain only because it is one of two named alternatives ("atelectasis versus scarring", "and/or"). Other hedges
+ * are not counted. Both choices were made on the dev split: the MeSH coding behind the gold left out 33 of the 50
+ * findings the analyser read as uncertain ("opacities which may represent atelectasis" is coded as an opacity) but
+ * kept most "A versus B" alternatives.
  */
 export const OPENI_LABELS: Record<string, readonly string[]> = {
   Atelectasis: ['atelectasis'], Cardiomegaly: ['cardiomegaly'], Effusion: ['pleural-effusion'],
@@ -116,10 +118,13 @@ export const OPENI_LABELS: Record<string, readonly string[]> = {
   Fibrosis: ['fibrosis'], Pleural_Thickening: ['pleural-other'], Hernia: ['hiatal-hernia'],
 };
 
+const alternative = (f: ReportFinding): boolean =>
+  f.certainty === 'uncertain' && /^(?:versus|vs\.?|and\s*\/\s*or)$/iu.test(f.cue ?? '');
+
 export function openiLabels(findings: readonly ReportFinding[]): Set<string> {
   const out = new Set<string>();
   for (const [label, concepts] of Object.entries(OPENI_LABELS)) {
-    if (findings.some((f) => concepts.includes(f.concept) && f.certainty === 'present')) out.add(label);
+    if (findings.some((f) => concepts.includes(f.concept) && (f.certainty === 'present' || alternative(f)))) out.add(label);
   }
   return out;
 }

@@ -45,17 +45,26 @@ export function findCues(sentence: string, offset = 0): Cue[] {
   return kept.sort((a, b) => a.start - b.start);
 }
 
-/** Clause boundaries inside a sentence: Chinese ，；：、 commas; English none (lists run across commas). */
+/**
+ * Clause boundaries inside a sentence: Chinese ，；： commas; in English only section headers ("CLINICAL HISTORY:"),
+ * since English lists run across commas ("no effusion, pneumothorax, or consolidation").
+ */
 export function clauseBreaks(sentence: string, offset = 0): number[] {
-  if (!isChinese(sentence)) return [];
+  const re = isChinese(sentence) ? /[，,；;：:]/gu : /(?<![\p{L}\p{N}])[A-Z][A-Z()/ ]{2,}:/gu;
   const out: number[] = [];
-  for (const m of sentence.matchAll(/[，,；;：:]/gu)) out.push((m.index ?? 0) + offset);
+  for (const m of sentence.matchAll(re)) out.push((m.index ?? 0) + offset);
   return out;
 }
 
 interface Scoped {
   cue: Cue;
   distance: number;
+}
+
+/** A certainty and the cue that decided it (null: no cue covers the mention, so it is present). */
+export interface CertaintyDecision {
+  certainty: Certainty;
+  cue: Cue | null;
 }
 
 /**
@@ -69,7 +78,7 @@ export function certaintyOf(
   cues: readonly Cue[],
   breaks: readonly number[],
   sentence: { start: number; end: number; text: string },
-): Certainty {
+): CertaintyDecision {
   const limits = (at: number): [number, number] => {
     let lo = sentence.start;
     let hi = sentence.end;
@@ -90,19 +99,22 @@ export function certaintyOf(
     for (const c of cues) {
       if (!kinds.includes(c.kind) || c.end <= lo || c.start >= hi) continue;
       if (c.start < to && c.end > from) continue; // a cue inside the mention itself
-      const pre = c.kind.endsWith('-pre') || c.kind === 'unc-both';
-      const post = c.kind.endsWith('-post') || c.kind === 'unc-both';
+      const pre = c.kind.endsWith('-pre') || c.kind.endsWith('-both');
+      const post = c.kind.endsWith('-post') || c.kind.endsWith('-both');
       if (pre && c.end <= from) out.push({ cue: c, distance: from - c.end });
       else if (post && c.start >= to && withinPostWindow(c, to, sentence)) out.push({ cue: c, distance: c.start - to });
     }
     return out.sort((a, b) => a.distance - b.distance);
   };
-  const best = covering(start, end, ['neg-pre', 'neg-post', 'unc-pre', 'unc-post', 'unc-both'])[0];
-  if (best === undefined) return 'present';
-  if (best.cue.kind.startsWith('neg')) return 'absent';
+  const all = covering(start, end, ['neg-pre', 'neg-post', 'neg-both', 'unc-pre', 'unc-post', 'unc-both']);
+  // "possible infiltrate versus atelectasis": a hedge word says more than the "versus" between alternatives
+  const hedge = all.find((c) => c.cue.kind === 'unc-pre' || c.cue.kind === 'unc-post');
+  const best = all[0]?.cue.kind === 'unc-both' && hedge !== undefined ? hedge : all[0];
+  if (best === undefined) return { certainty: 'present', cue: null };
+  if (best.cue.kind.startsWith('neg')) return { certainty: 'absent', cue: best.cue };
   // the hedge itself negated: "no … to suggest", "没有 … 可疑"
-  const negatedHedge = best.cue.end <= start && covering(best.cue.start, best.cue.end, ['neg-pre']).length > 0;
-  return negatedHedge ? 'absent' : 'uncertain';
+  const negation = best.cue.end <= start ? covering(best.cue.start, best.cue.end, ['neg-pre'])[0] : undefined;
+  return negation ? { certainty: 'absent', cue: negation.cue } : { certainty: 'uncertain', cue: best.cue };
 }
 
 function withinPostWindow(cue: Cue, mentionEnd: number, sentence: { start: number; text: string }): boolean {

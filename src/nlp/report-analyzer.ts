@@ -4,7 +4,7 @@ import { anatomyName, findAnatomy, type AnatomyMention } from './anatomy.js';
 import { findConceptMentions, normalizeFinding, type ConceptMention } from './concept-match.js';
 import { findLateralityCues, lateralityOf } from './laterality.js';
 import { findMeasurements, type Measurement } from './measurements.js';
-import { certaintyOf, clauseBreaks, findCues, isChinese, type Cue } from './negation.js';
+import { certaintyOf, clauseBreaks, findCues, isChinese, type CertaintyDecision, type Cue } from './negation.js';
 import type { NerModel } from './ner-model.js';
 import { splitSentences, type Sentence } from './sentences.js';
 import type { Certainty, Laterality, ModelEntity, ReportAnalysis, ReportFinding, TargetResult } from './types.js';
@@ -100,17 +100,18 @@ function analyzeSentence(ctx: SentenceContext, ents: ModelEntity[], useModelCues
   );
   const out: ReportFinding[] = [];
   for (const m of mentions) {
-    const certainty: Certainty = m.statesNormal
-      ? 'absent'
+    const decision: CertaintyDecision = m.statesNormal
+      ? { certainty: 'absent', cue: null }
       : certaintyOf(m.start, m.end, cues, ctx.breaks, sentence);
+    const cue = decision.cue === null ? null : sentence.text.slice(decision.cue.start - base, decision.cue.end - base);
     const site = siteOf(m, anatomy, mentions, ctx);
     for (const c of m.concepts) {
       out.push({
-        concept: c.id, code: c.code, scheme: c.scheme, label: c.label, certainty,
+        concept: c.id, code: c.code, scheme: c.scheme, label: c.label, certainty: decision.certainty,
         anatomy: site?.name ?? null,
         laterality: lateralityFor(m, site, mentions, ctx),
         sizeMm: sizes.get(m) ?? null,
-        span: [m.start, m.end], text: m.text, source: m.source,
+        span: [m.start, m.end], text: m.text, source: m.source, cue: m.statesNormal ? m.text : cue,
       });
     }
   }
@@ -159,8 +160,16 @@ function clauseOf(at: number, ctx: SentenceContext): [number, number] {
   return [lo, hi];
 }
 
-/** Side stated in the finding words, else a side word just before it, else the side of its anatomy. */
+// findings that have no side: "left" near them describes something else
+const UNSIDED = new Set(['cardiomegaly', 'enlarged-cardiomediastinum', 'hiatal-hernia', 'no-finding']);
+
+/**
+ * Side stated in the finding words, else a side word just before it in its clause, else the side of its anatomy.
+ * Chinese reports name the site once at the head of a sentence and list findings in the clauses after it
+ * (右肺中叶大片实变影，…，考虑大叶性肺炎), so there the last side word earlier in the sentence is used last.
+ */
 function lateralityFor(m: Mention, site: AnatomyMention | null, mentions: Mention[], ctx: SentenceContext): Laterality | null {
+  if (m.concepts.every((c) => UNSIDED.has(c.id))) return null;
   const own = lateralityOf(m.text);
   if (own) return own;
   const [lo] = clauseOf(m.start, ctx);
@@ -172,7 +181,10 @@ function lateralityFor(m: Mention, site: AnatomyMention | null, mentions: Mentio
   const cues = findLateralityCues(ctx.sentence.text.slice(start - base, m.start - base));
   const last = cues[cues.length - 1];
   if (last) return last.laterality;
-  return site?.laterality ?? null;
+  if (site?.laterality) return site.laterality;
+  if (!ctx.zh) return null;
+  const earlier = findLateralityCues(ctx.sentence.text.slice(0, m.start - base));
+  return earlier[earlier.length - 1]?.laterality ?? null;
 }
 
 /**
@@ -208,7 +220,7 @@ function targetCertainty(text: string, term: string, contexts: SentenceContext[]
     const ctx = contexts.find((c) => start >= c.sentence.start && start < c.sentence.end);
     if (ctx === undefined) continue;
     const end = Math.min(start + m[0].length, ctx.sentence.end);
-    const certainty = certaintyOf(start, end, ctx.cues, ctx.breaks, ctx.sentence);
+    const { certainty } = certaintyOf(start, end, ctx.cues, ctx.breaks, ctx.sentence);
     if (best === null || rank[certainty] > rank[best.certainty as Certainty]) best = { term, certainty, span: [start, end] };
   }
   return best ?? { term, certainty: 'not-mentioned', span: null };

@@ -43,6 +43,8 @@ export interface ReportFinding {
   text: string;
   /** Which part found it: the lexicon ('rules'), the NER model ('model'), or both. */
   source: 'rules' | 'model' | 'both';
+  /** The words that made it absent or uncertain ("no", "versus", 未见, 可能), or null when present. */
+  cue: string | null;
 }
 
 /** Certainty of a caller-given term; 'not-mentioned' when the term does not occur in the text. */

@@ -10,7 +10,7 @@ import { CORPUS } from '../../helpers/fixtures.js';
 
 const finding = (concept: string, certainty: ReportFinding['certainty']): ReportFinding => ({
   concept, certainty, code: '', scheme: 'LOCAL', label: concept, anatomy: null, laterality: null, sizeMm: null,
-  span: [0, 1], text: concept, source: 'rules',
+  span: [0, 1], text: concept, source: 'rules', cue: null,
 });
 
 describe('nlp/evaluation: metric code', () => {

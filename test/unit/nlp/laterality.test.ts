@@ -29,6 +29,18 @@ describe('nlp/laterality', () => {
     expect(await sides('两肺散在浸润影。')).to.deep.equal([['infiltration', 'bilateral', 'lung']]);
   });
 
+  it('Chinese: the side named at the head of a sentence carries to findings in its later clauses', async () => {
+    expect(await sides('右肺中叶大片实变影，其内可见支气管充气征，考虑大叶性肺炎。')).to.deep.equal([
+      ['consolidation', 'right', 'middle lobe'], ['pneumonia', 'right', null],
+    ]);
+  });
+
+  it('findings without a side get none, whatever side words are near', async () => {
+    expect(await sides('Left pleural effusion and cardiomegaly.')).to.deep.equal([
+      ['pleural-effusion', 'left', null], ['cardiomegaly', null, null],
+    ]);
+  });
+
   it('each finding of a sentence keeps its own side', async () => {
     expect(await sides('Right lower lobe consolidation and left pleural effusion.')).to.deep.equal([
       ['consolidation', 'right', 'lower lobe'], ['pleural-effusion', 'left', null],
