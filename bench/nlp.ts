@@ -25,6 +25,8 @@ FINDINGS:
 LUNGS AND AIRWAYS: There is a spiculated mass in the right upper lobe measuring 3.4 x 2.8 cm, previously 2.1 cm, with pleural retraction. A 6 mm solid nodule is seen in the left lower lobe, unchanged. A 4 mm ground-glass nodule in the right middle lobe is new. Mild centrilobular emphysema is present in both upper lobes. There is subsegmental atelectasis in the left lower lobe. No consolidation to suggest pneumonia. The central airways are patent. There is no endobronchial lesion.
 PLEURA: Small right pleural effusion with adjacent compressive atelectasis. No left pleural effusion. No pneumothorax. No pleural thickening or calcified pleural plaques.
 MEDIASTINUM AND HILA: Enlarged right paratracheal lymph node measuring 1.6 cm in short axis, suspicious for nodal metastasis. Subcarinal node measures 9 mm. The heart is mildly enlarged. There is no pericardial effusion. The thoracic aorta is normal in caliber with mild atherosclerotic calcification. The main pulmonary artery is not enlarged. There is no central pulmonary embolism.
+VESSELS: The pulmonary arteries opacify well. There is no filling defect to suggest pulmonary embolism. The superior vena cava and brachiocephalic veins are patent. Mild coronary artery calcification is noted.
+THYROID AND LOWER NECK: The visualized thyroid gland is unremarkable. No supraclavicular lymphadenopathy.
 CHEST WALL AND BONES: There is a healing fracture of the left 7th rib. No lytic or blastic osseous lesion. Degenerative changes of the thoracic spine. No suspicious axillary lymphadenopathy.
 UPPER ABDOMEN: A 1.2 cm hypodense lesion in the liver is too small to characterize, possibly a cyst. The adrenal glands are normal. No ascites.
 LINES AND TUBES: A right internal jugular central venous catheter terminates in the superior vena cava. A nasogastric tube is in the stomach.
@@ -38,6 +40,7 @@ IMPRESSION:
 6. Mild cardiomegaly. No pulmonary edema.
 7. Healing left 7th rib fracture.
 8. Emphysema.
+RECOMMENDATIONS: Multidisciplinary thoracic oncology review. PET-CT for staging if tissue sampling confirms malignancy. Follow-up CT of the chest in 3 months for the ground-glass nodule if it is not addressed at staging.
 Findings were discussed with the referring physician at the time of dictation.`;
 
 const ZH = `检查项目：胸部CT平扫+增强。
@@ -49,6 +52,9 @@ const ZH = `检查项目：胸部CT平扫+增强。
 左侧第7肋骨见骨折线，周围可见骨痂形成，考虑陈旧性骨折。所见胸椎骨质增生，未见溶骨性或成骨性骨质破坏。双侧腋窝未见肿大淋巴结。
 扫描范围内肝右叶见一约1.2cm低密度灶，囊肿可能；双侧肾上腺未见异常；未见腹水。
 右侧颈内静脉置管，末端位于上腔静脉内；胃管末端位于胃腔内。
+肺动脉及其分支显影良好，未见明确充盈缺损，不考虑肺栓塞。上腔静脉及头臂静脉通畅。冠状动脉走行区可见少许钙化斑块。
+甲状腺大小、形态未见异常，密度均匀，未见结节。双侧锁骨上窝未见肿大淋巴结。
+与前片比较：右肺上叶肿块较前增大约1.3厘米，右侧胸腔积液为新出现，左肺下叶结节大小同前，左侧肋骨骨折线较前模糊，提示愈合中。双肺气肿程度大致同前，未见新发实变或磨玻璃影。
 诊断意见：
 1．右肺上叶肿块较前增大，考虑周围型肺癌，建议穿刺活检。
 2．纵隔淋巴结肿大，转移不除外。
@@ -58,6 +64,7 @@ const ZH = `检查项目：胸部CT平扫+增强。
 6．心影稍大，未见肺水肿。
 7．左侧第7肋骨陈旧性骨折。
 8．双肺肺气肿。
+建议：1．胸部多学科会诊；2．如活检证实为恶性，行PET-CT分期检查；3．右肺中叶磨玻璃结节3个月后复查胸部CT；4．左侧胸腔积液如增多，可行超声引导下穿刺抽液送检，除外恶性胸腔积液。
 以上结果已与临床医师沟通。`;
 
 interface Result {

@@ -121,7 +121,8 @@ export const CONCEPTS: readonly Concept[] = [
     id: 'pleural-other', label: 'Pleural thickening', labelZh: '胸膜增厚', code: 'pag-pleural-thickening',
     scheme: 'LOCAL', source: 'local: three different SNOMED CT ids for pleural thickening in public lists; none verified',
     chexpert: 'Pleural Other',
-    en: ['pleural(?:\\s+\\w+){0,2}?\\s+thickening', 'thicken(?:ing|ed)\\s+(?:of\\s+the\\s+)?pleura',
+    en: ['pleur(?:al|o)(?:[\\s-]+\\w+){0,2}?[\\s-]+thickenings?', 'pleuroparenchymal\\s+thickening',
+      'thicken(?:ing|ed)\\s+(?:of\\s+the\\s+)?pleura', 'apical\\s+(?:pleural\\s+)?capp?(?:ing|s)?',
       'pleural\\s+(?:plaques?|calcifications?|scarring)', 'fibrothorax',
       // the fissures are pleura: fissural thickening is pleural thickening
       '(?:fissural|interlobar\\s+fissure)\\s+thickening', 'thicken(?:ing|ed)\\s+(?:of\\s+the\\s+)?(?:\\w+\\s+)?fissures?'],
@@ -198,7 +199,7 @@ export const CONCEPTS: readonly Concept[] = [
 export const NOT_FINDINGS_EN = [
   'subcutaneous\\s+emphysema', '(?:mediastinal|interstitial)\\s+emphysema', 'pericardial\\s+effusions?',
   'joint\\s+effusions?', 'mass\\s+effect', '(?:body|muscle|bone)\\s+mass', 'cystic\\s+fibrosis',
-  'calcified\\s+(?:granulomas?|lymph\\s+nodes?|nodules?)', 'soft\\s+tissue\\s+(?:density|densities|edema)', 'bone\\s+density',
+  'calcified\\s+(?:granulomas?|lymph\\s+nodes?)', 'soft\\s+tissue\\s+(?:density|densities|edema)', 'bone\\s+density',
   'breast\\s+(?:density|densities|tissue)', 'nipple\\s+shadows?', 'lesion\\s+of\\s+the\\s+(?:liver|kidney|bone)',
 ];
 export const NOT_FINDINGS_ZH = [

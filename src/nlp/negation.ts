@@ -28,7 +28,10 @@ export function isChinese(text: string): boolean {
   return HAN.test(text);
 }
 
-/** All cues in a sentence; where two overlap the longer wins (so "cannot be excluded" is not read as "not"). */
+/**
+ * All cues in a text (a sentence or a whole report); where two overlap the longer wins (so "cannot be excluded" is
+ * not read as "not"). The Chinese triggers are all Han characters, so they only ever match in Chinese text.
+ */
 export function findCues(sentence: string, offset = 0): Cue[] {
   const rules = isChinese(sentence) ? [...ZH_RULES, ...EN_RULES] : EN_RULES;
   const all: Cue[] = [];

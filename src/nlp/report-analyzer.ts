@@ -37,13 +37,18 @@ interface SentenceContext {
 export async function analyzeReport(text: string, options: AnalyzeOptions = {}): Promise<ReportAnalysis> {
   const sentences = splitSentences(text);
   const entities = options.ner ? await options.ner.tag(sentences.map((s) => s.text)) : [];
+  // the lexicons run once over the whole text (7× faster than per sentence), then are shared out by sentence
+  const whole: Whole = {
+    mentions: findConceptMentions(text), anatomy: findAnatomy(text), measurements: findMeasurements(text),
+    cues: findCues(text),
+  };
   const findings: ReportFinding[] = [];
   const contexts: SentenceContext[] = [];
   sentences.forEach((sentence, i) => {
     const ents = (entities[i] ?? []).map((e) => shift(e, sentence.start));
-    const ctx = contextOf(sentence);
+    const ctx = contextOf(sentence, whole.cues);
     contexts.push(ctx);
-    findings.push(...analyzeSentence(ctx, ents, options.useModelCues === true));
+    findings.push(...analyzeSentence(ctx, whole, ents, options.useModelCues === true));
   });
   const out: ReportAnalysis = { findings };
   if (options.targets !== undefined) out.targets = options.targets.map((t) => targetCertainty(text, t, contexts));
@@ -54,10 +59,21 @@ function shift(e: ModelEntity, by: number): ModelEntity {
   return { ...e, start: e.start + by, end: e.end + by };
 }
 
-function contextOf(sentence: Sentence): SentenceContext {
+/** Everything the lexicons found in the whole text, with whole-text offsets. */
+interface Whole {
+  mentions: ConceptMention[];
+  anatomy: AnatomyMention[];
+  measurements: Measurement[];
+  cues: Cue[];
+}
+
+const inside = <T extends { start: number; end: number }>(items: readonly T[], s: Sentence): T[] =>
+  items.filter((x) => x.start >= s.start && x.end <= s.end);
+
+function contextOf(sentence: Sentence, cues: readonly Cue[]): SentenceContext {
   return {
     sentence,
-    cues: findCues(sentence.text, sentence.start),
+    cues: inside(cues, sentence),
     breaks: clauseBreaks(sentence.text, sentence.start),
     zh: isChinese(sentence.text),
   };
@@ -66,12 +82,10 @@ function contextOf(sentence: Sentence): SentenceContext {
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean =>
   a.start < b.end && a.end > b.start;
 
-function analyzeSentence(ctx: SentenceContext, ents: ModelEntity[], useModelCues: boolean): ReportFinding[] {
+function analyzeSentence(ctx: SentenceContext, whole: Whole, ents: ModelEntity[], useModelCues: boolean): ReportFinding[] {
   const { sentence } = ctx;
   const base = sentence.start;
-  const mentions: Mention[] = findConceptMentions(sentence.text).map((m) => ({
-    ...m, start: m.start + base, end: m.end + base, source: 'rules',
-  }));
+  const mentions: Mention[] = inside(whole.mentions, sentence).map((m) => ({ ...m, concepts: [...m.concepts], source: 'rules' }));
   // the model's FINDING spans: confirm a lexicon match, or add a finding the lexicon missed (misspelt, new wording)
   for (const e of ents.filter((x) => x.type === 'FINDING')) {
     const hit = mentions.filter((m) => overlaps(m, e));
@@ -86,18 +100,13 @@ function analyzeSentence(ctx: SentenceContext, ents: ModelEntity[], useModelCues
   }
   mentions.sort((a, b) => a.start - b.start);
   const cues = useModelCues ? withModelCues(ctx.cues, ents, mentions) : ctx.cues;
-  const anatomy: AnatomyMention[] = findAnatomy(sentence.text).map((a) => ({ ...a, start: a.start + base, end: a.end + base }));
+  const anatomy: AnatomyMention[] = inside(whole.anatomy, sentence);
   for (const e of ents.filter((x) => x.type === 'ANATOMY')) {
     if (!anatomy.some((a) => overlaps(a, e))) {
       anatomy.push({ start: e.start, end: e.end, text: e.text, name: anatomyName(e.text), laterality: lateralityOf(e.text) });
     }
   }
-  const sizes = attachMeasurements(
-    findMeasurements(sentence.text).map((m) => ({ ...m, start: m.start + base, end: m.end + base })),
-    mentions,
-    sentence.text,
-    base,
-  );
+  const sizes = attachMeasurements(inside(whole.measurements, sentence), mentions, sentence.text, base);
   const out: ReportFinding[] = [];
   for (const m of mentions) {
     const decision: CertaintyDecision = m.statesNormal
