@@ -34,6 +34,10 @@ for (const p of NOT_FINDINGS_ZH) RULES.push({ re: new RegExp(p, 'gu'), concept: 
  * "subcutaneous emphysema" over "emphysema"); matches of exactly the same span from two concepts are merged.
  */
 export function findConceptMentions(text: string): ConceptMention[] {
+  return matchLexicon(text).mentions;
+}
+
+function matchLexicon(text: string): { mentions: ConceptMention[]; blocked: Array<[number, number]> } {
   const raw: Array<{ start: number; end: number; rule: Rule }> = [];
   for (const rule of RULES) {
     for (const m of text.matchAll(rule.re)) {
@@ -62,7 +66,7 @@ export function findConceptMentions(text: string): ConceptMention[] {
       });
     }
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return { mentions: kept.sort((a, b) => a.start - b.start), blocked };
 }
 
 // Single words that name a concept, for the misspelling-tolerant match of model spans ("pnuemothorax").
@@ -71,7 +75,7 @@ const FUZZY: Array<[string, string]> = [
   ['consolidation', 'consolidation'], ['pneumonia', 'pneumonia'], ['edema', 'edema'], ['oedema', 'edema'],
   ['cardiomegaly', 'cardiomegaly'], ['nodule', 'lung-nodule'], ['emphysema', 'emphysema'],
   ['fibrosis', 'fibrosis'], ['infiltrate', 'infiltration'], ['fracture', 'fracture'], ['opacity', 'lung-opacity'],
-  ['opacities', 'lung-opacity'], ['hernia', 'hiatal-hernia'], ['carcinoma', 'lung-cancer'],
+  ['opacities', 'lung-opacity'], ['hernia', 'hiatal-hernia'],
 ];
 const BY_ID = new Map(CONCEPTS.map((c) => [c.id, c]));
 
@@ -101,8 +105,10 @@ export function editDistance(a: string, b: string, limit: number): number {
  * words (distance 1 for words of 5–8 letters, 2 from 9 letters). Empty when the phrase names no known concept.
  */
 export function normalizeFinding(phrase: string): Concept[] {
-  const direct = findConceptMentions(phrase).filter((m) => !m.statesNormal);
+  const { mentions, blocked } = matchLexicon(phrase);
+  const direct = mentions.filter((m) => !m.statesNormal);
   if (direct.length > 0) return direct.flatMap((m) => m.concepts);
+  if (blocked.length > 0) return []; // "pericardial effusion": a known look-alike, not a misspelling
   for (const w of phrase.toLowerCase().split(/[^\p{L}]+/u)) {
     if (w.length < 5) continue;
     const limit = w.length >= 9 ? 2 : 1;

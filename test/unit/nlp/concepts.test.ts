@@ -61,6 +61,7 @@ describe('nlp/concepts', () => {
     expect(normalizeFinding('pnuemothorax').map((c) => c.id)).to.deep.equal(['pneumothorax']);
     expect(normalizeFinding('atelectais').map((c) => c.id)).to.deep.equal(['atelectasis']);
     expect(normalizeFinding('granuloma')).to.deep.equal([]);
+    expect(normalizeFinding('pericardial effusion')).to.deep.equal([]); // a look-alike, not a misspelling
     expect(normalizeFinding('edam')).to.deep.equal([]); // too short to guess
   });
 });
