@@ -3,6 +3,7 @@
  * CLI entry: `start` runs the daemon in the foreground; `check-config` validates a config file.
  * Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.
  */
+import './threadpool.js'; // first: sizes libuv's pool before any file I/O
 import { Command } from 'commander';
 import { configPathFrom, formatProblems, loadConfig, type GatewayConfig } from './config/index.js';
 import { GatewayError, describeError } from './errors.js';

@@ -51,7 +51,7 @@ describe('e2e: crash during ingest', function () {
       const study = await waitFor('the study to complete after restart', async () => {
         const res = await fetch(`http://127.0.0.1:${second.httpPort}/api/studies`);
         const body = (await res.json()) as Array<{ accessionNumber: string; status: string; instanceCount: number }>;
-        return body.find((s) => s.accessionNumber === 'BENCH0007' && s.status === 'complete');
+        return body.find((s) => s.accessionNumber === 'BENCH0007' && s.status !== 'receiving'); // complete, then analysed
       });
       expect(study.instanceCount).to.equal(rows.length);
     } finally {
