@@ -8,8 +8,8 @@ Plain torch (Debian python3-torch 1.13; no HF transformers in Python): word/posi
 layers (hidden 64, 2 heads, FFN 256, GELU, post-LN as in BERT), a linear classifier over 11 BIO labels. Every
 word-piece gets a label: the first piece the word's tag, continuation pieces I-<type> (O stays O), so the Node side
 can read any piece. Seeds are fixed and training runs on one thread, so a rerun on the same machine and torch build
-gives the same weights (torch's deterministic-algorithm mode is not switched on: it costs a third more time on CPU,
-where these kernels are already deterministic with one thread).
+should give the same weights (torch's deterministic-algorithm mode is not switched on: it cost a third more time per
+step here, and these CPU kernels are deterministic on one thread).
 
 Writes into this folder: onnx/model.onnx, tokenizer.json, tokenizer_config.json, config.json, metrics.json.
 The vocabulary is built from the training data plus a fixed list of common Chinese characters and English suffixes,
