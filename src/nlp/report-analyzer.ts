@@ -152,9 +152,11 @@ function siteOf(m: Mention, anatomy: AnatomyMention[], mentions: Mention[], ctx:
     const after = inClause.filter((a) => a.start >= m.end).sort((a, b) => a.start - b.start)[0];
     if (after && EN_SITE_LINK.test(text.slice(m.end - base, after.start - base))) return after;
   }
-  const before = inClause
-    .filter((a) => a.end <= m.start && !mentions.some((o) => o !== m && o.start >= a.end && o.end <= m.start && !o.statesNormal && ctx.zh === false))
-    .sort((a, b) => b.end - a.end)[0];
+  // in English a site followed by another finding belongs to that one ("right lower lobe atelectasis and effusion");
+  // a Chinese site heads all the findings of its clause (右肺下叶实变及磨玻璃影)
+  const claimed = (a: AnatomyMention): boolean =>
+    !ctx.zh && mentions.some((o) => o !== m && !o.statesNormal && o.start >= a.end && o.end <= m.start);
+  const before = inClause.filter((a) => a.end <= m.start && !claimed(a)).sort((a, b) => b.end - a.end)[0];
   if (before) return before;
   return inClause.filter((a) => a.start >= m.end).sort((a, b) => a.start - b.start)[0] ?? null;
 }
