@@ -10,6 +10,7 @@ import { GatewayError, describeError } from './errors.js';
 import { createLogger } from './log.js';
 import { join } from 'node:path';
 import { OutboxRepo, openDatabase } from './db/index.js';
+import { loadNerModel, runNlpJsonl } from './nlp/index.js';
 import { Gateway } from './pipeline/index.js';
 
 export const ExitCode = { Ok: 0, Failure: 1, InvalidConfig: 2 } as const;
@@ -112,6 +113,20 @@ program
   .argument('<id>', 'outbox item id')
   .option('--config <path>', 'YAML config file (default: $PACS_AI_GATEWAY_CONFIG)')
   .action((id: string, opts: { config?: string }) => resend(id, opts.config));
+
+program
+  .command('nlp')
+  .description('batch report NER: reads {"id","text","targets"?} JSON lines on stdin, writes {"id","findings","targets"} lines')
+  .option('--jsonl', 'JSON lines in and out (the only format)')
+  .option('--model-dir <dir>', 'token-classification model folder (default: models/report-ner)')
+  .option('--rules-only', 'clinical rules without the NER model')
+  .action(async (opts: { modelDir?: string; rulesOnly?: boolean }) => {
+    const ner = opts.rulesOnly === true ? null : await loadNerModel(opts.modelDir === undefined ? {} : { modelDir: opts.modelDir });
+    const summary = await runNlpJsonl(process.stdin, process.stdout, { ner });
+    await ner?.dispose();
+    // Bad lines get an {"error"} line each and processing goes on: the exit code stays 0.
+    process.stderr.write(`${summary.lines} lines, ${summary.ok} ok, ${summary.errors} errors\n`);
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`pacs-ai-gateway: ${describeError(err)}\n`);

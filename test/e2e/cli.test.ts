@@ -88,3 +88,23 @@ describe('e2e: command line', function () {
     expect(daemon.output()).to.not.match(/CompressedSamples|CT1\b/); // CT_small's PatientName / PatientID
   });
 });
+
+describe('e2e: nlp --jsonl', function () {
+  this.timeout(60_000);
+  it('reads JSON lines, writes findings with certainty and codes, and answers a bad line with an error line', async () => {
+    const input = [
+      JSON.stringify({ id: 'en', text: 'No pleural effusion. 8 mm nodule in the right upper lobe.', targets: ['pneumothorax'] }),
+      JSON.stringify({ id: 'zh', text: '患者因发现胸部肿块，进行胸部CT检查，发现肺癌患者' }),
+      'not json',
+    ].join('\n');
+    const r = await run(process.execPath, [MAIN, 'nlp', '--jsonl'], { input });
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id?: string; error?: string; findings?: Array<{ code: string; certainty: string; sizeMm: number | null; laterality: string | null }> });
+    expect(lines).to.have.length(3);
+    const en = lines[0]?.findings ?? [];
+    expect(en.find((f) => f.code === '60046008')?.certainty).to.equal('absent');
+    expect(en.find((f) => f.code === '786838002')).to.include({ certainty: 'present', sizeMm: 8, laterality: 'right' });
+    expect((lines[1]?.findings ?? []).map((f) => f.code)).to.include('363358000');
+    expect(lines[2]?.error).to.match(/JSON/);
+  });
+});
