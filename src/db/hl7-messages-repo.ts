@@ -61,6 +61,30 @@ export class Hl7MessagesRepo {
       .map((r) => ({ id: r.id, controlId: r.control_id, accessionNumber: r.accession_number, studyInstanceUid: r.study_instance_uid, resultStatus: r.result_status, reportText: r.report_text, receivedAt: r.received_at }));
   }
 
+  /** Stores a processed report's findings (JSON) and marks it processed. */
+  markProcessed(id: number, findingsJson: string, nowMs: number): void {
+    this.db.prepare(`UPDATE hl7_messages SET state = 'processed', findings = ?, processed_at = ?, last_error = NULL WHERE id = ?`).run(findingsJson, isoNow(nowMs), id);
+  }
+
+  markFailed(id: number, error: string, nowMs: number): void {
+    this.db.prepare(`UPDATE hl7_messages SET state = 'failed', last_error = ?, processed_at = ? WHERE id = ?`).run(error, isoNow(nowMs), id);
+  }
+
+  /**
+   * The newest processed report for a study, linked by Study Instance UID when the RIS sent one, else by
+   * accession number. Final and corrected reports win over preliminary ones.
+   */
+  latestReportFor(studyInstanceUid: string, accessionNumber: string): { id: number; resultStatus: string; findingsJson: string; receivedAt: string } | undefined {
+    const row = this.db
+      .prepare<[string, string, string], { id: number; result_status: string; findings: string; received_at: string }>(
+        `SELECT id, result_status, findings, received_at FROM hl7_messages
+          WHERE state = 'processed' AND (study_instance_uid = ? OR (? <> '' AND accession_number = ?))
+          ORDER BY CASE WHEN upper(substr(result_status, 1, 1)) IN ('F', 'C') THEN 0 ELSE 1 END, id DESC LIMIT 1`,
+      )
+      .get(studyInstanceUid, accessionNumber, accessionNumber);
+    return row === undefined ? undefined : { id: row.id, resultStatus: row.result_status, findingsJson: row.findings, receivedAt: row.received_at };
+  }
+
   countByState(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const r of this.db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM hl7_messages GROUP BY state').all()) out[r.state] = r.n;

@@ -120,4 +120,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX hl7_messages_dedupe ON hl7_messages (sender, control_id);
   CREATE INDEX hl7_messages_accession ON hl7_messages (accession_number);
   `,
+  `
+  -- report NER output (JSON array of findings) once a stored report has been processed
+  ALTER TABLE hl7_messages ADD COLUMN findings TEXT;
+  ALTER TABLE hl7_messages ADD COLUMN processed_at TEXT;
+  ALTER TABLE hl7_messages ADD COLUMN last_error TEXT;
+  CREATE INDEX hl7_messages_study ON hl7_messages (study_instance_uid);
+  `,
 ];

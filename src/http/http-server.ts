@@ -23,6 +23,10 @@ export interface StudyListItem {
   completedAt: string | null;
   ai: Array<{ modelId: string; modelVersion: string; finding: { code: string; scheme: string; meaning: string }; probability: number; flagged: boolean; backend: string; device: string; ms: number; instancesAnalyzed: number }>;
   deliveries: Array<{ id: number; destination: string; kind: string; state: string; attempts: number; lastError: string | null; deliveredAt: string | null }>;
+  /** The newest report linked to the study (by Study Instance UID or accession), null when none arrived. */
+  report: { resultStatus: string; receivedAt: string } | null;
+  reportFindings: Array<{ code: string; scheme: string; label: string; certainty: string }>;
+  concordance: Array<{ code: string; scheme: string; meaning: string; state: string; report: string; ai: { flagged: boolean; probability: number; modelId: string } }>;
   lastError?: string;
 }
 

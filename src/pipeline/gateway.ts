@@ -17,6 +17,9 @@ import { StudyAssembler, systemClock, type Clock } from '../studies/index.js';
 import { InstanceStoreHandler } from './store-instance.js';
 import { listStudyViews } from './study-view.js';
 import { reportIntakeHandler } from './report-intake.js';
+import { ReportWorker } from './report-worker.js';
+import { loadNerModel, type NerModel } from '../nlp/index.js';
+import { describeError } from '../errors.js';
 import { analyzeStudy } from './analyze-study.js';
 import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
@@ -41,6 +44,8 @@ export class Gateway {
   private scp: DicomScp | undefined;
   private http: HttpServer | undefined;
   private mllp: MllpServer | undefined;
+  private reports: ReportWorker | undefined;
+  private ner: NerModel | null | undefined;
   private assembler: StudyAssembler | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private lowDisk: string | undefined;
@@ -64,6 +69,7 @@ export class Gateway {
     const jobs = new JobsRepo(db);
     const outbox = new OutboxRepo(db);
     this.outbox = outbox;
+    const messages = new Hl7MessagesRepo(db);
     const { specs, demoModels } = resolveModelEntries(config.models);
     const models = await ModelRegistry.load(specs, { logger: log });
     this.models = models;
@@ -140,14 +146,23 @@ export class Gateway {
     this.http = new HttpServer(config.http, {
       health: () => this.health(spool.root),
       ready: () => this.ready(spool.root),
-      listStudies: (q) => listStudyViews({ studies, jobs, results, outbox }, q),
+      listStudies: (q) => listStudyViews({ studies, jobs, results, outbox, messages }, q),
       listOutbox: (q) => outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
       resendOutbox: (id) => this.resend(id),
       log: log.child({ component: 'http' }),
     });
     if (config.hl7.enabled) {
       const hl7Log = log.child({ component: 'hl7' });
-      this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages: new Hl7MessagesRepo(db), log: hl7Log }), log: hl7Log });
+      const ner = await loadNerModel().catch((err: unknown) => {
+        // Reports are still stored and ACKed; the lexicon and rules run without the model.
+        log.error('report NER model not loaded: rules only', { err: describeError(err) });
+        return null;
+      });
+      this.ner = ner;
+      const reports = new ReportWorker({ messages, ner, log: log.child({ component: 'nlp' }) });
+      this.reports = reports;
+      reports.notify();
+      this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored: () => reports.notify() }), log: hl7Log });
     }
     const ports = { dicom: await this.scp.listen(), http: await this.http.listen(), hl7: await this.mllp?.listen() };
     log.info('gateway started', {
@@ -167,6 +182,8 @@ export class Gateway {
     await Promise.all([this.scp?.close(), this.mllp?.close()]);
     this.assembler?.stop();
     await this.analyzer?.stop();
+    await this.reports?.stop();
+    await this.ner?.dispose();
     await Promise.all([...this.deliveries.values()].map((d) => d.stop()));
     await this.models?.close();
     await this.http?.close();

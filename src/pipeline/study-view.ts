@@ -2,7 +2,8 @@
  * What /api/studies shows for a study: its receive state, jobs, AI results and per-destination delivery,
  * folded into one status: receiving | complete | analyzing | analyzed | delivered | failed.
  */
-import type { JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, StudySummary } from '../db/index.js';
+import type { Hl7MessagesRepo, JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, StudySummary } from '../db/index.js';
+import { compareFindings, type ReportMention } from './concordance.js';
 import type { StudyListItem } from '../http/index.js';
 
 export interface StudyViewDeps {
@@ -10,6 +11,7 @@ export interface StudyViewDeps {
   jobs: JobsRepo;
   results: ResultsRepo;
   outbox: OutboxRepo;
+  messages: Hl7MessagesRepo;
 }
 
 export function listStudyViews(deps: StudyViewDeps, query: { limit: number; offset: number }): StudyListItem[] {
@@ -29,6 +31,15 @@ function studyView(deps: StudyViewDeps, s: StudySummary): StudyListItem {
     deliveredAt: o.deliveredAt,
   }));
   const latestJob = jobs[jobs.length - 1];
+  const report = deps.messages.latestReportFor(s.studyInstanceUid, s.accessionNumber);
+  const reportFindings = report === undefined ? [] : (JSON.parse(report.findingsJson) as ReportMention[]);
+  const concordance =
+    report === undefined || results.length === 0
+      ? []
+      : compareFindings(
+          results.map((r) => ({ ...r.finding, flagged: r.flagged, probability: r.probability, modelId: r.modelId })),
+          reportFindings,
+        );
   let status: string = s.status;
   if (s.status === 'complete') {
     if (latestJob?.state === 'running' || latestJob?.state === 'queued') status = 'analyzing';
@@ -51,6 +62,9 @@ function studyView(deps: StudyViewDeps, s: StudySummary): StudyListItem {
       instancesAnalyzed: r.instancesAnalyzed,
     })),
     deliveries,
+    report: report === undefined ? null : { resultStatus: report.resultStatus, receivedAt: report.receivedAt },
+    reportFindings,
+    concordance,
     ...(latestJob?.lastError ? { lastError: latestJob.lastError } : {}),
   };
 }

@@ -1,0 +1,47 @@
+/**
+ * Processes stored reports: runs the report NLP (NER model + clinical rules) on each report received over HL7
+ * and stores its coded findings. Rows are the queue: a report stored before a crash is processed after restart.
+ */
+import type { Hl7MessagesRepo } from '../db/index.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { analyzeReport, type NerModel } from '../nlp/index.js';
+import { WakeLoop } from './wake-loop.js';
+
+const BATCH = 16;
+
+export class ReportWorker {
+  private readonly loop: WakeLoop;
+
+  constructor(private readonly deps: { messages: Hl7MessagesRepo; ner: NerModel | null; log: Logger; now?: () => number }) {
+    const now = deps.now ?? Date.now;
+    // Pending reports are all due at once: no timed retries (a failure is recorded on the row).
+    this.loop = new WakeLoop(() => this.drain(now), () => undefined, now);
+  }
+
+  notify(): void {
+    this.loop.notify();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  private async drain(now: () => number): Promise<void> {
+    for (;;) {
+      if (this.loop.isStopped) return;
+      const reports = this.deps.messages.pendingReports(BATCH);
+      if (reports.length === 0) return;
+      for (const r of reports) {
+        try {
+          const { findings } = await analyzeReport(r.reportText, { ner: this.deps.ner });
+          this.deps.messages.markProcessed(r.id, JSON.stringify(findings), now());
+          this.deps.log.debug('report processed', { messageId: r.id, findings: findings.length });
+        } catch (err) {
+          this.deps.messages.markFailed(r.id, describeError(err), now());
+          this.deps.log.error('report could not be processed', { messageId: r.id, err: describeError(err) });
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Reports meet images: the RIS sends ORU^R01 reports (real `mllp_send`) for the two sample studies; the gateway
+ * extracts coded findings with certainty and compares them with the image AI: the nodule the AI flagged while
+ * the report is silent is `ai-only`; a nodule the report describes while the AI saw none is `report-only`.
+ */
+import { expect } from 'chai';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dcmsend } from '../helpers/dcmtk.js';
+import { REPO_ROOT, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { requirePeers, run } from '../helpers/peers.js';
+
+function oru(controlId: string, accession: string, lines: string[]): string {
+  const obx = lines.map((l, i) => `OBX|${i + 1}|TX|59776-5^Procedure Findings^LN||${l}||||||F`);
+  return [
+    `MSH|^~\\&|RIS|HOSP|AIGW|HOSP|20261130120000||ORU^R01|${controlId}|P|2.5.1`,
+    'PID|1||DEMO-PID^^^HOSP||DEMO^PATIENT',
+    `OBR|1|${accession}|${accession}|71250^CT CHEST^CPT|||20261130110000|||||||||||||||20261130120000|||F`,
+    ...obx,
+  ].join('\r');
+}
+
+interface StudyJson {
+  accessionNumber: string;
+  status: string;
+  ai: Array<{ flagged: boolean }>;
+  reportFindings: Array<{ code: string; certainty: string }>;
+  concordance: Array<{ code: string; state: string; report: string }>;
+}
+
+describe('e2e: report findings and AI concordance', function () {
+  this.timeout(120_000);
+  let gw: TestGateway;
+  before(async function () {
+    requirePeers(this, 'dcmsend', '/usr/bin/mllp_send');
+    gw = await startGateway();
+  });
+  after(async () => {
+    await gw?.stop();
+    runCleanups();
+  });
+
+  it('marks an AI-flagged nodule the report is silent about as ai-only, and a reported nodule the AI missed as report-only', async () => {
+    for (const name of ['DEMO001-nodule', 'DEMO002-negative']) {
+      const dir = join(REPO_ROOT, 'sample-dicom', name);
+      expect((await dcmsend(gw.dicomPort, readdirSync(dir).filter((f) => f.endsWith('.dcm')).map((f) => join(dir, f)))).code).to.equal(0);
+    }
+    const file = join(tempDir(), 'reports.hl7');
+    const frames = [
+      oru('RPT0001', 'DEMOACC001', ['CT chest without contrast.', 'No pleural effusion or pneumothorax.', 'IMPRESSION: No acute cardiopulmonary abnormality.']),
+      oru('RPT0002', 'DEMOACC002', ['There is an 8 mm nodule in the right upper lobe.', 'No pleural effusion.']),
+    ].map((m) => `\x0b${m}\x1c\r`);
+    writeFileSync(file, frames.join(''), 'latin1');
+    const sent = await run('/usr/bin/python3', ['/usr/bin/mllp_send', '--file', file, '-p', String(gw.hl7Port), '127.0.0.1']);
+    expect(sent.stdout.match(/MSA\|AA\|/g) ?? []).to.have.length(2);
+
+    const studies = await waitFor('AI results and report findings on both studies', async () => {
+      const { body } = await gw.getJson<StudyJson[]>('/api/studies');
+      return body.length === 2 && body.every((s) => s.ai.length === 1 && s.concordance.length === 1) ? body : undefined;
+    }, 90_000);
+    const byAcc = Object.fromEntries(studies.map((s) => [s.accessionNumber, s]));
+    expect(byAcc.DEMOACC001?.concordance[0]).to.include({ code: '786838002', state: 'ai-only', report: 'not-mentioned' });
+    expect(byAcc.DEMOACC001?.reportFindings.find((f) => f.code === '60046008')?.certainty).to.equal('absent');
+    expect(byAcc.DEMOACC002?.concordance[0]).to.include({ code: '786838002', state: 'report-only', report: 'present' });
+  });
+});
