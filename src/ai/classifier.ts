@@ -6,6 +6,9 @@ import { OnnxRunner, type OnnxRunnerOptions } from './onnx-runner.js';
 import type { Engine, InferenceRunner, RunnerInfo } from './runner.js';
 import { TfjsRunner, type TfjsRunnerOptions } from './tfjs-runner.js';
 
+/** Spare batch buffers kept per model: enough for a few studies classified at once. */
+const MAX_FREE_BUFFERS = 8;
+
 export interface ClassifierOptions {
   logger?: Logger;
   /** Images per inference call; 16–64 all reach full speed on the demo CNN (docs/ai.md). Default 32. */
@@ -42,6 +45,9 @@ export interface Classification {
 
 /** A loaded model. Create with `Classifier.create`, or get one from the ModelRegistry. */
 export class Classifier {
+  /** Batch buffers handed back by the runner, reused so no batch allocates (page faults cost a core here). */
+  private readonly freeBuffers: Float32Array[] = [];
+
   private constructor(
     readonly spec: ModelSpec,
     private readonly runner: InferenceRunner,
@@ -76,7 +82,7 @@ export class Classifier {
   /**
    * Classifies preprocessed images (each `width × height × channels` values in the spec's layout, as
    * imaging produces them). Batches of `batchSize` are kept `parallelism + 1` deep in flight so the engine never
-   * waits for the next batch to be copied over.
+   * waits for the next batch to be packed.
    */
   async classify(images: readonly Float32Array[]): Promise<Classification> {
     const started = performance.now();
@@ -90,21 +96,23 @@ export class Classifier {
     });
     const width = this.runner.outputsPerImage;
     const out = new Float32Array(images.length * width);
-    // One packing buffer is enough: run() copies it before returning, so the next batch may overwrite it.
-    const pack = new Float32Array(Math.min(this.batchSize, images.length) * size);
     let nextBatch = 0;
     const batches = Math.ceil(images.length / this.batchSize);
+    // Each lane packs into its own buffer, which travels to the engine's thread and back: one memcpy per image.
     const lane = async (): Promise<void> => {
+      let buffer = this.freeBuffers.pop() ?? new Float32Array(this.batchSize * size);
       for (let b = nextBatch++; b < batches; b = nextBatch++) {
         const first = b * this.batchSize;
         const n = Math.min(this.batchSize, images.length - first);
-        for (let k = 0; k < n; k++) pack.set(images[first + k] as Float32Array, k * size);
-        const result = await this.runner.run(pack, n);
-        if (result.length !== n * width) {
-          throw new GatewayError('GW_ERR_INTERNAL', `model ${this.spec.id} returned ${result.length} values for ${n} images`, { context: { model: this.spec.id } });
+        for (let k = 0; k < n; k++) buffer.set(images[first + k] as Float32Array, k * size);
+        const result = await this.runner.runTransferred(buffer, n);
+        buffer = result.batch;
+        if (result.output.length !== n * width) {
+          throw new GatewayError('GW_ERR_INTERNAL', `model ${this.spec.id} returned ${result.output.length} values for ${n} images`, { context: { model: this.spec.id } });
         }
-        out.set(result, first * width);
+        out.set(result.output, first * width);
       }
+      if (this.freeBuffers.length < MAX_FREE_BUFFERS) this.freeBuffers.push(buffer);
     };
     await Promise.all(Array.from({ length: Math.min(batches, this.runner.info.parallelism + 1) }, lane));
     const probabilities = Array.from({ length: images.length }, (_, i) => Array.from(out.subarray(i * width, (i + 1) * width)));

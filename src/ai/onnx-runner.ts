@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { GatewayError } from '../errors.js';
 import { inputShape, inputSize, type ExecutionProvider, type ModelSpec } from './model-spec.js';
 import type { InferenceRunner, RunnerInfo } from './runner.js';
-import { WorkerHost } from './worker-host.js';
+import { WorkerHost, type RunResult } from './worker-host.js';
 
 /** Sent to onnx-worker.ts as workerData. */
 export interface OnnxWorkerData {
@@ -65,6 +65,10 @@ export class OnnxRunner implements InferenceRunner {
       return Promise.reject(new GatewayError('GW_ERR_INTERNAL', `batch holds ${batch.length} values, ${n} images need ${n * this.imageSize}`));
     }
     return this.host.run(batch, n, this.imageSize);
+  }
+
+  runTransferred(batch: Float32Array, n: number): Promise<RunResult> {
+    return this.host.runTransferred(batch, n, this.imageSize);
   }
 
   get error(): string | undefined {

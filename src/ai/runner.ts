@@ -27,6 +27,11 @@ export interface InferenceRunner {
    * resolves with `n × outputsPerImage` values. `batch` is copied, so the caller may reuse it at once.
    */
   run(batch: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Like run, without the copy: `batch` (a Float32Array over its whole buffer, at least `n` images long) is moved
+   * to the engine's thread, detached here, and handed back with the output for the next batch.
+   */
+  runTransferred(batch: Float32Array, n: number): Promise<{ output: Float32Array; batch: Float32Array }>;
   /** Why the runner stopped working (a worker crashed); undefined while it is healthy. */
   readonly error: string | undefined;
   /** Stops the runner's threads after the queued runs. */

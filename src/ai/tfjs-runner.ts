@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { GatewayError } from '../errors.js';
 import { inputSize, type ExecutionProvider, type ModelSpec } from './model-spec.js';
 import type { InferenceRunner, RunnerInfo } from './runner.js';
-import { WorkerHost } from './worker-host.js';
+import { WorkerHost, type RunResult } from './worker-host.js';
 
 /** Sent to tfjs-worker.ts as workerData. */
 export interface TfjsWorkerData {
@@ -89,6 +89,14 @@ export class TfjsRunner implements InferenceRunner {
     if (batch.length < n * this.imageSize) {
       return Promise.reject(new GatewayError('GW_ERR_INTERNAL', `batch holds ${batch.length} values, ${n} images need ${n * this.imageSize}`));
     }
+    return this.pickHost().run(batch, n, this.imageSize);
+  }
+
+  runTransferred(batch: Float32Array, n: number): Promise<RunResult> {
+    return this.pickHost().runTransferred(batch, n, this.imageSize);
+  }
+
+  private pickHost(): WorkerHost {
     let bestIndex = 0;
     let bestLoad = Number.POSITIVE_INFINITY;
     for (let k = 0; k < this.hosts.length; k++) {
@@ -100,8 +108,7 @@ export class TfjsRunner implements InferenceRunner {
       }
     }
     this.next = (bestIndex + 1) % this.hosts.length;
-    const best = this.hosts[bestIndex] ?? this.firstHost;
-    return best.run(batch, n, this.imageSize);
+    return this.hosts[bestIndex] ?? this.firstHost;
   }
 
   get error(): string | undefined {

@@ -9,12 +9,13 @@ export type WorkerReady = Omit<RunnerInfo, 'parallelism'> & {
   flopsPerImage?: number;
 };
 
-export type HostMessage = { kind: 'run'; id: number; batch: Float32Array; n: number } | { kind: 'close' };
+/** `batch` may be longer than `n × size` (a reused buffer); it is handed back with the result for reuse. */
+export type HostMessage = { kind: 'run'; id: number; batch: Float32Array; n: number; size: number } | { kind: 'close' };
 
 export type WorkerMessage =
   | { kind: 'ready'; ready: WorkerReady }
   | { kind: 'init-failed'; message: string }
-  | { kind: 'result'; id: number; output: Float32Array }
+  | { kind: 'result'; id: number; output: Float32Array; batch: Float32Array }
   | { kind: 'run-failed'; id: number; message: string };
 
 /** A model loaded inside a worker: computes one batch synchronously or asynchronously. */
@@ -43,10 +44,10 @@ export function serveWorker(init: () => Promise<WorkerModel>): void {
         }
         queue = queue.then(async () => {
           try {
-            const output = await model.run(m.batch, m.n);
+            const output = await model.run(m.batch.subarray(0, m.n * m.size), m.n);
             // A fresh copy, so the transfer never detaches memory the engine still owns.
             const copy = output.slice();
-            send({ kind: 'result', id: m.id, output: copy }, [copy.buffer]);
+            send({ kind: 'result', id: m.id, output: copy, batch: m.batch }, [copy.buffer, m.batch.buffer as ArrayBuffer]);
           } catch (err) {
             send({ kind: 'run-failed', id: m.id, message: err instanceof Error ? err.message : String(err) });
           }

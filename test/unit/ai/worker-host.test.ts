@@ -56,3 +56,21 @@ describe('ai/worker-host', () => {
     await host.close();
   });
 });
+
+describe('ai/worker-host transfer', () => {
+  it('moves the batch buffer to the worker and hands it back with the result, unchanged', async () => {
+    const host = await WorkerHost.start(script, {}, 'test');
+    try {
+      const batch = Float32Array.from([1, 2, 3, 4, 5, 6]);
+      const pending = host.runTransferred(batch, 2, 2); // only the first 2 × 2 values are the batch
+      expect(batch.length, 'detached while the worker has it').to.equal(0);
+      const { output, batch: back } = await pending;
+      expect(Array.from(output)).to.deep.equal([2, 4, 6, 8]);
+      expect(Array.from(back)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+      const err = await rejection(host.runTransferred(back.subarray(1), 1, 2));
+      expect(err).to.be.instanceOf(RangeError);
+    } finally {
+      await host.close();
+    }
+  });
+});
