@@ -78,6 +78,21 @@ const hl7Schema = z.strictObject({
   /** A connection idle this long is closed. Milliseconds. */
   idleTimeoutMs: z.number().int().min(100).default(300_000),
   shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+  /** Where ORU^R01 messages with AI flags go (the RIS / worklist), through the outbox. */
+  destinations: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a destination name is 1–64 letters, digits, dot, dash or underscore'),
+        host: z.string().min(1),
+        port: port.refine((p) => p > 0, 'a destination needs a port'),
+        /** MSH-5 / MSH-6 of the messages (default: the destination name / empty). */
+        application: z.string().max(180).optional(),
+        facility: z.string().max(180).optional(),
+      }),
+    )
+    .default([]),
+  /** How long to wait for the ACK of a message we send. Milliseconds. */
+  ackTimeoutMs: z.number().int().min(100).default(30_000),
 });
 
 const logSchema = z.strictObject({
@@ -131,6 +146,11 @@ export const configSchema = z.strictObject({
   const names = new Set<string>();
   cfg.dicom.destinations.forEach((d, i) => {
     if (names.has(d.name)) ctx.addIssue({ code: 'custom', path: ['dicom', 'destinations', i, 'name'], message: `duplicate destination name "${d.name}"` });
+    names.add(d.name);
+  });
+  // One outbox holds both kinds, keyed by destination name: names are unique across DICOM and HL7.
+  cfg.hl7.destinations.forEach((d, i) => {
+    if (names.has(d.name)) ctx.addIssue({ code: 'custom', path: ['hl7', 'destinations', i, 'name'], message: `destination name "${d.name}" is already used` });
     names.add(d.name);
   });
   (cfg.models ?? []).forEach((m, i) => {

@@ -71,6 +71,18 @@ export class StudiesRepo {
     })();
   }
 
+  accessionOf(studyInstanceUid: string): string | undefined {
+    return this.db.prepare<[string], { a: string }>('SELECT accession_number AS a FROM studies WHERE study_instance_uid = ?').get(studyInstanceUid)?.a;
+  }
+
+  /** Studies a report links to: by Study Instance UID when given, else by accession number. */
+  linkedTo(studyInstanceUid: string, accessionNumber: string): string[] {
+    return this.db
+      .prepare<[string, string, string], { u: string }>(`SELECT study_instance_uid AS u FROM studies WHERE study_instance_uid = ? OR (? <> '' AND accession_number = ?)`)
+      .all(studyInstanceUid, accessionNumber, accessionNumber)
+      .map((r) => r.u);
+  }
+
   list(options: { limit: number; offset: number }): StudySummary[] {
     return this.db
       .prepare<[number, number], StudyRow>(

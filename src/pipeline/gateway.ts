@@ -9,7 +9,7 @@ import type { GatewayConfig } from '../config/index.js';
 import { Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
 import { ModelRegistry } from '../ai/index.js';
 import { DicomScp, deliveryVerdict, storeFiles } from '../dicom/index.js';
-import { MllpServer } from '../hl7/index.js';
+import { MllpClient, MllpServer } from '../hl7/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { Spool, freeBytes } from '../storage/index.js';
@@ -18,6 +18,8 @@ import { InstanceStoreHandler } from './store-instance.js';
 import { listStudyViews } from './study-view.js';
 import { reportIntakeHandler } from './report-intake.js';
 import { ReportWorker } from './report-worker.js';
+import { queueAiFlags, type AiFlagsDeps } from './ai-flags.js';
+import type { SendOutcome } from './outbox-delivery.js';
 import { loadNerModel, type NerModel } from '../nlp/index.js';
 import { describeError } from '../errors.js';
 import { analyzeStudy } from './analyze-study.js';
@@ -46,6 +48,7 @@ export class Gateway {
   private mllp: MllpServer | undefined;
   private reports: ReportWorker | undefined;
   private ner: NerModel | null | undefined;
+  private sendAiFlags: ((studyUid: string) => void) | undefined;
   private assembler: StudyAssembler | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private lowDisk: string | undefined;
@@ -97,13 +100,42 @@ export class Gateway {
       delivery.notify();
     }
 
+    for (const dest of config.hl7.destinations) {
+      const client = new MllpClient({ host: dest.host, port: dest.port, connectTimeoutMs: config.outbox.connectTimeoutMs, ackTimeoutMs: config.hl7.ackTimeoutMs, keepAlive: false }, { log: log.child({ component: 'hl7' }) });
+      const delivery = new OutboxDelivery({
+        destination: dest.name,
+        outbox,
+        policy,
+        maxAgeMs: config.outbox.maxAgeHours * 3_600_000,
+        concurrency: 1, // in order, one at a time: a RIS sees results in the sequence they were made
+        log: log.child({ component: 'outbox' }),
+        send: async (item): Promise<SendOutcome> => {
+          const r = await client.send(item.payload);
+          if (r.kind === 'accepted') return { kind: 'delivered' };
+          // AR means this message will never be accepted: dead letter. Everything else may pass later.
+          return { kind: 'failed', retryable: r.kind !== 'application-reject', reason: `${r.kind}: ${r.detail.message}` };
+        },
+      });
+      this.deliveries.set(dest.name, delivery);
+      delivery.notify();
+    }
+    const flagsDeps: AiFlagsDeps = { studies, instances, results, messages, outbox, spool, destinations: config.hl7.destinations, demoModels };
+    const sendAiFlags = (studyUid: string): void => {
+      try {
+        for (const name of queueAiFlags(studyUid, flagsDeps, Date.now())) this.deliveries.get(name)?.notify();
+      } catch (err) {
+        log.error('AI flags for the RIS not queued', { err: describeError(err) });
+      }
+    };
+    this.sendAiFlags = sendAiFlags;
+
     const analyzer = new JobWorker({
       kind: JobKind.AnalyzeStudy,
       jobs,
       policy: { baseMs: 10_000, maxMs: 10 * 60_000, maxAttempts: 5 },
       log: log.child({ component: 'analysis' }),
-      handle: (job) =>
-        analyzeStudy(job, {
+      handle: async (job) => {
+        const outcome = await analyzeStudy(job, {
           instances,
           results,
           outbox,
@@ -113,7 +145,10 @@ export class Gateway {
           demoModels,
           log: log.child({ component: 'analysis' }),
           onQueued: (names) => names.forEach((n) => this.deliveries.get(n)?.notify()),
-        }),
+        });
+        if (outcome.kind === 'done') sendAiFlags(job.studyInstanceUid);
+        return outcome;
+      },
     });
     this.analyzer = analyzer;
     analyzer.start();
@@ -159,7 +194,12 @@ export class Gateway {
         return null;
       });
       this.ner = ner;
-      const reports = new ReportWorker({ messages, ner, log: log.child({ component: 'nlp' }) });
+      const reports = new ReportWorker({
+        messages,
+        ner,
+        log: log.child({ component: 'nlp' }),
+        onProcessed: (r) => studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => this.sendAiFlags?.(uid)),
+      });
       this.reports = reports;
       reports.notify();
       this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored: () => reports.notify() }), log: hl7Log });

@@ -13,7 +13,16 @@ const BATCH = 16;
 export class ReportWorker {
   private readonly loop: WakeLoop;
 
-  constructor(private readonly deps: { messages: Hl7MessagesRepo; ner: NerModel | null; log: Logger; now?: () => number }) {
+  constructor(
+    private readonly deps: {
+      messages: Hl7MessagesRepo;
+      ner: NerModel | null;
+      log: Logger;
+      /** A report's findings are stored: compare them with the AI (and tell the RIS) for the studies it links to. */
+      onProcessed?: (report: { studyInstanceUid: string; accessionNumber: string }) => void;
+      now?: () => number;
+    },
+  ) {
     const now = deps.now ?? Date.now;
     // Pending reports are all due at once: no timed retries (a failure is recorded on the row).
     this.loop = new WakeLoop(() => this.drain(now), () => undefined, now);
@@ -37,6 +46,7 @@ export class ReportWorker {
           const { findings } = await analyzeReport(r.reportText, { ner: this.deps.ner });
           this.deps.messages.markProcessed(r.id, JSON.stringify(findings), now());
           this.deps.log.debug('report processed', { messageId: r.id, findings: findings.length });
+          this.deps.onProcessed?.(r);
         } catch (err) {
           this.deps.messages.markFailed(r.id, describeError(err), now());
           this.deps.log.error('report could not be processed', { messageId: r.id, err: describeError(err) });

@@ -31,3 +31,4 @@ export {
   type ReferencedInstance,
   type WriterEquipment,
 } from './sr/sr-document.js';
+export { buildAiFlagsOru, type AiFlagsOru, type AiFlagsOruInput, type OruFinding, type OruDiscordance } from './hl7-oru.js';

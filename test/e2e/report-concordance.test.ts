@@ -10,6 +10,8 @@ import { dcmsend } from '../helpers/dcmtk.js';
 import { REPO_ROOT, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { requirePeers, run } from '../helpers/peers.js';
+import { MllpServer, type ReceivedHl7Message } from '../../src/hl7/index.js';
+import { silentLogger } from '../../src/log.js';
 
 function oru(controlId: string, accession: string, lines: string[]): string {
   const obx = lines.map((l, i) => `OBX|${i + 1}|TX|59776-5^Procedure Findings^LN||${l}||||||F`);
@@ -32,12 +34,21 @@ interface StudyJson {
 describe('e2e: report findings and AI concordance', function () {
   this.timeout(120_000);
   let gw: TestGateway;
+  let ris: MllpServer;
+  const risInbox: ReceivedHl7Message[] = [];
   before(async function () {
     requirePeers(this, 'dcmsend', '/usr/bin/mllp_send');
-    gw = await startGateway();
+    // the RIS / worklist: a test MLLP receiver that ACKs AA and keeps what it got
+    ris = new MllpServer(
+      { host: '127.0.0.1', port: 0, allowedHosts: ['127.0.0.1'], maxConnections: 4, maxMessageBytes: 1 << 20, idleTimeoutMs: 30_000, shutdownTimeoutMs: 1000 },
+      { log: silentLogger, handler: async (m) => (risInbox.push(m), { code: 'AA' }) },
+    );
+    const risPort = await ris.listen();
+    gw = await startGateway({ hl7: { destinations: [{ name: 'ris', host: '127.0.0.1', port: risPort, application: 'RIS' }] } });
   });
   after(async () => {
     await gw?.stop();
+    await ris?.close();
     runCleanups();
   });
 
@@ -63,5 +74,22 @@ describe('e2e: report findings and AI concordance', function () {
     expect(byAcc.DEMOACC001?.concordance[0]).to.include({ code: '786838002', state: 'ai-only', report: 'not-mentioned' });
     expect(byAcc.DEMOACC001?.reportFindings.find((f) => f.code === '60046008')?.certainty).to.equal('absent');
     expect(byAcc.DEMOACC002?.concordance[0]).to.include({ code: '786838002', state: 'report-only', report: 'present' });
+
+    // the RIS got ORU^R01 messages with the AI flags, and one with the discordance for DEMOACC001
+    const withDiscordance = await waitFor('an ORU^R01 with the discordance OBX for DEMOACC001', () =>
+      risInbox.find((m) => m.message.field('OBR', 3) === 'DEMOACC001' && m.message.segments('OBX').some((o) => o.field(3) === 'DISCORDANCE')),
+    30_000);
+    expect(withDiscordance.message.messageType).to.include({ code: 'ORU', trigger: 'R01' });
+    expect(withDiscordance.message.field('OBR', 5), 'priority stat for a flagged study').to.equal('S');
+    const coded = withDiscordance.message.segments('OBX').find((o) => o.field(2) === 'CWE');
+    expect(coded?.field(3)).to.equal('786838002');
+    expect(coded?.field(5)).to.equal('52101004'); // present
+    expect(coded?.field(8)).to.equal('A'); // abnormal flag
+    const neg = risInbox.filter((m) => m.message.field('OBR', 3) === 'DEMOACC002');
+    expect(neg.length).to.be.greaterThan(0);
+    expect(neg.every((m) => m.message.segments('OBX').find((o) => o.field(2) === 'CWE')?.field(8) === 'N')).to.equal(true);
+    // every message once: no two with the same MSH-10
+    const ids = risInbox.map((m) => m.controlId);
+    expect(new Set(ids).size).to.equal(ids.length);
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * Queues the ORU^R01 with a study's AI flags (and any discordance with its report) for every HL7 destination.
+ * Called when a study has been analysed and when a report linked to it has been processed; an unchanged result
+ * builds the same message (same MSH-10), which the outbox's dedupe key turns into no second delivery.
+ */
+import { readFileSync } from 'node:fs';
+import type { Hl7MessagesRepo, InstancesRepo, OutboxRepo, ResultsRepo, StudiesRepo } from '../db/index.js';
+import { buildAiFlagsOru, sourceContextFromPart10 } from '../results/index.js';
+import type { Spool } from '../storage/index.js';
+import { compareFindings, type ReportMention } from './concordance.js';
+
+export interface AiFlagsDeps {
+  studies: StudiesRepo;
+  instances: InstancesRepo;
+  results: ResultsRepo;
+  messages: Hl7MessagesRepo;
+  outbox: OutboxRepo;
+  spool: Spool;
+  destinations: ReadonlyArray<{ name: string; application?: string; facility?: string }>;
+  demoModels: ReadonlySet<string>;
+}
+
+/** Returns the destination names that got a new message. */
+export function queueAiFlags(studyInstanceUid: string, deps: AiFlagsDeps, nowMs: number): string[] {
+  if (deps.destinations.length === 0) return [];
+  const results = deps.results.forStudy(studyInstanceUid);
+  if (results.length === 0) return [];
+  const accession = deps.studies.accessionOf(studyInstanceUid) ?? '';
+  const report = deps.messages.latestReportFor(studyInstanceUid, accession);
+  const concordance = report === undefined ? [] : compareFindings(
+    results.map((r) => ({ ...r.finding, flagged: r.flagged, probability: r.probability, modelId: r.modelId })),
+    JSON.parse(report.findingsJson) as ReportMention[],
+  );
+  const first = deps.instances.forStudy(studyInstanceUid)[0];
+  const patient = first === undefined ? { id: '', name: '' } : patientOf(readFileSync(deps.spool.absolutePath(first.path)));
+  const observedAt = new Date(results.reduce((t, r) => (r.analyzedAt > t ? r.analyzedAt : t), ''));
+  const queued: string[] = [];
+  for (const d of deps.destinations) {
+    const oru = buildAiFlagsOru({
+      accessionNumber: accession,
+      studyInstanceUid,
+      patientId: patient.id,
+      patientName: patient.name,
+      findings: results.map((r) => ({ modelId: r.modelId, modelVersion: r.modelVersion, ...r.finding, flagged: r.flagged, probability: r.probability })),
+      discordances: concordance.filter((c) => c.state !== 'concordant').map((c) => ({ code: c.code, meaning: c.meaning, state: c.state as 'ai-only' | 'report-only' })),
+      demo: results.some((r) => deps.demoModels.has(r.modelId)),
+      observedAt,
+      receivingApplication: d.application ?? d.name,
+      receivingFacility: d.facility ?? '',
+    });
+    if (deps.outbox.enqueue({ kind: 'hl7', destination: d.name, studyInstanceUid, dedupeKey: oru.controlId, payload: oru.text }, nowMs).created) queued.push(d.name);
+  }
+  return queued;
+}
+
+/** PatientID and PatientName of a source instance: the RIS matches the result to its order with them. */
+function patientOf(part10: Buffer): { id: string; name: string } {
+  const attrs = sourceContextFromPart10(part10).attributes as Record<string, unknown>;
+  const name = attrs.PatientName;
+  const text = Array.isArray(name) ? String((name[0] as { Alphabetic?: string } | undefined)?.Alphabetic ?? '') : typeof name === 'string' ? name : '';
+  return { id: typeof attrs.PatientID === 'string' ? attrs.PatientID : '', name: text };
+}
