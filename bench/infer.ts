@@ -16,7 +16,7 @@ const arg = (name: string, fallback: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const SECONDS = arg('seconds', 1);
-const REPS = arg('reps', 3);
+const REPS = arg('reps', 5);
 const THREADS = arg('threads', availableParallelism());
 const WORKERS = arg('workers', availableParallelism());
 const BATCHES = [1, 16, 64] as const;
@@ -75,22 +75,28 @@ interface Rate {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-/** Median rates over REPS runs of at least SECONDS each, after one warm-up pass. */
-async function measure(subject: Subject, batchSize: number, pool: Float32Array[]): Promise<Rate> {
+/** One timed pass of at least SECONDS over `images`, repeated as needed. */
+async function timedPass(subject: Subject, images: Float32Array[]): Promise<Rate> {
+  let done = 0;
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  while (performance.now() - started < SECONDS * 1000) done += await subject.classify(images);
+  const used = process.cpuUsage(cpuStart);
+  return { wall: done / ((performance.now() - started) / 1000), cpu: done / ((used.user + used.system) / 1e6) };
+}
+
+/**
+ * Median rates per subject over REPS rounds. Each round times every subject once, in turn, so a burst of other
+ * work on these shared cores hits all runners alike instead of one runner's whole cell.
+ */
+async function measureInterleaved(subjects: Subject[], batchSize: number, pool: Float32Array[]): Promise<Rate[]> {
   const images = Array.from({ length: Math.max(16, batchSize * 4) }, (_, i) => pool[i % pool.length] as Float32Array);
-  await subject.classify(images);
-  const wall: number[] = [];
-  const cpu: number[] = [];
+  for (const s of subjects) await s.classify(images); // warm-up
+  const passes: Rate[][] = subjects.map(() => []);
   for (let r = 0; r < REPS; r++) {
-    let done = 0;
-    const started = performance.now();
-    const cpuStart = process.cpuUsage();
-    while (performance.now() - started < SECONDS * 1000) done += await subject.classify(images);
-    const used = process.cpuUsage(cpuStart);
-    wall.push(done / ((performance.now() - started) / 1000));
-    cpu.push(done / ((used.user + used.system) / 1e6));
+    for (const [i, s] of subjects.entries()) passes[i]?.push(await timedPass(s, images));
   }
-  return { wall: median(wall), cpu: median(cpu) };
+  return passes.map((p) => ({ wall: median(p.map((x) => x.wall)), cpu: median(p.map((x) => x.cpu)) }));
 }
 
 async function main(): Promise<void> {
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
   console.log(`bench:infer — ${spec.id} ${spec.version}, input ${spec.input.width}×${spec.input.height}×${spec.input.channels}`);
   console.log(`FLOPs per image (conv + dense layers of ${tfjsPath.slice(REPO_ROOT.length + 1)}): ${(flops / 1e6).toFixed(1)} MFLOP`);
   console.log(`machine: ${cpus()[0]?.model.trim()} × ${availableParallelism()}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`onnxruntime intra-op threads ${THREADS}; tfjs workers ${WORKERS}; ${REPS} × ${SECONDS} s per cell, median\n`);
+  console.log(`onnxruntime intra-op threads ${THREADS}; tfjs workers ${WORKERS}; ${REPS} rounds × ${SECONDS} s per cell, runners interleaved, median\n`);
 
   const makers: Array<{ key: string; make: (b: number) => Promise<Subject> }> = [
     { key: 'ort', make: (b) => classifierSubject(`onnxruntime CPU, daemon runner (worker, ${THREADS} threads)`, spec, b, 'onnx', 1) },
@@ -112,16 +118,20 @@ async function main(): Promise<void> {
     { key: 'wasm1', make: (b) => classifierSubject('tfjs-wasm SIMD, 1 worker', spec, b, 'tfjs', 1) },
   ];
   const results = new Map<string, { name: string; rates: Rate[] }>();
-  for (const { key, make } of makers) {
-    for (const b of BATCHES) {
-      const subject = await make(b);
-      const rate = await measure(subject, b, pool);
-      await subject.close();
+  for (const b of BATCHES) {
+    const subjects: Subject[] = [];
+    for (const { make } of makers) subjects.push(await make(b)); // one at a time: worker start-up is CPU-heavy
+    const rates = await measureInterleaved(subjects, b, pool);
+    await Promise.all(subjects.map((s) => s.close()));
+    makers.forEach(({ key }, i) => {
+      const subject = subjects[i];
+      const rate = rates[i];
+      if (subject === undefined || rate === undefined) return;
       const row = results.get(key) ?? { name: subject.name, rates: [] };
       row.rates.push(rate);
       results.set(key, row);
       process.stderr.write(`  ${subject.name}, batch ${b}: ${rate.wall.toFixed(1)} images/s, ${rate.cpu.toFixed(1)} per CPU-second\n`);
-    }
+    });
   }
 
   const cell = (rate: number): string => `${rate.toFixed(1)} (${((rate * flops) / 1e9).toFixed(1)})`;
