@@ -39,7 +39,10 @@ export function serveWorker(init: () => Promise<WorkerModel>): void {
       let queue: Promise<void> = Promise.resolve();
       port.on('message', (m: HostMessage) => {
         if (m.kind === 'close') {
-          queue = queue.then(() => model.close()).finally(() => port.close());
+          queue = queue
+            .then(() => model.close())
+            .catch(() => undefined) // closing anyway: a failed dispose must not crash the worker first
+            .finally(() => port.close());
           return;
         }
         queue = queue.then(async () => {
