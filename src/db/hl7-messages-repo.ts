@@ -27,7 +27,42 @@ export interface StoredReport {
 }
 
 export class Hl7MessagesRepo {
+  private pending: Array<{ m: NewHl7Message; nowMs: number; resolve: (r: { id: number; duplicate: boolean }) => void; reject: (e: unknown) => void }> = [];
+  private flushScheduled = false;
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * `store`, group-committed: messages arriving in the same event-loop turn (several connections) share one
+   * transaction and one WAL fsync. Resolves after the commit: only then may the caller ACK.
+   */
+  storeCommitted(m: NewHl7Message, nowMs: number): Promise<{ id: number; duplicate: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ m, nowMs, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    try {
+      const results = this.db.transaction(() => batch.map((p) => this.store(p.m, p.nowMs)))();
+      batch.forEach((p, i) => p.resolve(results[i] as { id: number; duplicate: boolean }));
+    } catch {
+      for (const p of batch) {
+        try {
+          p.resolve(this.store(p.m, p.nowMs));
+        } catch (err) {
+          p.reject(err);
+        }
+      }
+    }
+  }
 
   /**
    * Stores a message in one committed transaction. A second copy (same sender and MSH-10) only counts as

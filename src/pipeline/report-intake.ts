@@ -14,7 +14,7 @@ export function reportIntakeHandler(deps: { messages: Hl7MessagesRepo; log: Logg
     const sender = `${message.sender.application}^${message.sender.facility}`;
     const type = message.messageType;
     try {
-      const { duplicate } = deps.messages.store(
+      const { duplicate } = await deps.messages.storeCommitted(
         {
           sender,
           controlId: received.controlId,

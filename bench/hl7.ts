@@ -1,0 +1,108 @@
+/**
+ * bench:hl7 — ACKed messages/s through MLLP for a realistic ~3 KB ORU^R01: the daemon (parse → SQLite commit →
+ * ACK AA) side by side with the same MLLP server answering AA without storing anything (the transport's own
+ * ceiling), over 1 and 8 connections; then reports/s through the report NLP (model + rules) on the same text.
+ * Usage: npm run bench:hl7
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MllpClient, MllpServer } from '../src/hl7/index.js';
+import { silentLogger } from '../src/log.js';
+import { analyzeReport, loadNerModel } from '../src/nlp/index.js';
+import { MAIN } from '../test/helpers/daemon.js';
+import { freePort, waitFor } from '../test/helpers/fixtures.js';
+
+const TOTAL = 2000;
+
+const REPORT = [
+  'EXAMINATION: CT CHEST WITH CONTRAST.',
+  'INDICATION: Cough and weight loss. Evaluate for mass.',
+  'COMPARISON: Chest radiograph from 3 months prior.',
+  'TECHNIQUE: Axial images were obtained through the chest after intravenous contrast. Coronal and sagittal reformats were reviewed.',
+  'FINDINGS: There is an 8 mm solid nodule in the right upper lobe, series 3 image 45, not seen on the prior radiograph.',
+  'A second 4 mm nodule is present in the left lower lobe. No consolidation. No pleural effusion or pneumothorax.',
+  'The heart is normal in size. No pericardial effusion. The thoracic aorta is normal in caliber.',
+  'No mediastinal, hilar or axillary lymphadenopathy by size criteria. The central airways are patent.',
+  'Mild centrilobular emphysema in the upper lobes. Mild bibasilar atelectasis.',
+  'The visualized upper abdomen shows a small hypodense lesion in the liver, too small to characterize, likely a cyst.',
+  'Degenerative changes of the thoracic spine. No acute fracture. No suspicious osseous lesion.',
+  'IMPRESSION: 1. 8 mm right upper lobe nodule, new since the prior radiograph. Follow-up CT in 3 months is recommended.',
+  '2. 4 mm left lower lobe nodule. 3. Mild emphysema. 4. No pleural effusion, no pneumothorax, no consolidation.',
+];
+
+function message(i: number): string {
+  const obx = REPORT.map((l, k) => `OBX|${k + 1}|TX|59776-5^Procedure Findings^LN||${l}||||||F`);
+  return [
+    `MSH|^~\\&|RIS|HOSP|AIGW|HOSP|20261130120000||ORU^R01^ORU_R01|BENCH${String(i).padStart(6, '0')}|P|2.5.1|||AL|NE||UNICODE UTF-8`,
+    'PID|1||PID123^^^HOSP^MR||DOE^JANE^A||19600101|F|||1 MAIN ST^^CITY^ST^12345||555-0100',
+    'PV1|1|O|RAD^^^HOSP||||1234^REFERRING^DOCTOR|||||||||||V0001',
+    `ORC|RE|ORD${i}|ACC${i}||CM`,
+    `OBR|1|ORD${i}|ACC${i}|71260^CT CHEST WITH CONTRAST^CPT|||20261130110000|||||||||1234^REFERRING^DOCTOR||||||20261130120000|||F||||||||5678&RADIOLOGIST&ANNA`,
+    ...obx,
+    ...Array.from({ length: 6 }, (_, k) => `NTE|${k + 1}||Addendum line ${k + 1}: dictated and signed electronically; see PACS for key images and measurements.`),
+  ].join('\r');
+}
+
+async function blast(port: number, connections: number, offset: number): Promise<number> {
+  const per = Math.ceil(TOTAL / connections);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async (_, c) => {
+      const client = new MllpClient({ host: '127.0.0.1', port, connectTimeoutMs: 5000, ackTimeoutMs: 30_000, keepAlive: true }, { log: silentLogger });
+      for (let k = 0; k < per; k++) {
+        const r = await client.send(message(offset + c * per + k));
+        if (r.kind !== 'accepted') throw new Error(`message not accepted: ${r.kind} ${r.detail.message}`);
+      }
+      await client.close();
+    }),
+  );
+  return (per * connections) / ((performance.now() - t0) / 1000);
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:hl7 — ${TOTAL} ORU^R01 of ${Buffer.byteLength(message(0))} bytes per run, node ${process.version}`);
+  const bare = new MllpServer(
+    { host: '127.0.0.1', port: 0, allowedHosts: ['127.0.0.1'], maxConnections: 64, maxMessageBytes: 1 << 20, idleTimeoutMs: 60_000, shutdownTimeoutMs: 1000 },
+    { log: silentLogger, handler: async () => ({ code: 'AA' }) },
+  );
+  const barePort = await bare.listen();
+  const dir = mkdtempSync(join(tmpdir(), 'pag-bench-hl7-'));
+  const hl7Port = await freePort();
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, 'var'), dicom: { port: 0 }, http: { port: 0 }, hl7: { port: hl7Port, maxConnections: 64 }, models: [], log: { level: 'warn' }, storage: { minFreeBytes: 0 } }));
+  const daemon = spawn(process.execPath, [MAIN, 'start', '--config', cfg], { stdio: 'ignore' });
+  try {
+    await waitFor('the daemon MLLP port', async () => {
+      const c = new MllpClient({ host: '127.0.0.1', port: hl7Port, connectTimeoutMs: 500, ackTimeoutMs: 5000, keepAlive: false }, { log: silentLogger });
+      return (await c.send(message(999_999))).kind === 'accepted';
+    }, 30_000);
+    console.log('\n| receiver | connections | ACKed messages/s | daemon / bare |');
+    console.log('| --- | --- | --- | --- |');
+    let offset = 0;
+    for (const connections of [1, 8]) {
+      const bareRate = await blast(barePort, connections, (offset += TOTAL));
+      const gwRate = await blast(hl7Port, connections, (offset += TOTAL));
+      console.log(`| bare MLLP server (ACK, no storage) | ${connections} | ${bareRate.toFixed(0)} | |`);
+      console.log(`| daemon (parse, commit, ACK AA) | ${connections} | ${gwRate.toFixed(0)} | ${(gwRate / bareRate).toFixed(2)}× |`);
+    }
+  } finally {
+    daemon.kill('SIGTERM');
+    await bare.close();
+  }
+  const text = REPORT.join('\n');
+  const ner = await loadNerModel();
+  await analyzeReport(text, { ner });
+  const n = 200;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await analyzeReport(text, { ner });
+  const withModel = n / ((performance.now() - t0) / 1000);
+  const t1 = performance.now();
+  for (let i = 0; i < n; i++) await analyzeReport(text, { ner: null });
+  const rulesOnly = n / ((performance.now() - t1) / 1000);
+  await ner.dispose();
+  console.log(`\nreport NLP on the same ${Buffer.byteLength(text)}-byte report text: ${withModel.toFixed(0)} reports/s (model + rules), ${rulesOnly.toFixed(0)} reports/s (rules only) — target ≥ 50`);
+}
+
+await main();
