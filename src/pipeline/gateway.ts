@@ -202,7 +202,7 @@ export class Gateway {
       });
       this.reports = reports;
       reports.notify();
-      this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored: () => reports.notify() }), log: hl7Log });
+      this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored: () => reports.intakeActivity() }), log: hl7Log });
     }
     const ports = { dicom: await this.scp.listen(), http: await this.http.listen(), hl7: await this.mllp?.listen() };
     log.info('gateway started', {

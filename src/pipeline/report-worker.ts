@@ -9,9 +9,15 @@ import { analyzeReport, type NerModel } from '../nlp/index.js';
 import { WakeLoop } from './wake-loop.js';
 
 const BATCH = 16;
+/** While messages are arriving, the NLP waits this long after the last one (intake and ACKs come first)… */
+const INTAKE_QUIET_MS = 50;
+/** …but never more than this between two reports, so a busy RIS cannot starve the analysis. */
+const MAX_DEFER_MS = 1000;
 
 export class ReportWorker {
   private readonly loop: WakeLoop;
+  private lastIntakeAt = 0;
+  private lastProcessedAt = 0;
 
   constructor(
     private readonly deps: {
@@ -32,6 +38,24 @@ export class ReportWorker {
     this.loop.notify();
   }
 
+  /**
+   * A message was just received. The NER's inference is a synchronous native call (~10 ms a report): run
+   * back to back with intake it would hold up every ACK, so reports wait for a pause in traffic (bounded).
+   */
+  intakeActivity(): void {
+    this.lastIntakeAt = Date.now();
+    this.loop.notify();
+  }
+
+  private async yieldToIntake(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const quietFor = now - this.lastIntakeAt;
+      if (quietFor >= INTAKE_QUIET_MS || now - this.lastProcessedAt >= MAX_DEFER_MS) return;
+      await new Promise((r) => setTimeout(r, INTAKE_QUIET_MS - quietFor));
+    }
+  }
+
   stop(): Promise<void> {
     return this.loop.stop();
   }
@@ -42,6 +66,9 @@ export class ReportWorker {
       const reports = this.deps.messages.pendingReports(BATCH);
       if (reports.length === 0) return;
       for (const r of reports) {
+        await this.yieldToIntake();
+        if (this.loop.isStopped) return;
+        this.lastProcessedAt = Date.now();
         try {
           const { findings } = await analyzeReport(r.reportText, { ner: this.deps.ner });
           this.deps.messages.markProcessed(r.id, JSON.stringify(findings), now());

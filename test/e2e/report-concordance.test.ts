@@ -85,8 +85,10 @@ describe('e2e: report findings and AI concordance', function () {
     expect(coded?.field(3)).to.equal('786838002');
     expect(coded?.field(5)).to.equal('52101004'); // present
     expect(coded?.field(8)).to.equal('A'); // abnormal flag
-    const neg = risInbox.filter((m) => m.message.field('OBR', 3) === 'DEMOACC002');
-    expect(neg.length).to.be.greaterThan(0);
+    const neg = await waitFor('an ORU^R01 for DEMOACC002', () => {
+      const got = risInbox.filter((m) => m.message.field('OBR', 3) === 'DEMOACC002');
+      return got.length > 0 ? got : undefined;
+    }, 30_000);
     expect(neg.every((m) => m.message.segments('OBX').find((o) => o.field(2) === 'CWE')?.field(8) === 'N')).to.equal(true);
     // every message once: no two with the same MSH-10
     const ids = risInbox.map((m) => m.controlId);
