@@ -3,6 +3,7 @@
  * the study assembler, and serves HTTP. `stop()` drains associations and closes everything in order.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
@@ -74,7 +75,8 @@ export class Gateway {
     this.outbox = outbox;
     const messages = new Hl7MessagesRepo(db);
     const { specs, demoModels } = resolveModelEntries(config.models);
-    const models = await ModelRegistry.load(specs, { logger: log });
+    // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
+    const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
     this.models = models;
 
     const policy = { baseMs: config.outbox.baseDelayMs, maxMs: config.outbox.maxDelayMs, maxAttempts: config.outbox.maxAttempts };
