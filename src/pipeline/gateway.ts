@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
 import { Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
 import { ModelRegistry } from '../ai/index.js';
-import { DicomScp, deliveryVerdict, storeFiles } from '../dicom/index.js';
-import { MllpClient, MllpServer } from '../hl7/index.js';
+import { DicomScp } from '../dicom/index.js';
+import { MllpServer } from '../hl7/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { Spool, freeBytes } from '../storage/index.js';
@@ -20,13 +20,13 @@ import { listStudyViews } from './study-view.js';
 import { reportIntakeHandler } from './report-intake.js';
 import { ReportWorker } from './report-worker.js';
 import { queueAiFlags, type AiFlagsDeps } from './ai-flags.js';
-import type { SendOutcome } from './outbox-delivery.js';
 import { loadNerModel, type NerModel } from '../nlp/index.js';
 import { describeError } from '../errors.js';
 import { analyzeStudy } from './analyze-study.js';
 import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
-import { OutboxDelivery } from './outbox-delivery.js';
+import { OutboxDelivery, type OutboxDeliveryDeps } from './outbox-delivery.js';
+import { dicomSender, hl7Sender } from './senders.js';
 
 const DISK_CHECK_INTERVAL_MS = 10_000;
 
@@ -81,46 +81,15 @@ export class Gateway {
 
     const policy = { baseMs: config.outbox.baseDelayMs, maxMs: config.outbox.maxDelayMs, maxAttempts: config.outbox.maxAttempts };
     outbox.requeueSending(Date.now());
-    for (const dest of config.dicom.destinations) {
-      const delivery = new OutboxDelivery({
-        destination: dest.name,
-        outbox,
-        policy,
-        maxAgeMs: config.outbox.maxAgeHours * 3_600_000,
-        concurrency: config.outbox.concurrency,
-        log: log.child({ component: 'outbox' }),
-        send: async (item) => {
-          const result = await storeFiles(
-            { host: dest.host, port: dest.port, callingAeTitle: config.dicom.aeTitle, calledAeTitle: dest.aeTitle, connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs },
-            [{ path: spool.absolutePath(item.payload) }],
-          );
-          const file = result.files[0];
-          return file === undefined ? { kind: 'failed', retryable: true, reason: 'no result from the SCU' } : deliveryVerdict(file);
-        },
-      });
-      this.deliveries.set(dest.name, delivery);
+    const timeouts = { connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs, ackTimeoutMs: config.hl7.ackTimeoutMs };
+    const addDelivery = (name: string, send: OutboxDeliveryDeps['send'], concurrency: number): void => {
+      const delivery = new OutboxDelivery({ destination: name, outbox, policy, maxAgeMs: config.outbox.maxAgeHours * 3_600_000, concurrency, log: log.child({ component: 'outbox' }), send });
+      this.deliveries.set(name, delivery);
       delivery.notify();
-    }
-
-    for (const dest of config.hl7.destinations) {
-      const client = new MllpClient({ host: dest.host, port: dest.port, connectTimeoutMs: config.outbox.connectTimeoutMs, ackTimeoutMs: config.hl7.ackTimeoutMs, keepAlive: false }, { log: log.child({ component: 'hl7' }) });
-      const delivery = new OutboxDelivery({
-        destination: dest.name,
-        outbox,
-        policy,
-        maxAgeMs: config.outbox.maxAgeHours * 3_600_000,
-        concurrency: 1, // in order, one at a time: a RIS sees results in the sequence they were made
-        log: log.child({ component: 'outbox' }),
-        send: async (item): Promise<SendOutcome> => {
-          const r = await client.send(item.payload);
-          if (r.kind === 'accepted') return { kind: 'delivered' };
-          // AR means this message will never be accepted: dead letter. Everything else may pass later.
-          return { kind: 'failed', retryable: r.kind !== 'application-reject', reason: `${r.kind}: ${r.detail.message}` };
-        },
-      });
-      this.deliveries.set(dest.name, delivery);
-      delivery.notify();
-    }
+    };
+    for (const dest of config.dicom.destinations) addDelivery(dest.name, dicomSender(dest, config.dicom.aeTitle, spool, timeouts), config.outbox.concurrency);
+    // HL7 in order, one at a time: a RIS sees results in the sequence they were made.
+    for (const dest of config.hl7.destinations) addDelivery(dest.name, hl7Sender(dest, timeouts, log.child({ component: 'hl7' })), 1);
     const flagsDeps: AiFlagsDeps = { studies, instances, results, messages, outbox, spool, destinations: config.hl7.destinations, demoModels };
     const sendAiFlags = (studyUid: string): void => {
       try {

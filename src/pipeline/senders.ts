@@ -1,0 +1,37 @@
+/** How the outbox sends each kind of item: a DICOM SR by C-STORE, an HL7 message over MLLP with its ACK checked. */
+import type { DicomDestination } from '../config/index.js';
+import type { OutboxItem } from '../db/index.js';
+import { deliveryVerdict, storeFiles } from '../dicom/index.js';
+import { MllpClient } from '../hl7/index.js';
+import type { Logger } from '../log.js';
+import type { Spool } from '../storage/index.js';
+import type { SendOutcome } from './outbox-delivery.js';
+
+export interface SendTimeouts {
+  connectTimeoutMs: number;
+  dimseTimeoutMs: number;
+  ackTimeoutMs: number;
+}
+
+/** C-STORE of the SR file from the gateway's AE title; delivered on Success or a warning status only. */
+export function dicomSender(dest: DicomDestination, callingAeTitle: string, spool: Spool, t: SendTimeouts): (item: OutboxItem) => Promise<SendOutcome> {
+  return async (item) => {
+    const result = await storeFiles(
+      { host: dest.host, port: dest.port, callingAeTitle, calledAeTitle: dest.aeTitle, connectTimeoutMs: t.connectTimeoutMs, dimseTimeoutMs: t.dimseTimeoutMs },
+      [{ path: spool.absolutePath(item.payload) }],
+    );
+    const file = result.files[0];
+    return file === undefined ? { kind: 'failed', retryable: true, reason: 'no result from the SCU' } : deliveryVerdict(file);
+  };
+}
+
+/** One message per connection, ACK awaited and its MSA-2 checked against our MSH-10 (MllpClient). */
+export function hl7Sender(dest: { host: string; port: number }, t: SendTimeouts, log: Logger): (item: OutboxItem) => Promise<SendOutcome> {
+  const client = new MllpClient({ host: dest.host, port: dest.port, connectTimeoutMs: t.connectTimeoutMs, ackTimeoutMs: t.ackTimeoutMs, keepAlive: false }, { log });
+  return async (item) => {
+    const r = await client.send(item.payload);
+    if (r.kind === 'accepted') return { kind: 'delivered' };
+    // AR means this message will never be accepted: dead letter. Everything else may pass later.
+    return { kind: 'failed', retryable: r.kind !== 'application-reject', reason: `${r.kind}: ${r.detail.message}` };
+  };
+}
