@@ -44,17 +44,22 @@ describe('e2e: delivery failures', function () {
     const reuse = { dir: orthanc.dir, dicomPort: orthanc.dicomPort, httpPort: orthanc.httpPort };
     await orthanc.stop(); // the PACS is down from the start
     const dataDir = join(tempDir('pag-down-'), 'var');
+    // Ports from freePort(), never 0: an OS-chosen port could be the one the stopped Orthanc will come back on.
     const config = {
       dataDir,
-      dicom: { port: 0, studyQuietSeconds: 1, destinations: [{ name: 'pacs', aeTitle: 'ORTHANC', host: '127.0.0.1', port: reuse.dicomPort }] },
-      http: { port: 0 },
+      dicom: { port: await freePort(), studyQuietSeconds: 1, destinations: [{ name: 'pacs', aeTitle: 'ORTHANC', host: '127.0.0.1', port: reuse.dicomPort }] },
+      http: { port: await freePort() },
+      hl7: { port: await freePort() },
       storage: { minFreeBytes: 0 },
       outbox: { baseDelayMs: 1000, maxDelayMs: 4000, maxAttempts: 100 },
     };
     let daemon = await startDaemon(config);
     const sent = await run('dcmsend', ['-aec', 'AIGATEWAY', '127.0.0.1', String(daemon.dicomPort), ...files()]);
     expect(sent.code, sent.stderr).to.equal(0);
-    await waitFor('a failed delivery attempt', async () => (await outboxOf(daemon)).find((o) => o.attempts >= 1 && o.state === 'pending'), 60_000);
+    // the row fails and waits for its retry (pending) or is being retried right now (sending)
+    await waitFor('a failed delivery attempt', async () => (await outboxOf(daemon)).find((o) => o.attempts >= 1 && o.lastError !== null), 60_000).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\n--- daemon log ---\n${daemon.output().split('\n').slice(-30).join('\n')}`);
+    });
     const [row] = await outboxOf(daemon);
     expect(row?.lastError).to.match(/ECONNREFUSED|connection/i);
 
