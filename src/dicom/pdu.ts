@@ -284,6 +284,11 @@ export function decodeAbort(body: Buffer): { source: number; reason: number } {
   return { source: body.readUInt8(2), reason: body.readUInt8(3) };
 }
 
+/** A-ABORT fields, or -1/-1 when the body is too short to hold them (a peer's abort is honoured either way). */
+export function decodeAbortLenient(body: Buffer): { source: number; reason: number } {
+  return body.length < 4 ? { source: -1, reason: -1 } : decodeAbort(body);
+}
+
 /** Splits a P-DATA-TF body into PDVs (zero-copy views into `body`). */
 export function decodePData(body: Buffer): Pdv[] {
   const pdvs: Pdv[] = [];

@@ -14,7 +14,7 @@ import {
   AbortSource,
   PduType,
   PresentationResult,
-  decodeAbort,
+  decodeAbortLenient,
   decodeAssociateRq,
   decodePData,
   encodeAbort,
@@ -219,7 +219,7 @@ export class ScpAssociation {
         this.startArtim('peer did not close after A-RELEASE-RP');
         return;
       case PduType.Abort: {
-        const { source, reason } = safeAbortFields(pdu.body);
+        const { source, reason } = decodeAbortLenient(pdu.body);
         this.outcome = 'aborted-by-peer';
         this.outcomeReason = `A-ABORT source ${source} reason ${reason}`;
         this.socket.destroy();
@@ -361,7 +361,6 @@ export class ScpAssociation {
         }
       }
     }
-    await Promise.resolve();
   }
 
   private beginStore(contextId: number, context: { abstractSyntax: string; transferSyntax: string }, cmd: DimseCommand): void {
@@ -419,9 +418,11 @@ export class ScpAssociation {
 
   private startArtim(reason: string): void {
     this.clearArtim();
-    this.artimTimer = setTimeout(() => this.socket.destroy(), this.deps.timeouts.artimTimeoutMs);
+    this.artimTimer = setTimeout(() => {
+      this.log.debug('ARTIM expired: closing', { reason });
+      this.socket.destroy();
+    }, this.deps.timeouts.artimTimeoutMs);
     this.artimTimer.unref();
-    void reason;
   }
 
   private clearArtim(): void {
@@ -479,10 +480,3 @@ function codeFor(outcome: AssociationOutcome, abortReason: number): ErrorCode {
   return 'GW_ERR_PDU_MALFORMED';
 }
 
-function safeAbortFields(body: Buffer): { source: number; reason: number } {
-  try {
-    return decodeAbort(body);
-  } catch {
-    return { source: -1, reason: -1 };
-  }
-}

@@ -12,7 +12,7 @@ import {
   AbortReason,
   AbortSource,
   PduType,
-  decodeAbort,
+  decodeAbortLenient,
   decodeAssociateAc,
   decodeAssociateRj,
   decodePData,
@@ -310,14 +310,14 @@ export class ScuAssociation {
 
   private onPdu(pdu: RawPdu): void {
     if (pdu.type === PduType.Abort) {
-      const words = describeAbort(safeAbort(pdu.body));
+      const words = describeAbort(decodeAbortLenient(pdu.body));
       this.fail({ ...this.peer, kind: 'aborted', by: 'peer', ...words, retryable: true, detail: `peer sent A-ABORT (${words.sourceText}: ${words.reasonText})` });
       return;
     }
     switch (this.state) {
       case 'awaiting-ac':
         if (pdu.type === PduType.AssociateAc) {
-          const ac = decodeAssociateAc(withOurAeTitles(pdu.body, this.options));
+          const ac = decodeAssociateAc(pdu.body);
           this.state = 'established';
           this.peerMaxPdu = ac.maxPduLength;
           this.reader.setLimit(Math.max(this.options.maxPduBytes, MAX_CONTROL_PDU_BYTES));
@@ -468,23 +468,4 @@ export class ScuAssociation {
   }
 }
 
-/**
- * PS3.8 §9.3.3: the AE title fields of an A-ASSOCIATE-AC are reserved, "shall not be tested when received"; some
- * peers leave them blank, which `decodeAssociateAc` refuses. Decode a copy carrying the titles we sent.
- */
-function withOurAeTitles(body: Buffer, o: { calledAeTitle: string; callingAeTitle: string }): Buffer {
-  const copy = Buffer.from(body);
-  if (copy.length >= 36) {
-    copy.write(o.calledAeTitle.padEnd(16, ' '), 4, 16, 'latin1');
-    copy.write(o.callingAeTitle.padEnd(16, ' '), 20, 16, 'latin1');
-  }
-  return copy;
-}
 
-function safeAbort(body: Buffer): { source: number; reason: number } {
-  try {
-    return decodeAbort(body);
-  } catch {
-    return { source: -1, reason: -1 };
-  }
-}
