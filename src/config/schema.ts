@@ -35,6 +35,8 @@ const dicomDestination = z.strictObject({
   aeTitle,
   host: z.string().min(1),
   port: port.refine((p) => p > 0, 'a destination needs a port'),
+  /** Also send the report's coded findings (from the RIS's ORU^R01) as an SR into the study. */
+  reportSr: z.boolean().default(false),
 });
 
 const dicomSchema = z.strictObject({
@@ -161,6 +163,8 @@ export const configSchema = z.strictObject({
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
+/** What a config file may say: every key with a default is optional. */
+export type GatewayConfigInput = z.input<typeof configSchema>;
 export type AllowedPeer = z.infer<typeof allowedPeer>;
 export type DicomDestination = z.infer<typeof dicomDestination>;
 export type ModelEntry = z.infer<typeof modelFileEntry> | z.infer<typeof inlineModelEntry>;

@@ -127,4 +127,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE hl7_messages ADD COLUMN last_error TEXT;
   CREATE INDEX hl7_messages_study ON hl7_messages (study_instance_uid);
   `,
+  `
+  -- the DICOM SR with a report's coded findings (issue #5 reportSr), one per study: the newest report's
+  CREATE TABLE report_results (
+    study_instance_uid  TEXT PRIMARY KEY,
+    message_id          INTEGER NOT NULL REFERENCES hl7_messages (id),
+    sr_sop_instance_uid TEXT NOT NULL,
+    written_at          TEXT NOT NULL
+  );
+  CREATE INDEX report_results_sr ON report_results (sr_sop_instance_uid);
+  `,
 ];

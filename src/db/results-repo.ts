@@ -71,8 +71,22 @@ export class ResultsRepo {
   }
 
   /** Whether a SOP Instance UID is an SR this gateway wrote (so receiving it back is not new data). */
+  /** An SR this gateway wrote (image-AI result or report findings): routed back by the PACS, it re-opens nothing. */
   isOwnResult(sopInstanceUid: string): boolean {
-    return this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM analysis_results WHERE sr_sop_instance_uid = ?').get(sopInstanceUid)?.n === 1;
+    const row = this.db
+      .prepare<[string, string], { n: number }>(
+        `SELECT (SELECT COUNT(*) FROM analysis_results WHERE sr_sop_instance_uid = ?)
+              + (SELECT COUNT(*) FROM report_results WHERE sr_sop_instance_uid = ?) AS n`,
+      )
+      .get(sopInstanceUid, sopInstanceUid);
+    return (row?.n ?? 0) > 0;
+  }
+
+  /** Records the report-findings SR written for a study (replacing the one of an older report). */
+  saveReportSr(studyInstanceUid: string, messageId: number, srSopInstanceUid: string, nowMs: number): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO report_results (study_instance_uid, message_id, sr_sop_instance_uid, written_at) VALUES (?, ?, ?, ?)')
+      .run(studyInstanceUid, messageId, srSopInstanceUid, isoNow(nowMs));
   }
 }
 

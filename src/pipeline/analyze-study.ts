@@ -14,6 +14,7 @@ import { decodeFrames, preprocessForModel, tensorSize } from '../imaging/index.j
 import type { Logger } from '../log.js';
 import { buildAiResultSr, sourceContextFromPart10, type ReferencedInstance } from '../results/index.js';
 import type { Spool } from '../storage/index.js';
+import { dicomDateTime } from './dicom-datetime.js';
 import type { JobOutcome } from './job-worker.js';
 
 /** How many top-scoring images the top-k mean and the SR's driving references use. */
@@ -119,7 +120,7 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
     source: sourceContextFromPart10(firstSource),
     referencedInstances: referenced,
     model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
-    findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, present: flagged, probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
+    findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? 'present' : 'absent', probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
     kind: 'image-ai',
     // The newest input's arrival time, not the clock: a retry of the same job writes the same bytes.
     contentDateTime: dicomDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), '')),
@@ -156,11 +157,4 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   }
   log.info('study analysed', { modelId: spec.id, flagged, instances: scored.length, skipped, ms: Math.round(durationMs), engine: provenance.engine, provider: provenance.provider, queued: queued.length });
   if (queued.length > 0) deps.onQueued(queued);
-}
-
-/** ISO-8601 UTC → DICOM DT (YYYYMMDDHHMMSS.FFFFFF), UTC. */
-function dicomDateTime(iso: string): string {
-  const d = new Date(iso === '' ? 0 : iso);
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000`;
 }

@@ -20,7 +20,8 @@ import { listStudyViews } from './study-view.js';
 import { reportIntakeHandler } from './report-intake.js';
 import { ReportWorker } from './report-worker.js';
 import { queueAiFlags, type AiFlagsDeps } from './ai-flags.js';
-import { loadNerModel, type NerModel } from '../nlp/index.js';
+import { queueReportSr, type ReportSrDeps } from './report-sr.js';
+import { loadNerModel, REPORT_NLP_VERSION, type NerModel } from '../nlp/index.js';
 import { describeError } from '../errors.js';
 import { analyzeStudy } from './analyze-study.js';
 import { JobWorker } from './job-worker.js';
@@ -49,7 +50,7 @@ export class Gateway {
   private mllp: MllpServer | undefined;
   private reports: ReportWorker | undefined;
   private ner: NerModel | null | undefined;
-  private sendAiFlags: ((studyUid: string) => void) | undefined;
+  private resultsChanged: ((studyUid: string) => void) | undefined;
   private assembler: StudyAssembler | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private lowDisk: string | undefined;
@@ -91,14 +92,20 @@ export class Gateway {
     // HL7 in order, one at a time: a RIS sees results in the sequence they were made.
     for (const dest of config.hl7.destinations) addDelivery(dest.name, hl7Sender(dest, timeouts, log.child({ component: 'hl7' })), 1);
     const flagsDeps: AiFlagsDeps = { studies, instances, results, messages, outbox, spool, destinations: config.hl7.destinations, demoModels };
-    const sendAiFlags = (studyUid: string): void => {
+    const reportSrDeps: Omit<ReportSrDeps, 'analyzer'> = { studies, instances, results, messages, outbox, spool, destinations: config.dicom.destinations };
+    // A study's results changed (analysed, or a report linked to it processed): tell the RIS, and the PACS when asked.
+    const resultsChanged = (studyUid: string): void => {
       try {
         for (const name of queueAiFlags(studyUid, flagsDeps, Date.now())) this.deliveries.get(name)?.notify();
       } catch (err) {
         log.error('AI flags for the RIS not queued', { err: describeError(err) });
       }
+      queueReportSr(studyUid, { ...reportSrDeps, analyzer: reportAnalyzerIdentity(this.ner ?? null) }, Date.now()).then(
+        (names) => names.forEach((n) => this.deliveries.get(n)?.notify()),
+        (err: unknown) => log.error('report findings SR not written', { err: describeError(err) }),
+      );
     };
-    this.sendAiFlags = sendAiFlags;
+    this.resultsChanged = resultsChanged;
 
     const analyzer = new JobWorker({
       kind: JobKind.AnalyzeStudy,
@@ -117,7 +124,7 @@ export class Gateway {
           log: log.child({ component: 'analysis' }),
           onQueued: (names) => names.forEach((n) => this.deliveries.get(n)?.notify()),
         });
-        if (outcome.kind === 'done') sendAiFlags(job.studyInstanceUid);
+        if (outcome.kind === 'done') resultsChanged(job.studyInstanceUid);
         return outcome;
       },
     });
@@ -169,7 +176,7 @@ export class Gateway {
         messages,
         ner,
         log: log.child({ component: 'nlp' }),
-        onProcessed: (r) => studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => this.sendAiFlags?.(uid)),
+        onProcessed: (r) => studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => this.resultsChanged?.(uid)),
       });
       this.reports = reports;
       reports.notify();
@@ -253,6 +260,12 @@ export class Gateway {
     checks.disk = this.lowDisk === undefined ? { ok: true } : { ok: false, detail: this.lowDisk };
     return { ok: checks.database.ok && checks.spool.ok, checks };
   }
+}
+
+/** The report analyser as SR device observer: the NER model plus rules, or the rules alone when it did not load. */
+function reportAnalyzerIdentity(ner: NerModel | null): ReportSrDeps['analyzer'] {
+  // The NER model is trained on synthetic sentences only: its SRs carry the demo disclaimer.
+  return ner === null ? { id: 'report-rules', version: REPORT_NLP_VERSION, demo: false } : { id: 'report-ner', version: REPORT_NLP_VERSION, demo: true };
 }
 
 function isOutboxState(s: string | undefined): s is OutboxState {

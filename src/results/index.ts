@@ -20,12 +20,14 @@ export { buildTid1500Report, buildTid1500ContentTree, parseTid1500Report, type T
 export { readSourceContext, sourceContextFromDataset, sourceContextFromPart10, type SourceContext } from './sr/source-context.js';
 export {
   buildAiResultSr,
+  isImageSopClass,
   parseAiResultSr,
   COMPREHENSIVE_3D_SR_SOP_CLASS,
   DEMO_DISCLAIMER,
   type AiFinding,
   type AiResultSr,
   type AiResultSrInput,
+  type LocalCodingScheme,
   type ModelIdentity,
   type ParsedAiResultSr,
   type ReferencedInstance,

@@ -1,5 +1,5 @@
 /** Starts a Gateway in-process on free ports with its own data dir. */
-import { validateConfig, type GatewayConfig } from '../../src/config/index.js';
+import { validateConfig, type GatewayConfig, type GatewayConfigInput } from '../../src/config/index.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { Gateway } from '../../src/pipeline/index.js';
 import { tempDir } from './fixtures.js';
@@ -15,9 +15,7 @@ export interface TestGateway {
   getJson<T>(path: string): Promise<{ status: number; body: T }>;
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
-
-export async function startGateway(overrides: DeepPartial<GatewayConfig> = {}, log: Logger = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger): Promise<TestGateway> {
+export async function startGateway(overrides: GatewayConfigInput = {}, log: Logger = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger): Promise<TestGateway> {
   const dataDir = overrides.dataDir ?? tempDir('pag-gw-');
   const raw = {
     ...overrides,

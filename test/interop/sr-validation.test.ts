@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAiResultSr, DEMO_DISCLAIMER, FindingCodes, readSourceContext, type AiResultSr } from '../../src/results/index.js';
 import { CORPUS, runCleanups, tempDir } from '../helpers/fixtures.js';
+import type { ReportFinding } from '../../src/nlp/index.js';
+import { studyFindings } from '../../src/pipeline/report-sr.js';
 import { requirePeers, run } from '../helpers/peers.js';
 
 /** Corpus images of different modalities, syntaxes and header quirks (PROVENANCE.md). */
@@ -100,8 +102,8 @@ describe('interop: AI result SR validated by dciodvfy, dsrdump and pydicom', fun
           referencedInstances: [{ sopClassUid: src.sopClassUid, sopInstanceUid: src.sopInstanceUid, seriesInstanceUid: src.seriesInstanceUid }],
           model: { id: 'demo-nodule-cnn', version: '1.0.0', manufacturer: 'pacs-ai-gateway project', demo },
           findings: [
-            { finding: FindingCodes.Nodule, present: true, probability: 0.91 },
-            { finding: FindingCodes.PleuralEffusion, present: false, probability: 1 / 3 },
+            { finding: FindingCodes.Nodule, presence: 'present', probability: 0.91 },
+            { finding: FindingCodes.PleuralEffusion, presence: 'absent', probability: 1 / 3 },
           ],
           kind: 'image-ai',
           contentDateTime: '20261130120000.250000',
@@ -163,3 +165,45 @@ describe('interop: AI result SR validated by dciodvfy, dsrdump and pydicom', fun
     });
   });
 });
+
+describe('interop: a report-findings SR with a local coding scheme passes dciodvfy and dsrdump', function () {
+  this.timeout(60_000);
+  before(function () {
+    requirePeers(this, 'dciodvfy', 'dsrdump');
+  });
+  after(() => runCleanups());
+
+  it('declares 99PAG in the Coding Scheme Identification Sequence; Undetermined, Diameter, no probability, no source image', async () => {
+    const path = join(CORPUS, 'dicom', 'pydicom__CT_small.dcm');
+    const src = sourceIds(path);
+    const findings = studyFindings([
+      mention({ concept: 'lung-opacity', code: 'pag-lung-opacity', scheme: 'LOCAL', label: 'Lung opacity', certainty: 'uncertain' }),
+      mention({ concept: 'lung-nodule', code: '786838002', scheme: 'SCT', label: 'Pulmonary nodule', certainty: 'present', sizeMm: 12 }),
+    ]);
+    const sr = buildAiResultSr({
+      source: await readSourceContext(path),
+      referencedInstances: [{ sopClassUid: src.sopClassUid, sopInstanceUid: src.sopInstanceUid, seriesInstanceUid: src.seriesInstanceUid }],
+      model: { id: 'report-ner', version: '1.0.0', manufacturer: 'pacs-ai-gateway', demo: true },
+      findings,
+      kind: 'report-findings',
+      codingSchemes: [{ designator: '99PAG', name: 'pacs-ai-gateway report concepts', uid: '2.25.1234' }],
+      contentDateTime: '20261130120000.250000',
+    });
+    const file = join(tempDir(), 'report.sr.dcm');
+    writeFileSync(file, sr.part10);
+    const v = await run('dciodvfy', [file]);
+    const lines = `${v.stdout}\n${v.stderr}`.split('\n').map((l) => l.trim());
+    for (const w of lines.filter((l) => l.startsWith('Warning'))) console.log(`        dciodvfy report SR: ${w}`);
+    expect(lines.filter((l) => l.startsWith('Error')), v.stderr).to.deep.equal([]);
+    const dump = (await run('dsrdump', ['+Pc', file])).stdout;
+    expect(dump).to.include('<contains CODE:(pag-lung-opacity,99PAG,"Lung opacity")=(373068000,SCT,"Undetermined")>');
+    expect(dump).to.include('<contains NUM:(81827009,SCT,"Diameter")="12" (mm,UCUM,"millimeter")>');
+    expect(dump).to.not.include('Certainty of Finding');
+    expect(dump).to.not.include('"Source"');
+  });
+});
+
+function mention(m: Pick<ReportFinding, 'concept' | 'code' | 'scheme' | 'label' | 'certainty'> & { sizeMm?: number }): ReportFinding {
+  return { anatomy: null, laterality: null, span: [0, 1], text: m.label, source: 'rules', cue: null, ...m, sizeMm: m.sizeMm ?? null };
+}
+

@@ -94,10 +94,16 @@ export const Codes = {
   Present: sct('52101004', 'Present'),
   /** CID 240 / 241 Present-Absent (not 2667000). pydicom; bvdh/dicom-terminology-in-fhir CID 241. */
   Absent: sct('272519000', 'Absent'),
+  /** CID 240 Present-Absent: a report that hedges ("possible", 可能). pydicom. */
+  Undetermined: sct('373068000', 'Undetermined'),
+  /** A finding's size as a report states it; CIDs 7470, 6165 … (linear measurements). pydicom. */
+  Diameter: sct('81827009', 'Diameter'),
 
   // --- units
   /** UCUM "1": a dimensionless value such as a probability in [0, 1]; CID 7181. pydicom. */
   NoUnits: { value: '1', scheme: CodingScheme.UCUM, meaning: 'no units' },
+  /** UCUM millimetre; CID 7181. pydicom. */
+  Millimeter: { value: 'mm', scheme: CodingScheme.UCUM, meaning: 'millimeter' },
 
   // --- header: Contributing Equipment Sequence
   /** Purpose of Reference of the algorithm in Contributing Equipment Sequence; CID 7005. pydicom. */

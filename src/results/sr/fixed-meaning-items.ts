@@ -28,7 +28,8 @@ export interface AlgorithmIdentification {
   readonly version: string;
 }
 
-export type Presence = 'present' | 'absent';
+/** CID 240: what the AI or the report says about a finding; 'undetermined' when a report hedges. */
+export type Presence = 'present' | 'absent' | 'undetermined';
 
 // --- builders ------------------------------------------------------------------------------------------------
 
@@ -80,13 +81,20 @@ export function algorithmIdentificationItems(algorithm: AlgorithmIdentification)
  * Present or Absent (CID 240/241), the IHE AIR qualitative-finding form.
  */
 export function presenceItem(finding: CodedConcept, presence: Presence): CodeItem {
-  return { relationship: RelationshipType.Contains, valueType: 'CODE', name: finding, value: presence === 'present' ? Codes.Present : Codes.Absent };
+  const value = presence === 'present' ? Codes.Present : presence === 'absent' ? Codes.Absent : Codes.Undetermined;
+  return { relationship: RelationshipType.Contains, valueType: 'CODE', name: finding, value };
 }
 
 /** The model's probability as a TID 1501 measurement: CONTAINS NUM Certainty of Finding, UCUM "1", in [0, 1]. */
 export function probabilityItem(probability: number): NumItem {
   if (!(probability >= 0 && probability <= 1)) throw new RangeError(`probability ${probability} is outside [0, 1]`);
   return { relationship: RelationshipType.Contains, valueType: 'NUM', name: Codes.CertaintyOfFinding, value: probability, unit: Codes.NoUnits };
+}
+
+/** A size the report states: CONTAINS NUM Diameter in mm (TID 1501 row 7, TID 300). */
+export function diameterItem(mm: number): NumItem {
+  if (!(mm > 0 && Number.isFinite(mm))) throw new RangeError(`diameter ${mm} mm is not a positive number`);
+  return { relationship: RelationshipType.Contains, valueType: 'NUM', name: Codes.Diameter, value: mm, unit: Codes.Millimeter };
 }
 
 /** TID 1501 source image: CONTAINS IMAGE (260753009, SCT, "Source"). */
@@ -162,10 +170,13 @@ export function parsePresence(items: readonly ContentItem[], finding: CodedConce
   const value = oneItemNamed(items, 'CODE', finding, path).value;
   if (sameConcept(value, Codes.Present)) return 'present';
   if (sameConcept(value, Codes.Absent)) return 'absent';
-  throw malformed(path, `qualitative evaluation of "${finding.meaning}" is "${value.meaning}", expected Present or Absent`);
+  if (sameConcept(value, Codes.Undetermined)) return 'undetermined';
+  throw malformed(path, `qualitative evaluation of "${finding.meaning}" is "${value.meaning}", expected Present, Absent or Undetermined`);
 }
 
-export function parseProbability(items: readonly ContentItem[], path: string): number {
+/** The probability, or undefined when the group has none (findings read from a report). */
+export function parseProbability(items: readonly ContentItem[], path: string): number | undefined {
+  if (itemsNamed(items, 'NUM', Codes.CertaintyOfFinding).length === 0) return undefined;
   const item = oneItemNamed(items, 'NUM', Codes.CertaintyOfFinding, path);
   if (!sameConcept(item.unit, Codes.NoUnits)) throw malformed(path, `probability unit is "${item.unit.value}", expected UCUM "1"`);
   return item.value;

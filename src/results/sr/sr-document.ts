@@ -16,7 +16,7 @@ import { GatewayError } from '../../errors.js';
 import { deriveUid } from '../derive-uid.js';
 import { Codes, sameConcept } from './codes.js';
 import { encodeCode, type CodedConcept } from './content-items.js';
-import type { ImageReference } from './fixed-meaning-items.js';
+import type { ImageReference, Presence } from './fixed-meaning-items.js';
 import { optionalString, requiredString, sequence, type Naturalized } from './naturalized.js';
 import { readPart10, writePart10 } from './part10-io.js';
 import type { SourceContext } from './source-context.js';
@@ -48,11 +48,23 @@ export interface ModelIdentity {
 
 export interface AiFinding {
   readonly finding: CodedConcept;
-  readonly present: boolean;
-  /** The model's probability that the finding is present, in [0, 1]. */
-  readonly probability: number;
-  /** SOP Instance UIDs (from `referencedInstances`) the finding was computed on; all of them when absent. */
+  readonly presence: Presence;
+  /** The model's probability that the finding is present, in [0, 1]; none for findings read from a report. */
+  readonly probability?: number;
+  /** Largest dimension stated for the finding, in mm. */
+  readonly sizeMm?: number;
+  /**
+   * SOP Instance UIDs (from `referencedInstances`) the finding was computed on; all of them when absent; none when
+   * empty (a report's finding is about the study, not an image).
+   */
   readonly sourceInstanceUids?: readonly string[];
+}
+
+/** A coding scheme outside PS3.16's list (a "99…" local designator), declared in the SR (PS3.3 C.12.1.1.4). */
+export interface LocalCodingScheme {
+  readonly designator: string;
+  readonly name: string;
+  readonly uid: string;
 }
 
 /** The equipment that writes the SR (General Equipment module): the gateway itself unless overridden. */
@@ -74,6 +86,8 @@ export interface AiResultSrInput {
   readonly seriesNumber?: number;
   readonly instanceNumber?: number;
   readonly equipment?: WriterEquipment;
+  /** Local coding schemes the findings use (Coding Scheme Identification Sequence). */
+  readonly codingSchemes?: readonly LocalCodingScheme[];
 }
 
 export interface AiResultSr {
@@ -106,6 +120,11 @@ function lo(value: string, field: string): string {
  * (104.x), RT objects other than RT Image (481.2 and up).
  */
 const NON_IMAGE_SOP_CLASS = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88|11|9|104)\.|^1\.2\.840\.10008\.5\.1\.4\.1\.1\.481\.([2-9]|\d\d)/;
+
+/** Whether instances of this storage SOP class may be referenced as images by an SR. */
+export function isImageSopClass(sopClassUid: string): boolean {
+  return !NON_IMAGE_SOP_CLASS.test(sopClassUid);
+}
 
 interface Evidence {
   refs: ReferencedInstance[];
@@ -169,8 +188,9 @@ function reportOf(input: AiResultSrInput, evidence: Evidence, studyUid: Uid): Ti
       trackingUid: deriveUid(studyUid, model.id, model.version, 'finding', f.finding.scheme, f.finding.value),
       finding: f.finding,
       algorithm: { name: model.id, version: model.version },
-      presence: f.present ? 'present' : 'absent',
-      probability: f.probability,
+      presence: f.presence,
+      ...(f.probability === undefined ? {} : { probability: f.probability }),
+      ...(f.sizeMm === undefined ? {} : { sizeMm: f.sizeMm }),
       sourceImages: sources,
     };
   });
@@ -211,6 +231,15 @@ export function buildAiResultSr(input: AiResultSrInput): AiResultSr {
     SOPInstanceUID: sopInstanceUid,
     InstanceCreationDate: date,
     InstanceCreationTime: time,
+    ...(input.codingSchemes === undefined || input.codingSchemes.length === 0
+      ? {}
+      : {
+          CodingSchemeIdentificationSequence: input.codingSchemes.map((c) => ({
+            CodingSchemeDesignator: c.designator,
+            CodingSchemeUID: uidOf(c.uid, `coding scheme ${c.designator} UID`),
+            CodingSchemeName: c.name,
+          })),
+        }),
     ContributingEquipmentSequence: [
       {
         PurposeOfReferenceCodeSequence: [encodeCode(Codes.ProcessingEquipment)], // CID 7005

@@ -13,9 +13,10 @@
  *         HAS OBS CONTEXT Tracking Identifier, Tracking UID   (TID 4108)
  *         CONTAINS Finding = <finding>
  *         HAS CONCEPT MOD Algorithm Name / Version            (TID 4019)
- *         CONTAINS NUM Certainty of Finding = p (UCUM "1")    (TID 300 measurement)
- *         CONTAINS CODE <finding> = Present | Absent          (qualitative evaluation)
- *         CONTAINS IMAGE Source …                             (source images)
+ *         CONTAINS NUM Certainty of Finding = p (UCUM "1")    (TID 300 measurement; AI results only)
+ *         CONTAINS NUM Diameter = d (UCUM mm)                  (TID 300; a size a report states)
+ *         CONTAINS CODE <finding> = Present | Absent | Undetermined (qualitative evaluation)
+ *         CONTAINS IMAGE Source …                             (source images; none for report findings)
  *     CONTAINS Qualitative Evaluations > TEXT Comment         rows 12-14, only for a disclaimer
  */
 import type { Uid } from '../../dicom/index.js';
@@ -33,6 +34,7 @@ import {
   algorithmIdentificationItems,
   commentItem,
   deviceObserverItems,
+  diameterItem,
   findingItem,
   imageLibraryEntryItem,
   itemsNamed,
@@ -66,9 +68,11 @@ export interface Tid1501Finding {
   readonly finding: CodedConcept;
   readonly algorithm: AlgorithmIdentification;
   readonly presence: Presence;
-  /** The model's probability that the finding is present, in [0, 1]. */
-  readonly probability: number;
-  /** The instances the finding was computed on (at least one). */
+  /** The model's probability that the finding is present, in [0, 1]; absent for findings read from a report. */
+  readonly probability?: number;
+  /** Largest dimension stated for the finding, in mm. */
+  readonly sizeMm?: number;
+  /** The instances the finding was computed on; empty for a report's findings, which are about the whole study. */
   readonly sourceImages: readonly ImageReference[];
 }
 
@@ -88,7 +92,6 @@ const TID_1500 = '1500';
 const TID_1501 = '1501';
 
 function measurementGroup(f: Tid1501Finding): ContainerItem {
-  if (f.sourceImages.length === 0) throw new RangeError(`finding "${f.finding.meaning}" names no source image`);
   return {
     relationship: RelationshipType.Contains,
     valueType: 'CONTAINER',
@@ -99,7 +102,8 @@ function measurementGroup(f: Tid1501Finding): ContainerItem {
       ...trackingIdentifierItems(f.trackingIdentifier, f.trackingUid),
       findingItem(f.finding),
       ...algorithmIdentificationItems(f.algorithm),
-      probabilityItem(f.probability),
+      ...(f.probability === undefined ? [] : [probabilityItem(f.probability)]),
+      ...(f.sizeMm === undefined ? [] : [diameterItem(f.sizeMm)]),
       presenceItem(f.finding, f.presence),
       ...f.sourceImages.map(sourceImageItem),
     ],
@@ -136,16 +140,20 @@ function parseFinding(group: ContentItem, path: string): Tid1501Finding {
   const items = group.children;
   const tracking = parseTrackingIdentifier(items, path);
   const finding = oneItemNamed(items, 'CODE', Codes.Finding, path).value;
-  const sourceImages = parseImageReferences(items, Codes.Source);
-  if (sourceImages.length === 0) throw malformed(path, 'the Measurement Group names no source image');
+  const probability = parseProbability(items, path);
+  const sizes = itemsNamed(items, 'NUM', Codes.Diameter);
+  const size = sizes[0];
+  if (sizes.length > 1) throw malformed(path, 'the Measurement Group has more than one Diameter');
+  if (size !== undefined && !sameConcept(size.unit, Codes.Millimeter)) throw malformed(path, `diameter unit is "${size.unit.value}", expected UCUM "mm"`);
   return {
     trackingIdentifier: tracking.identifier,
     trackingUid: tracking.uid,
     finding,
     algorithm: parseAlgorithmIdentification(items, path),
     presence: parsePresence(items, finding, path),
-    probability: parseProbability(items, path),
-    sourceImages,
+    ...(probability === undefined ? {} : { probability }),
+    ...(size === undefined ? {} : { sizeMm: size.value }),
+    sourceImages: parseImageReferences(items, Codes.Source),
   };
 }
 

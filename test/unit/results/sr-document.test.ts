@@ -171,11 +171,11 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
 
     it('a finding citing an instance outside referencedInstances, or the same finding twice', () => {
       const input = srInput();
-      expect(() => buildAiResultSr({ ...input, findings: [{ finding: FindingCodes.Nodule, present: true, probability: 0.5, sourceInstanceUids: ['9.9.9'] }] })).to.throw(
+      expect(() => buildAiResultSr({ ...input, findings: [{ finding: FindingCodes.Nodule, presence: 'present', probability: 0.5, sourceInstanceUids: ['9.9.9'] }] })).to.throw(
         RangeError,
         /not in referencedInstances/,
       );
-      const twice = { finding: FindingCodes.Nodule, present: true, probability: 0.5 };
+      const twice = { finding: FindingCodes.Nodule, presence: 'present' as const, probability: 0.5 };
       expect(() => buildAiResultSr({ ...input, findings: [twice, twice] })).to.throw(RangeError, /twice/);
     });
 

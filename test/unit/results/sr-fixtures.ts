@@ -38,8 +38,8 @@ export function srInput(overrides: Partial<AiResultSrInput> = {}): AiResultSrInp
     referencedInstances: INSTANCES,
     model: { id: 'demo-nodule-cnn', version: '1.0.0', manufacturer: 'pacs-ai-gateway project', demo: true },
     findings: [
-      { finding: FindingCodes.Nodule, present: true, probability: 0.9731 },
-      { finding: FindingCodes.PleuralEffusion, present: false, probability: 0.0123456789012345678, sourceInstanceUids: [INSTANCES[2]?.sopInstanceUid ?? ''] },
+      { finding: FindingCodes.Nodule, presence: 'present', probability: 0.9731 },
+      { finding: FindingCodes.PleuralEffusion, presence: 'absent', probability: 0.0123456789012345678, sourceInstanceUids: [INSTANCES[2]?.sopInstanceUid ?? ''] },
     ],
     kind: 'image-ai',
     contentDateTime: '20261130120000',

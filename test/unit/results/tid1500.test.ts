@@ -80,12 +80,35 @@ describe('results/sr TID 1500 measurement report', () => {
     expect(parseTid1500Report(root).comments).to.deep.equal([]);
   });
 
-  it('refuses a probability outside [0, 1] and a finding without source images', () => {
+  it('refuses a probability outside [0, 1] and a diameter that is not a positive number', () => {
     const f = report.findings[0];
     if (f === undefined) throw new Error('fixture');
     expect(() => buildTid1500Report({ ...report, findings: [{ ...f, probability: 1.2 }] })).to.throw(RangeError, /probability/);
     expect(() => buildTid1500Report({ ...report, findings: [{ ...f, probability: Number.NaN }] })).to.throw(RangeError, /probability/);
-    expect(() => buildTid1500Report({ ...report, findings: [{ ...f, sourceImages: [] }] })).to.throw(RangeError, /source image/);
+    expect(() => buildTid1500Report({ ...report, findings: [{ ...f, sizeMm: 0 }] })).to.throw(RangeError, /diameter/);
+  });
+
+  it('round-trips a finding read from a report: Undetermined, a diameter in mm, no probability, no source image', () => {
+    const fromReport: Tid1500Report = {
+      ...report,
+      findings: [
+        {
+          trackingIdentifier: 'report-ner: Nodule',
+          trackingUid: uid('2.25.102'),
+          finding: FindingCodes.Nodule,
+          algorithm: { name: 'report-ner', version: '1.0.0' },
+          presence: 'undetermined',
+          sizeMm: 8,
+          sourceImages: [],
+        },
+      ],
+    };
+    const root = JSON.parse(JSON.stringify(buildTid1500Report(fromReport))) as Tree;
+    const group = children(children(root).find((i) => nameOf(i) === '126010') as Tree)[0] as Tree;
+    expect(children(group).map((i) => `${String(i.ValueType)} ${String(nameOf(i))}`)).to.deep.equal([
+      'TEXT 112039', 'UIDREF 112040', 'CODE 121071', 'TEXT 111001', 'TEXT 111003', 'NUM 81827009', 'CODE 27925004',
+    ]);
+    expect(parseTid1500Report(root)).to.deep.equal(fromReport);
   });
 
   describe('malformed reports fail with GW_ERR_DATASET_UNREADABLE', () => {
@@ -108,11 +131,11 @@ describe('results/sr TID 1500 measurement report', () => {
       expect(errorCode(() => parseTid1500Report(root))).to.equal('GW_ERR_DATASET_UNREADABLE');
     });
 
-    it('a qualitative evaluation that is neither Present nor Absent, or a group without its tracking UID', () => {
+    it('a qualitative evaluation that is not Present, Absent or Undetermined, or a group without its tracking UID', () => {
       const root = encoded();
       const group = children(children(root).find((i) => nameOf(i) === '126010') as Tree)[0] as Tree;
       const presence = children(group).find((i) => nameOf(i) === '27925004') as Tree;
-      presence.ConceptCodeSequence = [{ CodeValue: '373068000', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Undetermined' }];
+      presence.ConceptCodeSequence = [{ CodeValue: '261665006', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Unknown' }];
       expect(errorCode(() => parseTid1500Report(root))).to.equal('GW_ERR_DATASET_UNREADABLE');
       const root2 = encoded();
       const group2 = children(children(root2).find((i) => nameOf(i) === '126010') as Tree)[0] as Tree;

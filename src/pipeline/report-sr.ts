@@ -1,0 +1,93 @@
+/**
+ * Writes a report's coded findings back to the PACS as a DICOM SR (issue #5, `reportSr` destinations): the same
+ * TID 1500 builder as the image-AI SR, one measurement group per finding with Present / Absent / Undetermined and
+ * the stated size, in the report's study. Called whenever a study's results change (a report was processed, the
+ * study was analysed); an unchanged report builds the same bytes, which the outbox's dedupe key sends only once.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { DicomDestination } from '../config/index.js';
+import type { Hl7MessagesRepo, InstancesRepo, OutboxRepo, ResultsRepo, StudiesRepo } from '../db/index.js';
+import { parseUid, type Uid } from '../dicom/index.js';
+import type { ReportFinding } from '../nlp/index.js';
+import { buildAiResultSr, deriveUid, isImageSopClass, sourceContextFromPart10, type AiFinding, type LocalCodingScheme } from '../results/index.js';
+import type { Spool } from '../storage/index.js';
+import { dicomDateTime } from './dicom-datetime.js';
+
+/** The gateway's own concepts (`LOCAL` in src/nlp/concepts.ts) as a private coding scheme (PS3.16 8.2: "99" prefix). */
+const LOCAL_SCHEME: LocalCodingScheme = {
+  designator: '99PAG',
+  name: 'pacs-ai-gateway report concepts',
+  uid: deriveUid('pacs-ai-gateway', 'coding-scheme', '99PAG'),
+};
+
+export interface ReportSrDeps {
+  studies: StudiesRepo;
+  instances: InstancesRepo;
+  results: ResultsRepo;
+  messages: Hl7MessagesRepo;
+  outbox: OutboxRepo;
+  spool: Spool;
+  destinations: ReadonlyArray<DicomDestination>;
+  /** The report analyser, as the SR's device observer and algorithm. */
+  analyzer: { id: string; version: string; demo: boolean };
+}
+
+/** Queues the study's report-findings SR for every `reportSr` destination; returns the destinations that got a new one. */
+export async function queueReportSr(studyInstanceUid: string, deps: ReportSrDeps, nowMs: number): Promise<string[]> {
+  const targets = deps.destinations.filter((d) => d.reportSr);
+  const studyUid = parseUid(studyInstanceUid);
+  if (targets.length === 0 || studyUid === undefined) return [];
+  const report = deps.messages.latestReportFor(studyUid, deps.studies.accessionOf(studyUid) ?? '');
+  // The SR goes into the study: it needs the study's images (patient, study attributes, evidence) to exist.
+  const images = deps.instances.forStudy(studyUid).filter((i) => isImageSopClass(i.sopClassUid) && !deps.results.isOwnResult(i.sopInstanceUid));
+  const first = images[0];
+  if (report === undefined || first === undefined) return [];
+  const findings = studyFindings(JSON.parse(report.findingsJson) as ReportFinding[]);
+  if (findings.length === 0) return [];
+
+  const sr = buildAiResultSr({
+    source: sourceContextFromPart10(await readFile(deps.spool.absolutePath(first.path))),
+    referencedInstances: images.map((i) => ({ sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid, seriesInstanceUid: i.seriesInstanceUid })),
+    model: { id: deps.analyzer.id, version: deps.analyzer.version, manufacturer: 'pacs-ai-gateway', demo: deps.analyzer.demo },
+    findings,
+    kind: 'report-findings',
+    codingSchemes: findings.some((f) => f.finding.scheme === LOCAL_SCHEME.designator) ? [LOCAL_SCHEME] : [],
+    // The report's arrival, not the clock: processing the same report again writes the same bytes.
+    contentDateTime: dicomDateTime(report.receivedAt),
+    seriesNumber: 9001,
+  });
+  const srUid = parseUid(sr.sopInstanceUid) as Uid;
+  const relative = await deps.spool.writeResult(studyUid, srUid, sr.part10);
+  deps.results.saveReportSr(studyUid, report.id, srUid, nowMs);
+  const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
+  return targets
+    .filter((d) => deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, nowMs).created)
+    .map((d) => d.name);
+}
+
+/**
+ * One finding per concept for the whole report: present wins over uncertain over absent ("no effusion on the
+ * left, small effusion on the right" is an effusion), with the largest size stated for it.
+ */
+export function studyFindings(mentions: readonly ReportFinding[]): AiFinding[] {
+  const rank = { present: 2, uncertain: 1, absent: 0 } as const;
+  const byConcept = new Map<string, ReportFinding & { maxSize: number | null }>();
+  for (const m of mentions) {
+    if (m.concept === 'no-finding') continue; // "no acute abnormality" is not a finding to code
+    const seen = byConcept.get(m.concept);
+    const maxSize = m.certainty === 'absent' ? null : m.sizeMm;
+    if (seen === undefined) byConcept.set(m.concept, { ...m, maxSize });
+    else {
+      const best = rank[m.certainty] > rank[seen.certainty] ? { ...m, maxSize: seen.maxSize } : seen;
+      if (maxSize !== null && (best.maxSize === null || maxSize > best.maxSize)) best.maxSize = maxSize;
+      byConcept.set(m.concept, best);
+    }
+  }
+  return [...byConcept.values()].map((f) => ({
+    finding: { value: f.code, scheme: f.scheme === 'LOCAL' ? LOCAL_SCHEME.designator : f.scheme, meaning: f.label },
+    presence: f.certainty === 'uncertain' ? 'undetermined' : f.certainty,
+    ...(f.maxSize !== null && f.certainty !== 'absent' ? { sizeMm: f.maxSize } : {}),
+    sourceInstanceUids: [],
+  }));
+}
