@@ -15,3 +15,5 @@ export { applyModalityLut, modalityRescale, modalityRange, type ModalityRescale 
 export { applyVoiWindow, resolveWindow, voiToUnit, windowAffine, type VoiWindow, type WindowPreset } from './voi-window.js';
 export { bilinearAxis, resizeBilinear, type ResizeAxis, type ResizeOptions } from './resize.js';
 export { preprocessBatch, preprocessForModel, tensorSize, type PreprocessOptions, type TensorSpec } from './to-tensor.js';
+export { prepareSlices, type PreparedSlices } from './slice-prep.js';
+export { SlicePreparer } from './slice-prep-pool.js';

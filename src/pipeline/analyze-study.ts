@@ -10,7 +10,7 @@ import type { DicomDestination } from '../config/index.js';
 import type { InstancesRepo, Job, OutboxRepo, ResultsRepo, StoredInstance } from '../db/index.js';
 import { parseUid, type Uid } from '../dicom/index.js';
 import { describeError } from '../errors.js';
-import { decodeFrames, preprocessForModel, tensorSize } from '../imaging/index.js';
+import type { SlicePreparer } from '../imaging/index.js';
 import type { Logger } from '../log.js';
 import { buildAiResultSr, sourceContextFromPart10, type ReferencedInstance } from '../results/index.js';
 import type { Spool } from '../storage/index.js';
@@ -28,6 +28,8 @@ export interface AnalyzeStudyDeps {
   outbox: OutboxRepo;
   spool: Spool;
   models: ModelRegistry;
+  /** Decodes and preprocesses instances in worker threads. */
+  preparer: SlicePreparer;
   destinations: ReadonlyArray<DicomDestination>;
   /** Model ids whose SR carries the "not for clinical use" disclaimer. */
   demoModels: ReadonlySet<string>;
@@ -70,30 +72,31 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   const spec = classifier.spec;
   const started = performance.now();
   const tensorSpec = { ...spec.input, channels: spec.input.channels as 1 | 3 };
-  const size = tensorSize(tensorSpec);
   const scored: Scored[] = [];
   let skipped = 0;
   let provenance: Classification['provenance'] | undefined;
-  let firstSource: Buffer | undefined;
+  let firstSource: StoredInstance | undefined;
   for (let start = 0; start < candidates.length; start += CHUNK) {
     const chunk = candidates.slice(start, start + CHUNK);
     const images: Float32Array[] = [];
     const owners: StoredInstance[] = [];
-    for (const instance of chunk) {
-      const bytes = await readFile(deps.spool.absolutePath(instance.path));
-      const decoded = await decodeFrames(bytes);
-      if (decoded.kind !== 'decoded') {
+    // Decoded in worker threads, in order; one chunk at a time so decoding and inference never both take a core
+    // from the SCP (issue #3: receiving must not stall while a study is analysed).
+    const prepared = await Promise.all(chunk.map((instance) => deps.preparer.prepare(deps.spool.absolutePath(instance.path), tensorSpec)));
+    prepared.forEach((p, k) => {
+      const instance = chunk[k] as StoredInstance;
+      if (p.kind !== 'prepared') {
         skipped += 1;
-        log.warn('instance undecodable, skipped', { cause: decoded.cause, reason: decoded.reason, transferSyntaxUid: decoded.transferSyntaxUid });
-        continue;
+        log.warn('instance undecodable, skipped', { cause: p.cause, reason: p.reason, transferSyntaxUid: p.transferSyntaxUid });
+        return;
       }
-      firstSource ??= bytes;
+      firstSource ??= instance;
       // Multi-frame images contribute one slice per frame; the instance is credited with its best frame.
-      for (let f = 0; f < decoded.frames.length; f++) {
-        images.push(preprocessForModel(decoded, tensorSpec, { frame: f, out: new Float32Array(size) }));
+      for (const t of p.tensors) {
+        images.push(t);
         owners.push(instance);
       }
-    }
+    });
     if (images.length === 0) continue;
     const result = await classifier.classify(images);
     provenance = result.provenance;
@@ -117,7 +120,7 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
   const sr = buildAiResultSr({
-    source: sourceContextFromPart10(firstSource),
+    source: sourceContextFromPart10(await readFile(deps.spool.absolutePath(firstSource.path))),
     referencedInstances: referenced,
     model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
     findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? 'present' : 'absent', probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],

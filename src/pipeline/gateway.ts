@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
 import { Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
 import { ModelRegistry } from '../ai/index.js';
+import { SlicePreparer } from '../imaging/index.js';
 import { DicomScp } from '../dicom/index.js';
 import { MllpServer } from '../hl7/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
@@ -43,6 +44,7 @@ export class Gateway {
   private instances: InstancesRepo | undefined;
   private outbox: OutboxRepo | undefined;
   private models: ModelRegistry | undefined;
+  private preparer: SlicePreparer | undefined;
   private analyzer: JobWorker | undefined;
   private readonly deliveries = new Map<string, OutboxDelivery>();
   private scp: DicomScp | undefined;
@@ -79,6 +81,9 @@ export class Gateway {
     // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
     const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
     this.models = models;
+    // Decoding for the analysis, off the main thread; half the spare cores (inference has the rest, one stays with receiving).
+    const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)));
+    this.preparer = preparer;
 
     const policy = { baseMs: config.outbox.baseDelayMs, maxMs: config.outbox.maxDelayMs, maxAttempts: config.outbox.maxAttempts };
     outbox.requeueSending(Date.now());
@@ -119,6 +124,7 @@ export class Gateway {
           outbox,
           spool,
           models,
+          preparer,
           destinations: config.dicom.destinations,
           demoModels,
           log: log.child({ component: 'analysis' }),
@@ -204,6 +210,7 @@ export class Gateway {
     await this.ner?.dispose();
     await Promise.all([...this.deliveries.values()].map((d) => d.stop()));
     await this.models?.close();
+    await this.preparer?.close();
     await this.http?.close();
     await this.instances?.close();
     this.db?.close();
