@@ -1,5 +1,7 @@
 /** Received HL7 messages: stored (raw bytes as evidence) before the ACK, deduplicated on sender + MSH-10. */
 import type { Db } from './database.js';
+import type { DbWriter } from './db-writer.js';
+import type { Hl7StoreResult } from './hl7-writes.js';
 import { isoNow } from './database.js';
 
 export interface NewHl7Message {
@@ -27,62 +29,18 @@ export interface StoredReport {
 }
 
 export class Hl7MessagesRepo {
-  private pending: Array<{ m: NewHl7Message; nowMs: number; resolve: (r: { id: number; duplicate: boolean }) => void; reject: (e: unknown) => void }> = [];
-  private flushScheduled = false;
-
-  constructor(private readonly db: Db) {}
-
-  /**
-   * `store`, group-committed: messages arriving in the same event-loop turn (several connections) share one
-   * transaction and one WAL fsync. Resolves after the commit: only then may the caller ACK.
-   */
-  storeCommitted(m: NewHl7Message, nowMs: number): Promise<{ id: number; duplicate: boolean }> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ m, nowMs, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.flushScheduled = false;
-    try {
-      const results = this.db.transaction(() => batch.map((p) => this.store(p.m, p.nowMs)))();
-      batch.forEach((p, i) => p.resolve(results[i] as { id: number; duplicate: boolean }));
-    } catch {
-      for (const p of batch) {
-        try {
-          p.resolve(this.store(p.m, p.nowMs));
-        } catch (err) {
-          p.reject(err);
-        }
-      }
-    }
-  }
+  constructor(
+    private readonly db: Db,
+    private readonly writer: DbWriter,
+  ) {}
 
   /**
-   * Stores a message in one committed transaction. A second copy (same sender and MSH-10) only counts as
-   * received again: `duplicate` tells the caller to ACK without processing it twice.
+   * Stores a message, committed by the writer worker (group commit: messages from several connections share one
+   * transaction and one WAL fsync, off the main thread). Resolves after the commit: only then may the caller ACK.
+   * A second copy (same sender and MSH-10) only counts as received again (`duplicate`).
    */
-  store(m: NewHl7Message, nowMs: number): { id: number; duplicate: boolean } {
-    return this.db.transaction(() => {
-      const existing = this.db.prepare<[string, string], { id: number }>('SELECT id FROM hl7_messages WHERE sender = ? AND control_id = ?').get(m.sender, m.controlId);
-      if (existing !== undefined) {
-        this.db.prepare('UPDATE hl7_messages SET times_received = times_received + 1 WHERE id = ?').run(existing.id);
-        return { id: existing.id, duplicate: true };
-      }
-      const r = this.db
-        .prepare(
-          `INSERT INTO hl7_messages (sender, control_id, message_type, accession_number, study_instance_uid, result_status,
-             report_text, raw, encoding, peer, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(m.sender, m.controlId, m.messageType, m.accessionNumber, m.studyInstanceUid, m.resultStatus, m.reportText, m.raw, m.encoding, m.peer, m.reportText === null ? 'ignored' : 'received', isoNow(nowMs));
-      return { id: Number(r.lastInsertRowid), duplicate: false };
-    })();
+  storeCommitted(m: NewHl7Message, nowMs: number): Promise<Hl7StoreResult> {
+    return this.writer.storeHl7(m, nowMs);
   }
 
   /** Reports waiting for processing, oldest first. */

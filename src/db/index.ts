@@ -1,4 +1,5 @@
 export { openDatabase, isoNow, type Db } from './database.js';
+export { DbWriter } from './db-writer.js';
 export { InstancesRepo, type InstanceRecord, type StudyProgress, type ExistingInstance, type StoredInstance } from './instances-repo.js';
 export { StudiesRepo, STUDY_STATES, type StudyState, type StudySummary } from './studies-repo.js';
 export { JobsRepo, JobKind, JOB_STATES, type Job, type JobState } from './jobs-repo.js';

@@ -1,6 +1,6 @@
 /**
- * The SQL that records one instance and refreshes its study row, shared by the writer worker (production)
- * and tests. One call = rows for one instance; the caller wraps calls in a transaction.
+ * The SQL that records one instance and refreshes its study row, run by the writer worker. One call = rows for
+ * one instance; the caller wraps calls in a transaction.
  */
 import type { Db } from './database.js';
 import { isoNow } from './database.js';
@@ -69,19 +69,4 @@ export function prepareInstanceWrites(db: Db, quietMs: number): (r: InstanceReco
     const counts = studyCounts.get(r.studyInstanceUid) as { n: number; expected: number | null };
     return { studyInstanceUid: r.studyInstanceUid, instanceCount: counts.n, expectedInstances: counts.expected ?? undefined, completeDueAtMs: dueMs };
   };
-}
-
-/** Writes a batch in one transaction; if that fails, each record alone, so one bad row fails only itself. */
-export function writeBatch(db: Db, write: (r: InstanceRecord) => StudyProgress, batch: InstanceRecord[]): Array<{ ok: true; progress: StudyProgress } | { ok: false; error: string }> {
-  try {
-    return db.transaction(() => batch.map((r) => ({ ok: true as const, progress: write(r) })))();
-  } catch {
-    return batch.map((r) => {
-      try {
-        return { ok: true as const, progress: db.transaction(() => write(r))() };
-      } catch (err) {
-        return { ok: false as const, error: (err as Error).message };
-      }
-    });
-  }
 }

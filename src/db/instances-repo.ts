@@ -1,9 +1,9 @@
 /**
- * Indexes stored instances and keeps their study rows current. Writes go to a worker thread that
- * group-commits them (see instance-writer-worker.ts); reads run here on a second connection (WAL).
+ * Indexes stored instances and keeps their study rows current. Writes go to the writer worker that
+ * group-commits them (`db-writer.ts`); reads run here on a second connection (WAL).
  */
-import { Worker } from 'node:worker_threads';
 import type { Db } from './database.js';
+import type { DbWriter } from './db-writer.js';
 import type { InstanceRecord, StudyProgress } from './instance-types.js';
 
 export type { InstanceRecord, StudyProgress } from './instance-types.js';
@@ -28,17 +28,14 @@ export interface ExistingInstance {
   studyInstanceUid: string;
 }
 
-type WriteResult = { ok: true; progress: StudyProgress } | { ok: false; error: string };
-
 export class InstancesRepo {
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (p: StudyProgress) => void; reject: (e: Error) => void }>();
-  private nextId = 1;
   private readonly findStmt;
   private readonly studyStmt;
-  private workerError: Error | undefined;
 
-  constructor(db: Db, options: { path: string; studyQuietSeconds: number }) {
+  constructor(
+    db: Db,
+    private readonly writer: DbWriter,
+  ) {
     this.findStmt = db.prepare<[string], { path: string; size_bytes: number; study_instance_uid: string }>(
       'SELECT path, size_bytes, study_instance_uid FROM instances WHERE sop_instance_uid = ?',
     );
@@ -47,19 +44,6 @@ export class InstancesRepo {
               instance_number, path, received_at
          FROM instances WHERE study_instance_uid = ? ORDER BY series_number, series_instance_uid, instance_number, sop_instance_uid`,
     );
-    this.worker = new Worker(new URL('./instance-writer-worker.js', import.meta.url), {
-      workerData: { path: options.path, quietMs: Math.round(options.studyQuietSeconds * 1000) },
-    });
-    this.worker.on('message', (replies: Array<{ id: number; result: WriteResult }>) => {
-      for (const { id, result } of replies) {
-        const w = this.waiting.get(id);
-        this.waiting.delete(id);
-        if (result.ok) w?.resolve(result.progress);
-        else w?.reject(new Error(result.error));
-      }
-    });
-    this.worker.on('error', (err) => this.failAll(err));
-    this.worker.on('exit', (code) => this.failAll(new Error(`instance writer exited with code ${code}`)));
   }
 
   find(sopInstanceUid: string): ExistingInstance | undefined {
@@ -85,27 +69,6 @@ export class InstancesRepo {
 
   /** Records an instance (insert, or replace a previous version); resolves once its transaction has committed. */
   record(record: InstanceRecord): Promise<StudyProgress> {
-    if (this.workerError !== undefined) return Promise.reject(this.workerError);
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, record });
-    });
-  }
-
-  /** Lets pending commits finish, then stops the writer. */
-  async close(): Promise<void> {
-    while (this.waiting.size > 0 && this.workerError === undefined) await new Promise((r) => setTimeout(r, 5));
-    this.worker.postMessage('close');
-    await new Promise<void>((resolve) => {
-      if (this.workerError !== undefined) resolve();
-      else this.worker.once('exit', () => resolve());
-    });
-  }
-
-  private failAll(err: Error): void {
-    this.workerError ??= err;
-    for (const w of this.waiting.values()) w.reject(err);
-    this.waiting.clear();
+    return this.writer.recordInstance(record);
   }
 }

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
-import { Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
+import { DbWriter, Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
 import { ModelRegistry } from '../ai/index.js';
 import { SlicePreparer } from '../imaging/index.js';
 import { DicomScp } from '../dicom/index.js';
@@ -41,7 +41,7 @@ export interface GatewayPorts {
 
 export class Gateway {
   private db: Db | undefined;
-  private instances: InstancesRepo | undefined;
+  private writer: DbWriter | undefined;
   private outbox: OutboxRepo | undefined;
   private models: ModelRegistry | undefined;
   private preparer: SlicePreparer | undefined;
@@ -69,14 +69,15 @@ export class Gateway {
     const dbPath = join(config.dataDir, 'gateway.sqlite');
     const db = openDatabase(dbPath);
     this.db = db;
-    const instances = new InstancesRepo(db, { path: dbPath, studyQuietSeconds: config.dicom.studyQuietSeconds });
-    this.instances = instances;
+    const writer = new DbWriter({ path: dbPath, studyQuietSeconds: config.dicom.studyQuietSeconds });
+    this.writer = writer;
+    const instances = new InstancesRepo(db, writer);
     const studies = new StudiesRepo(db);
     const results = new ResultsRepo(db);
     const jobs = new JobsRepo(db);
     const outbox = new OutboxRepo(db);
     this.outbox = outbox;
-    const messages = new Hl7MessagesRepo(db);
+    const messages = new Hl7MessagesRepo(db, writer);
     const { specs, demoModels } = resolveModelEntries(config.models);
     // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
     const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
@@ -212,7 +213,7 @@ export class Gateway {
     await this.models?.close();
     await this.preparer?.close();
     await this.http?.close();
-    await this.instances?.close();
+    await this.writer?.close();
     this.db?.close();
     this.log.info('gateway stopped');
   }
