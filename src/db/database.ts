@@ -44,7 +44,7 @@ export function openDatabaseReadOnly(path: string): Db {
     }
     return db;
   } catch (err) {
-    throw new GatewayError('GW_ERR_DATABASE_FAILED', `cannot read database ${path}: ${(err as Error).message}`, { context: { path }, cause: err });
+    throw new GatewayError('GW_ERR_DATABASE_FAILED', `cannot read database ${path}`, { context: { path }, cause: err });
   }
 }
 
