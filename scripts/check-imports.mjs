@@ -7,15 +7,17 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const SRC = resolve('src');
 const FORBIDDEN = {
-  dicom: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage'],
-  hl7: ['db', 'pipeline', 'results', 'dicom', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage'],
-  http: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'ai', 'nlp', 'imaging', 'studies', 'storage'],
-  ai: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp'],
-  nlp: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'imaging'],
-  imaging: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp'],
-  db: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage'],
+  dicom: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  hl7: ['db', 'pipeline', 'results', 'dicom', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  http: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  ai: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'housekeeping'],
+  nlp: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'imaging', 'housekeeping'],
+  imaging: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'housekeeping'],
+  db: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  // housekeeping (scheduled upkeep) works on db and storage; pipeline wires it
+  housekeeping: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'cli'],
   // config embeds the model-spec schema of ai (a leaf: zod only), nothing else
-  config: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db'],
+  config: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
 };
 
 function files(dir) {

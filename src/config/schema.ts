@@ -3,6 +3,7 @@
  * Every key is documented in config/example.yaml and docs/configuration.md (a test parses the example).
  */
 import { isIP } from 'node:net';
+import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { modelSpecSchema } from '../ai/index.js';
 
@@ -121,6 +122,39 @@ const outboxSchema = z.strictObject({
   dimseTimeoutMs: z.number().int().min(100).default(60_000),
 });
 
+/**
+ * A node-cron expression: five fields (minute hour day month weekday) or six with seconds first. Checked here so a
+ * typo fails `check-config` with the key named instead of at the first run.
+ */
+const cronSchedule = z.string().superRefine((s, ctx) => {
+  const v = validateDetailed(s);
+  if (!v.valid) ctx.addIssue({ code: 'custom', message: `"${s}" is not a cron expression (${v.errors.map((e) => e.message).join('; ') || 'expected 5 or 6 fields'}); e.g. "0 3 * * *" or, with seconds, "*/10 * * * * *"` });
+});
+
+/** Scheduled housekeeping (src/housekeeping). Retention is off unless a limit is set: deleting images is opt-in. */
+const housekeepingSchema = z.strictObject({
+  retention: z
+    .strictObject({
+      schedule: cronSchedule.default('15 3 * * *'),
+      /** Purge the spool files of delivered studies whose last instance arrived more than this many days ago. Absent: no age limit. */
+      maxAgeDays: z.number().positive().optional(),
+      /** Purge delivered studies, oldest first, while the spool's instances exceed this many bytes. Absent: no size limit. */
+      maxTotalBytes: z.number().int().positive().optional(),
+    })
+    .default({ schedule: '15 3 * * *' }),
+  outboxSweep: z
+    .strictObject({
+      schedule: cronSchedule.default('*/5 * * * *'),
+      /** Delivered outbox rows older than this are deleted (their history goes with them). */
+      keepDeliveredDays: z.number().positive().default(30),
+    })
+    .default({ schedule: '*/5 * * * *', keepDeliveredDays: 30 }),
+  /** WAL checkpoint (TRUNCATE) and PRAGMA optimize. */
+  dbMaintenance: z.strictObject({ schedule: cronSchedule.default('45 3 * * *') }).default({ schedule: '45 3 * * *' }),
+  /** Free-space check of dataDir against storage.minFreeBytes (six fields: seconds first). */
+  diskCheck: z.strictObject({ schedule: cronSchedule.default('*/10 * * * * *') }).default({ schedule: '*/10 * * * * *' }),
+});
+
 /** A model given by the model-config.json shipped beside it (paths in it are relative to its folder). */
 const modelFileEntry = z.strictObject({
   configFile: z.string().min(1),
@@ -142,6 +176,7 @@ export const configSchema = z.strictObject({
   log: logSchema.default(logSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),
+  housekeeping: housekeepingSchema.default(housekeepingSchema.parse({})),
   /** Image models. Absent: the shipped demo model (models/chest-ct-nodule-demo). `[]`: no image AI. */
   models: z.array(z.union([modelFileEntry, inlineModelEntry])).optional(),
 }).superRefine((cfg, ctx) => {

@@ -29,6 +29,25 @@ export function openDatabase(path: string): Db {
   return db;
 }
 
+/**
+ * Opens an existing database read-only, without migrating it (the CLI's `status` while the daemon may be running:
+ * WAL lets it read beside the writer). Throws GW_ERR_DATABASE_FAILED naming the path when it cannot.
+ */
+export function openDatabaseReadOnly(path: string): Db {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== MIGRATIONS.length) {
+      db.close();
+      throw new Error(`schema version ${version}, this gateway expects ${MIGRATIONS.length}: start the daemon once to migrate it, or use the matching version`);
+    }
+    return db;
+  } catch (err) {
+    throw new GatewayError('GW_ERR_DATABASE_FAILED', `cannot read database ${path}`, { context: { path }, cause: err });
+  }
+}
+
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {

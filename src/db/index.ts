@@ -1,4 +1,4 @@
-export { openDatabase, isoNow, type Db } from './database.js';
+export { openDatabase, openDatabaseReadOnly, isoNow, type Db } from './database.js';
 export { DbWriter } from './db-writer.js';
 export { InstancesRepo, type InstanceRecord, type StudyProgress, type ExistingInstance, type StoredInstance } from './instances-repo.js';
 export { StudiesRepo, STUDY_STATES, type StudyState, type StudySummary } from './studies-repo.js';
@@ -6,3 +6,5 @@ export { JobsRepo, JobKind, JOB_STATES, type Job, type JobState } from './jobs-r
 export { OutboxRepo, OUTBOX_STATES, type OutboxItem, type OutboxKind, type OutboxState, type NewOutboxItem } from './outbox-repo.js';
 export { ResultsRepo, type AnalysisResult } from './results-repo.js';
 export { Hl7MessagesRepo, type NewHl7Message, type StoredReport } from './hl7-messages-repo.js';
+export { RetentionRepo, type PurgeCandidate, type PurgedStudy } from './retention-repo.js';
+export { StatusRepo, type StatusSummary, type DestinationDepth, type RecentError } from './status-repo.js';

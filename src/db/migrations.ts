@@ -137,4 +137,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX report_results_sr ON report_results (sr_sop_instance_uid);
   `,
+  `
+  -- spool retention (src/housekeeping): when the study's instance files were last purged, and how much went.
+  -- The instance rows go with their files; results, deliveries and reports stay for the record.
+  ALTER TABLE studies ADD COLUMN purged_at TEXT;
+  ALTER TABLE studies ADD COLUMN purged_instances INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE studies ADD COLUMN purged_bytes INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX studies_last_received ON studies (last_received_at);
+  CREATE INDEX outbox_study ON outbox (study_instance_uid, state);
+  CREATE INDEX outbox_delivered ON outbox (state, delivered_at);
+  `,
 ];

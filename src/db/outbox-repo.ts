@@ -107,6 +107,21 @@ export class OutboxRepo {
     return this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'sending'`).run(now, now).changes;
   }
 
+  /**
+   * Pending rows created before `createdBeforeMs` become dead letters now, even with no attempt due (housekeeping's
+   * outbox sweep); rows being sent are left to their attempt. Returns how many.
+   */
+  expireOlderThan(createdBeforeMs: number, reason: string, nowMs: number): number {
+    return this.db
+      .prepare(`UPDATE outbox SET state = 'dead', last_error = CASE WHEN last_error IS NULL THEN ? ELSE last_error || ' (then: ' || ? || ')' END, updated_at = ? WHERE state = 'pending' AND created_at < ?`)
+      .run(reason, reason, isoNow(nowMs), isoNow(createdBeforeMs)).changes;
+  }
+
+  /** Deletes delivered rows delivered before `deliveredBeforeMs`. Returns how many. */
+  deleteDeliveredBefore(deliveredBeforeMs: number): number {
+    return this.db.prepare(`DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?`).run(isoNow(deliveredBeforeMs)).changes;
+  }
+
   nextDueMs(destination: string): number | undefined {
     const row = this.db.prepare<[string], { t: string | null }>(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE destination = ? AND state = 'pending'`).get(destination);
     return row?.t ? Date.parse(row.t) : undefined;

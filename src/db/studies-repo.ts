@@ -13,6 +13,7 @@ export interface StudySummary {
   status: StudyState;
   receivedAt: string;
   completedAt: string | null;
+  purgedAt: string | null;
 }
 
 interface StudyRow {
@@ -21,6 +22,7 @@ interface StudyRow {
   status: StudyState;
   first_received_at: string;
   completed_at: string | null;
+  purged_at: string | null;
   modalities: string | null;
   n: number;
 }
@@ -86,7 +88,7 @@ export class StudiesRepo {
   list(options: { limit: number; offset: number }): StudySummary[] {
     return this.db
       .prepare<[number, number], StudyRow>(
-        `SELECT s.study_instance_uid, s.accession_number, s.status, s.first_received_at, s.completed_at,
+        `SELECT s.study_instance_uid, s.accession_number, s.status, s.first_received_at, s.completed_at, s.purged_at,
                 (SELECT GROUP_CONCAT(DISTINCT i.modality) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS modalities,
                 (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS n
            FROM studies s ORDER BY s.last_received_at DESC LIMIT ? OFFSET ?`,
@@ -100,6 +102,7 @@ export class StudiesRepo {
         status: r.status,
         receivedAt: r.first_received_at,
         completedAt: r.completed_at,
+        purgedAt: r.purged_at,
       }));
   }
 }

@@ -5,6 +5,6 @@ export { Status, isSuccessOrWarning } from './dimse-command.js';
 export { parseUid, type Uid, TransferSyntax, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 export { buildFileMetaHeader } from './part10.js';
 export { readDatasetHeader, type DatasetHeader, type HeaderResult } from './dataset-header.js';
-export { DicomScu, echo, storeFiles, deliveryVerdict, SCU_DEFAULTS, type ScuOptions, type ScuTlsOptions, type EchoResult, type FileResult, type StoreFilesResult, type AssociationEnd, type DeliveryVerdict } from './scu.js';
+export { DicomScu, echo, storeFiles, deliveryVerdict, SCU_DEFAULTS, type ScuOptions, type ScuTlsOptions, type EchoResult, type FileResult, type StoreFilesResult, type StoreHooks, type AssociationEnd, type DeliveryVerdict } from './scu.js';
 export { describeFailure, describeOutcome, type AssociationFailure, type InstanceOutcome, type ContextRefusal, type ScuPeer, type ScuPhase } from './scu-outcomes.js';
 export type { ScuInput } from './scu-file.js';

@@ -76,6 +76,12 @@ export interface FileResult {
 /** How the association of a `storeFiles` call ended. A failure after the last response leaves stored files stored. */
 export type AssociationEnd = { kind: 'released' } | { kind: 'not-opened'; detail: string } | AssociationFailure;
 
+/** Optional callbacks of `storeFiles`. */
+export interface StoreHooks {
+  /** Called once per input whose outcome is known before the association ends, in input order. Must not throw. */
+  onFile?: (result: FileResult, index: number) => void;
+}
+
 export interface StoreFilesResult {
   association: AssociationEnd;
   files: FileResult[];
@@ -162,7 +168,7 @@ export async function echo(options: ScuOptions): Promise<EchoResult> {
  * C-STORE each input on one association, in order, and report per input. Inputs without a usable meta header,
  * and files whose context the peer refused, are not sent. Never rejects for a peer's or a file's behaviour.
  */
-export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuInput>): Promise<StoreFilesResult> {
+export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuInput>, hooks: StoreHooks = {}): Promise<StoreFilesResult> {
   const o = resolveOptions(options);
   const started = Date.now();
   const metas: MetaResult[] = [];
@@ -182,6 +188,11 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
       slot.outcome = { kind: 'not-negotiated', reason: 'context-limit', retryable: true, detail: 'more than 128 distinct (SOP class, transfer syntax) pairs in one call: send this file on another association' };
     }
   });
+  // Each input's outcome as soon as it is known (a CLI progress bar); ones the association ended before come in the result only.
+  const settled = (i: number): void => {
+    const slot = slots[i];
+    if (slot?.outcome !== undefined) hooks.onFile?.({ ...slot, outcome: slot.outcome }, i);
+  };
   const finish = (association: AssociationEnd): StoreFilesResult => {
     const files = slots.map((slot): FileResult => ({ ...slot, outcome: slot.outcome ?? unsent(association) }));
     const result = { association, files, durationMs: Date.now() - started };
@@ -199,7 +210,10 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
     const r = slots[i];
     const contextId = plan.contextIds[i];
     const m = metas[i];
-    if (r === undefined || r.outcome !== undefined || contextId === undefined || m?.kind !== 'ok') continue;
+    if (r === undefined || r.outcome !== undefined || contextId === undefined || m?.kind !== 'ok') {
+      settled(i);
+      continue;
+    }
     const ctx = negotiated.get(contextId) as NegotiatedContext;
     const refusal = refusalOf(ctx);
     if (refusal !== undefined) {
@@ -209,6 +223,7 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
         retryable: isRefusalRetryable(refusal),
         detail: `${o.calledAeTitle}@${o.host}:${o.port} refused SOP class ${m.meta.sopClassUid} in transfer syntax ${m.meta.transferSyntaxUid}: ${refusal.replace(/-/g, ' ')}`,
       };
+      settled(i);
       continue;
     }
     let source;
@@ -216,6 +231,7 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
       source = await openDataset(inputs[i] as ScuInput, m.meta);
     } catch (err) {
       r.outcome = { kind: 'invalid-file', retryable: false, detail: `cannot open the file: ${err instanceof Error ? err.message : String(err)}` };
+      settled(i);
       continue;
     }
     const messageId = assoc.messageId();
@@ -237,6 +253,7 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
     const bad = checkResponse(rsp.command, CommandField.CStoreRsp, messageId, m.meta.sopInstanceUid);
     if (bad !== undefined) return finish(assoc.abortForViolation(bad));
     r.outcome = storeOutcome(rsp.command.status as number, rsp.command.errorComment);
+    settled(i);
   }
   return finish(await assoc.release());
 }

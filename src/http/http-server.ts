@@ -28,6 +28,8 @@ export interface StudyListItem {
   reportFindings: Array<{ code: string; scheme: string; label: string; certainty: string }>;
   concordance: Array<{ code: string; scheme: string; meaning: string; state: string; report: string; ai: { flagged: boolean; probability: number; modelId: string } }>;
   lastError?: string;
+  /** When retention last deleted the study's instance files (results and deliveries stay); null if never. */
+  purgedAt: string | null;
 }
 
 export interface OutboxListItem {
@@ -43,6 +45,15 @@ export interface OutboxListItem {
   deliveredAt: string | null;
 }
 
+/** `GET /api/status`: what `pacs-ai-gateway status` prints. */
+export interface StatusReport {
+  studies: { receiving: number; complete: number; purged: number };
+  jobs: Record<string, number>;
+  outbox: Array<{ destination: string; kind: string; pending: number; sending: number; delivered: number; dead: number }>;
+  deadLetters: number;
+  lastErrors: Array<{ source: string; id: number; studyInstanceUid: string; destination?: string; state: string; attempts: number; error: string; at: string }>;
+}
+
 export interface HttpDeps {
   health: () => Promise<HealthReport>;
   /** Ready to do its job: health, models loaded, disk above its watermark. */
@@ -51,6 +62,7 @@ export interface HttpDeps {
   listOutbox: (query: { state?: string; limit: number }) => OutboxListItem[];
   /** Re-sends a dead (or pending) outbox row now; false when there is no such row to resend. */
   resendOutbox: (id: number) => boolean;
+  status: () => StatusReport;
   log: Logger;
 }
 
@@ -116,6 +128,9 @@ export class HttpServer {
         sendJson(res, report.ok ? 200 : 503, report);
         return;
       }
+      case '/api/status':
+        sendJson(res, 200, this.deps.status());
+        return;
       case '/api/studies': {
         const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
         const offset = clampInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER);

@@ -1,1 +1,1 @@
-export { HttpServer, type HttpDeps, type HealthReport, type StudyListItem, type OutboxListItem } from './http-server.js';
+export { HttpServer, type HttpDeps, type HealthReport, type StudyListItem, type OutboxListItem, type StatusReport } from './http-server.js';

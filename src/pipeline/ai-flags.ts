@@ -32,7 +32,9 @@ export function queueAiFlags(studyInstanceUid: string, deps: AiFlagsDeps, nowMs:
     JSON.parse(report.findingsJson) as ReportMention[],
   );
   const first = deps.instances.forStudy(studyInstanceUid)[0];
-  const patient = first === undefined ? { id: '', name: '' } : patientOf(readFileSync(deps.spool.absolutePath(first.path)));
+  // No instance left (retention purged the study): without the patient's ID the RIS cannot match a message.
+  if (first === undefined) return [];
+  const patient = patientOf(readFileSync(deps.spool.absolutePath(first.path)));
   const observedAt = new Date(results.reduce((t, r) => (r.analyzedAt > t ? r.analyzedAt : t), ''));
   const queued: string[] = [];
   for (const d of deps.destinations) {

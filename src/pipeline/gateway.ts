@@ -7,14 +7,15 @@ import { availableParallelism } from 'node:os';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
-import { DbWriter, Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
+import { DbWriter, Hl7MessagesRepo, InstancesRepo, JobKind, JobsRepo, OUTBOX_STATES, OutboxRepo, ResultsRepo, StatusRepo, StudiesRepo, openDatabase, type Db, type OutboxState } from '../db/index.js';
+import { Housekeeping, type HousekeepingJobName, type RunOutcome } from '../housekeeping/index.js';
 import { ModelRegistry } from '../ai/index.js';
 import { SlicePreparer } from '../imaging/index.js';
 import { DicomScp } from '../dicom/index.js';
 import { MllpServer } from '../hl7/index.js';
 import { HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
-import { Spool, freeBytes } from '../storage/index.js';
+import { Spool } from '../storage/index.js';
 import { StudyAssembler, systemClock, type Clock } from '../studies/index.js';
 import { InstanceStoreHandler } from './store-instance.js';
 import { listStudyViews } from './study-view.js';
@@ -29,8 +30,6 @@ import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
 import { OutboxDelivery, type OutboxDeliveryDeps } from './outbox-delivery.js';
 import { dicomSender, hl7Sender } from './senders.js';
-
-const DISK_CHECK_INTERVAL_MS = 10_000;
 
 export interface GatewayPorts {
   dicom: number;
@@ -54,8 +53,7 @@ export class Gateway {
   private ner: NerModel | null | undefined;
   private resultsChanged: ((studyUid: string) => void) | undefined;
   private assembler: StudyAssembler | undefined;
-  private diskTimer: NodeJS.Timeout | undefined;
-  private lowDisk: string | undefined;
+  private housekeeping: Housekeeping | undefined;
 
   constructor(
     private readonly config: Readonly<GatewayConfig>,
@@ -147,9 +145,10 @@ export class Gateway {
     this.assembler = assembler;
     const resumed = assembler.resume();
 
-    await this.checkDisk(spool.root);
-    this.diskTimer = setInterval(() => void this.checkDisk(spool.root), DISK_CHECK_INTERVAL_MS);
-    this.diskTimer.unref();
+    // Retention, outbox sweep, DB upkeep and the disk watermark run on their schedules (housekeeping.*).
+    const housekeeping = new Housekeeping(config, { db, outbox, spool, log: log.child({ component: 'housekeeping' }) });
+    this.housekeeping = housekeeping;
+    await housekeeping.start();
 
     const scpLog = log.child({ component: 'dicom.scp' });
     this.scp = new DicomScp(config.dicom, {
@@ -161,7 +160,7 @@ export class Gateway {
         isOwnResult: (uid) => results.isOwnResult(uid),
       }),
       log: scpLog,
-      refusing: () => this.lowDisk,
+      refusing: () => housekeeping.disk.refusal,
     });
     this.http = new HttpServer(config.http, {
       health: () => this.health(spool.root),
@@ -169,6 +168,7 @@ export class Gateway {
       listStudies: (q) => listStudyViews({ studies, jobs, results, outbox, messages }, q),
       listOutbox: (q) => outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
       resendOutbox: (id) => this.resend(id),
+      status: () => new StatusRepo(db).summary(),
       log: log.child({ component: 'http' }),
     });
     if (config.hl7.enabled) {
@@ -203,7 +203,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.log.info('gateway stopping');
-    if (this.diskTimer !== undefined) clearInterval(this.diskTimer);
+    await this.housekeeping?.stop();
     await Promise.all([this.scp?.close(), this.mllp?.close()]);
     this.assembler?.stop();
     await this.analyzer?.stop();
@@ -218,25 +218,18 @@ export class Gateway {
     this.log.info('gateway stopped');
   }
 
+  /** Runs a housekeeping job now instead of waiting for its schedule (tests, operators). */
+  runHousekeeping(name: HousekeepingJobName): Promise<RunOutcome> {
+    if (this.housekeeping === undefined) return Promise.resolve({ kind: 'skipped' });
+    return this.housekeeping.run(name);
+  }
+
   /** Operator resend (CLI or API): the row becomes due now. */
   resend(id: number): boolean {
     const ok = this.outbox?.resend(id, Date.now()) ?? false;
     const item = ok ? this.outbox?.get(id) : undefined;
     if (item !== undefined) this.deliveries.get(item.destination)?.notify();
     return ok;
-  }
-
-  private async checkDisk(path: string): Promise<void> {
-    try {
-      const free = await freeBytes(path);
-      const min = this.config.storage.minFreeBytes;
-      const wasLow = this.lowDisk !== undefined;
-      this.lowDisk = free < min ? `free disk space ${free} bytes is below storage.minFreeBytes (${min})` : undefined;
-      if (this.lowDisk !== undefined && !wasLow) this.log.error('disk below watermark: refusing new associations', { freeBytes: free, minFreeBytes: min });
-      if (this.lowDisk === undefined && wasLow) this.log.info('disk above watermark again: accepting associations', { freeBytes: free });
-    } catch (err) {
-      this.log.error('cannot read free disk space', { err: (err as Error).message });
-    }
   }
 
   private async ready(spoolRoot: string): Promise<HealthReport> {
@@ -265,7 +258,8 @@ export class Gateway {
       checks.spool = { ok: false, detail: (err as Error).message };
     }
     // Low disk is reported but does not fail liveness: a restart would not free space (/readyz will say it).
-    checks.disk = this.lowDisk === undefined ? { ok: true } : { ok: false, detail: this.lowDisk };
+    const lowDisk = this.housekeeping?.disk.refusal;
+    checks.disk = lowDisk === undefined ? { ok: true } : { ok: false, detail: lowDisk };
     return { ok: checks.database.ok && checks.spool.ok, checks };
   }
 }

@@ -1,0 +1,36 @@
+/** `pacs-ai-gateway start`: the daemon in the foreground until SIGTERM/SIGINT, which drain and exit 0. */
+import { GatewayError, describeError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { Gateway } from '../pipeline/index.js';
+import { ExitCode } from './exit-codes.js';
+import { readConfigOrExit } from './config-file.js';
+
+export async function startCommand(cliPath: string | undefined): Promise<void> {
+  const { config, source } = readConfigOrExit(cliPath);
+  const log = createLogger({ level: config.log.level });
+  log.info('configuration loaded', { source });
+  const gateway = new Gateway(config, log);
+  try {
+    await gateway.start();
+  } catch (err) {
+    log.error('gateway failed to start', { err: describeError(err), code: err instanceof GatewayError ? err.code : undefined });
+    process.exitCode = ExitCode.Failure;
+    await gateway.stop().catch(() => {});
+    return;
+  }
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('signal received', { signal });
+    gateway.stop().then(
+      () => process.exit(ExitCode.Ok),
+      (err: unknown) => {
+        log.error('shutdown failed', { err: describeError(err) });
+        process.exit(ExitCode.Failure);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,84 @@
+/**
+ * The operator's summary of the queues: jobs by state, outbox depth per destination, dead letters and the latest
+ * errors. Served by `GET /api/status` and read directly (read-only) by `pacs-ai-gateway status` when no daemon
+ * answers. UIDs appear (operators need them to act); patient data never does.
+ */
+import type { Db } from './database.js';
+import { JOB_STATES, type JobState } from './jobs-repo.js';
+import { OUTBOX_STATES, type OutboxState } from './outbox-repo.js';
+
+export interface DestinationDepth {
+  destination: string;
+  kind: string;
+  pending: number;
+  sending: number;
+  delivered: number;
+  dead: number;
+}
+
+export interface RecentError {
+  source: 'job' | 'outbox';
+  id: number;
+  studyInstanceUid: string;
+  /** The outbox destination; absent for jobs. */
+  destination?: string;
+  state: string;
+  attempts: number;
+  error: string;
+  at: string;
+}
+
+export interface StatusSummary {
+  studies: { receiving: number; complete: number; purged: number };
+  jobs: Record<JobState, number>;
+  outbox: DestinationDepth[];
+  deadLetters: number;
+  lastErrors: RecentError[];
+}
+
+export class StatusRepo {
+  constructor(private readonly db: Db) {}
+
+  summary(options: { errors: number } = { errors: 10 }): StatusSummary {
+    const studies = { receiving: 0, complete: 0, purged: 0 };
+    for (const r of this.db.prepare<[], { status: 'receiving' | 'complete'; n: number; purged: number }>(
+      'SELECT status, COUNT(*) AS n, SUM(purged_at IS NOT NULL) AS purged FROM studies GROUP BY status',
+    ).all()) {
+      studies[r.status] = r.n;
+      studies.purged += r.purged;
+    }
+    const jobs = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    for (const r of this.db.prepare<[], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all()) jobs[r.state] = r.n;
+    const byDest = new Map<string, DestinationDepth>();
+    for (const r of this.db.prepare<[], { destination: string; kind: string; state: OutboxState; n: number }>(
+      'SELECT destination, kind, state, COUNT(*) AS n FROM outbox GROUP BY destination, kind, state ORDER BY destination',
+    ).all()) {
+      const d = byDest.get(r.destination) ?? { destination: r.destination, kind: r.kind, ...(Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>) };
+      d[r.state] = r.n;
+      byDest.set(r.destination, d);
+    }
+    const outbox = [...byDest.values()];
+    const lastErrors = this.db
+      .prepare<[number], { source: 'job' | 'outbox'; id: number; study: string; destination: string | null; state: string; attempts: number; error: string; at: string }>(
+        `SELECT * FROM (
+           SELECT 'job' AS source, id, study_instance_uid AS study, NULL AS destination, state, attempts, last_error AS error, updated_at AS at
+             FROM jobs WHERE last_error IS NOT NULL AND state <> 'done'
+           UNION ALL
+           SELECT 'outbox', id, study_instance_uid, destination, state, attempts, last_error, updated_at
+             FROM outbox WHERE last_error IS NOT NULL AND state <> 'delivered')
+         ORDER BY at DESC, id DESC LIMIT ?`,
+      )
+      .all(options.errors)
+      .map((r) => ({
+        source: r.source,
+        id: r.id,
+        studyInstanceUid: r.study,
+        ...(r.destination === null ? {} : { destination: r.destination }),
+        state: r.state,
+        attempts: r.attempts,
+        error: r.error,
+        at: r.at,
+      }));
+    return { studies, jobs, outbox, deadLetters: outbox.reduce((n, d) => n + d.dead, 0), lastErrors };
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Spool retention on a real database and spool folder: old delivered studies go, by age and by size, oldest
+ * first; a study whose results are not delivered (pending, dead, never analysed, failed, analysing, receiving)
+ * never goes; a study that receives an instance after its purge is received and can be purged again.
+ */
+import { expect } from 'chai';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { JobKind, JobsRepo, OutboxRepo, RetentionRepo, StudiesRepo, openDatabase, type Db } from '../../../src/db/index.js';
+import { prepareInstanceWrites } from '../../../src/db/instance-writes.js';
+import type { Uid } from '../../../src/dicom/index.js';
+import { runRetention } from '../../../src/housekeeping/index.js';
+import { silentLogger } from '../../../src/log.js';
+import { Spool } from '../../../src/storage/index.js';
+import { runCleanups, tempDir } from '../../helpers/fixtures.js';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2030-06-01T00:00:00Z');
+
+type Fate = 'delivered' | 'pending' | 'dead' | 'no-destination' | 'never-analysed' | 'analysis-failed' | 'analysing' | 'receiving';
+
+function setup() {
+  const dir = tempDir();
+  const db = openDatabase(join(dir, 'gateway.sqlite'));
+  const spool = new Spool(dir);
+  const write = prepareInstanceWrites(db, 1000);
+  const repos = { studies: new StudiesRepo(db), jobs: new JobsRepo(db), outbox: new OutboxRepo(db), retention: new RetentionRepo(db) };
+  let n = 0;
+
+  /** A study of `count` instances of `bytes` each, last received `ageDays` before NOW, taken to `fate`. */
+  function study(uid: string, ageDays: number, fate: Fate, options: { count?: number; bytes?: number } = {}): string[] {
+    const at = NOW - ageDays * DAY;
+    const paths: string[] = [];
+    db.transaction(() => {
+      for (let i = 0; i < (options.count ?? 2); i++) {
+        const path = spool.relativePath(uid as Uid, `${uid}.${++n}` as Uid);
+        mkdirSync(dirname(spool.absolutePath(path)), { recursive: true });
+        writeFileSync(spool.absolutePath(path), Buffer.alloc(options.bytes ?? 100));
+        paths.push(path);
+        write(record(uid, `${uid}.${n}`, path, options.bytes ?? 100, at));
+      }
+    })();
+    if (fate === 'receiving') return paths;
+    expect(repos.studies.complete(uid, at + 2000, JobKind.AnalyzeStudy)).to.equal(true);
+    if (fate === 'never-analysed') return paths;
+    const job = repos.jobs.claim(JobKind.AnalyzeStudy, at + 3000);
+    if (job === undefined) throw new Error('no job');
+    if (fate === 'analysing') return paths;
+    if (fate === 'analysis-failed') {
+      repos.jobs.fail(job.id, 'decoder failed', at + 4000, undefined);
+      return paths;
+    }
+    repos.jobs.complete(job.id, at + 4000);
+    if (fate === 'no-destination') return paths;
+    const sr = join('results', uid, `${uid}.99.dcm`);
+    mkdirSync(dirname(spool.absolutePath(sr)), { recursive: true });
+    writeFileSync(spool.absolutePath(sr), 'SR');
+    paths.push(sr);
+    const { id } = repos.outbox.enqueue({ kind: 'dicom', destination: 'pacs', studyInstanceUid: uid, dedupeKey: `${uid}.99`, payload: sr }, at + 5000);
+    if (fate === 'delivered') repos.outbox.markDelivered(id, at + 6000);
+    if (fate === 'dead') repos.outbox.markFailed(id, 'refused', at + 6000, undefined);
+    return paths;
+  }
+  const run = (policy: { maxAgeDays?: number; maxTotalBytes?: number }, now = NOW) => runRetention({ retention: repos.retention, spool, log: silentLogger }, policy, now);
+  const purgedAt = (uid: string) => repos.studies.list({ limit: 100, offset: 0 }).find((s) => s.studyInstanceUid === uid)?.purgedAt;
+  return { db, spool, write, repos, study, run, purgedAt };
+}
+
+function record(study: string, sop: string, path: string, sizeBytes: number, at: number) {
+  return {
+    sopInstanceUid: sop, studyInstanceUid: study, seriesInstanceUid: `${study}.1`, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', transferSyntaxUid: '1.2.840.10008.1.2.1',
+    accessionNumber: '', modality: 'CT', bodyPart: 'CHEST', seriesNumber: 1, instanceNumber: 1, sizeBytes, path, callingAe: 'PACS', receivedAtMs: at,
+    studyDate: '', studyDescription: '', expectedStudyInstances: undefined, reopensStudy: true,
+  };
+}
+
+const instanceCount = (db: Db, uid: string): number => db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM instances WHERE study_instance_uid = ?').get(uid)?.n ?? -1;
+
+describe('housekeeping/spool-retention', () => {
+  after(runCleanups);
+
+  it('does nothing without a limit (retention is opt-in)', async () => {
+    const t = setup();
+    const files = t.study('1.1', 400, 'delivered');
+    expect(await t.run({})).to.deep.equal({ purgedStudies: 0, purgedInstances: 0, purgedBytes: 0 });
+    for (const f of files) expect(existsSync(t.spool.absolutePath(f))).to.equal(true);
+  });
+
+  it('by age: purges old delivered studies (files, rows, delivered SR), keeps recent ones, records purgedAt', async () => {
+    const t = setup();
+    const old = t.study('1.1', 40, 'delivered');
+    const oldNoDest = t.study('1.2', 40, 'no-destination');
+    const recent = t.study('1.3', 5, 'delivered');
+    const r = await t.run({ maxAgeDays: 30 });
+    expect(r).to.deep.include({ purgedStudies: 2, purgedInstances: 4, purgedBytes: 400 });
+    for (const f of [...old, ...oldNoDest]) expect(existsSync(t.spool.absolutePath(f)), f).to.equal(false);
+    for (const f of recent) expect(existsSync(t.spool.absolutePath(f)), f).to.equal(true);
+    expect(existsSync(t.spool.absolutePath('1.1')), 'empty study folder removed').to.equal(false);
+    expect(instanceCount(t.db, '1.1')).to.equal(0);
+    expect(t.purgedAt('1.1')).to.equal(new Date(NOW).toISOString());
+    expect(t.purgedAt('1.3')).to.equal(null);
+  });
+
+  it('never purges a study whose results are not delivered, however old and however full the spool', async () => {
+    const t = setup();
+    const kept: Record<string, string[]> = {};
+    const fates: Fate[] = ['pending', 'dead', 'never-analysed', 'analysis-failed', 'analysing', 'receiving'];
+    fates.forEach((fate, i) => (kept[fate] = t.study(`2.${i + 1}`, 1000, fate)));
+    const r = await t.run({ maxAgeDays: 1, maxTotalBytes: 1 });
+    expect(r.purgedStudies).to.equal(0);
+    expect(r.overLimitBytes).to.equal(fates.length * 200 - 1);
+    for (const [fate, files] of Object.entries(kept)) {
+      for (const f of files) expect(existsSync(t.spool.absolutePath(f)), `${fate}: ${f}`).to.equal(true);
+    }
+    fates.forEach((_, i) => expect(t.purgedAt(`2.${i + 1}`)).to.equal(null));
+  });
+
+  it('by size: purges the oldest delivered studies until the spool is under maxTotalBytes', async () => {
+    const t = setup();
+    t.study('3.1', 3, 'delivered', { bytes: 1000 }); // 2000 bytes each
+    t.study('3.2', 9, 'pending', { bytes: 1000 }); // oldest, but undelivered: skipped
+    t.study('3.3', 2, 'delivered', { bytes: 1000 });
+    t.study('3.4', 1, 'delivered', { bytes: 1000 });
+    const r = await t.run({ maxTotalBytes: 5000 }); // 8000 → purge 3.1 (6000) → purge 3.3 (4000)
+    expect(r).to.deep.include({ purgedStudies: 2, purgedBytes: 4000 });
+    expect(r.overLimitBytes).to.equal(undefined);
+    expect(['3.1', '3.2', '3.3', '3.4'].map((u) => t.purgedAt(u) !== null)).to.deep.equal([true, false, true, false]);
+    expect(t.repos.retention.totalInstanceBytes()).to.equal(4000);
+  });
+
+  it('a study that receives an instance after its purge is received into a fresh folder and can be purged again', async () => {
+    const t = setup();
+    t.study('4.1', 40, 'delivered');
+    await t.run({ maxAgeDays: 30 });
+    // A late instance: the spool recreates the folder it had cached, the study re-opens with only the new instance.
+    const file = t.spool.createTempFile();
+    file.write(Buffer.alloc(50));
+    await file.finish();
+    const rel = t.spool.relativePath('4.1' as Uid, '4.1.77' as Uid);
+    await (await file.commitAs(rel)).durable;
+    const progress = t.write(record('4.1', '4.1.77', rel, 50, NOW + 1000));
+    expect(progress.instanceCount).to.equal(1);
+    expect(t.repos.studies.list({ limit: 10, offset: 0 })[0]).to.include({ status: 'receiving', instanceCount: 1 });
+    expect((await t.run({ maxAgeDays: 30 }, NOW + 2 * DAY)).purgedStudies, 'receiving: kept').to.equal(0);
+    // Completed, analysed again (no destination): purgeable once old; the counts add up.
+    expect(t.repos.studies.complete('4.1', NOW + 2 * DAY, JobKind.AnalyzeStudy)).to.equal(true);
+    const job = t.repos.jobs.claim(JobKind.AnalyzeStudy, NOW + 2 * DAY);
+    t.repos.jobs.complete(job?.id ?? -1, NOW + 2 * DAY);
+    expect((await t.run({ maxAgeDays: 30 }, NOW + 40 * DAY)).purgedStudies).to.equal(1);
+    expect(existsSync(t.spool.absolutePath(rel))).to.equal(false);
+    const row = t.db.prepare<[], { purged_instances: number; purged_bytes: number }>(`SELECT purged_instances, purged_bytes FROM studies WHERE study_instance_uid = '4.1'`).get();
+    expect(row).to.deep.equal({ purged_instances: 3, purged_bytes: 250 });
+  });
+
+  it('skips a study that stopped qualifying between listing and purge', async () => {
+    const t = setup();
+    t.study('5.1', 40, 'delivered');
+    const [candidate] = t.repos.retention.candidates();
+    expect(candidate?.studyInstanceUid).to.equal('5.1');
+    t.repos.outbox.enqueue({ kind: 'hl7', destination: 'ris', studyInstanceUid: '5.1', dedupeKey: 'x', payload: 'MSH|' }, NOW);
+    expect(t.repos.retention.purge('5.1', NOW)).to.equal(undefined);
+    expect(instanceCount(t.db, '5.1')).to.equal(2);
+  });
+});
