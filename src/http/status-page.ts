@@ -25,6 +25,7 @@ table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nu
 caption { text-align: left; color: var(--muted); padding: 0.25rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: var(--head); font-weight: 600; white-space: nowrap; }
+tbody th { background: none; }
 th button { font: inherit; font-weight: 600; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; }
 th[aria-sort="ascending"] button::after { content: " \\25B2"; }
 th[aria-sort="descending"] button::after { content: " \\25BC"; }
@@ -55,7 +56,7 @@ const SCRIPT = `
   var state = { studies: [], outbox: [], destinations: [], sort: { key: 'receivedAt', dir: 'descending' }, timer: undefined };
   function $(id) { return document.getElementById(id); }
 
-  /** Builds an element; strings become text nodes, so nothing from the API is ever parsed as HTML. */
+  /** Builds an element; children may be nested arrays; strings become text nodes, so nothing from the API is ever parsed as HTML. */
   function el(tag, attrs) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -65,11 +66,14 @@ const SCRIPT = `
       else if (k === 'class') node.className = v;
       else node.setAttribute(k, String(v));
     });
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c === undefined || c === null) continue;
-      node.append(c instanceof Node ? c : String(c));
-    }
+    (function add(list) {
+      for (var i = 0; i < list.length; i++) {
+        var c = list[i];
+        if (c === undefined || c === null) continue;
+        if (Array.isArray(c)) add(c);
+        else node.append(c instanceof Node ? c : String(c));
+      }
+    })(Array.prototype.slice.call(arguments, 2));
     return node;
   }
   function time(iso) { return iso ? String(iso).replace('T', ' ').replace(/\\.\\d+Z$|Z$/, '') : ''; }
@@ -210,6 +214,8 @@ const SCRIPT = `
   function renderOutbox() {
     var want = $('filter-outbox').value;
     var rows = state.outbox.filter(function (o) { return want === '' || o.state === want; });
+    var accessionOf = {};
+    state.studies.forEach(function (s) { accessionOf[s.studyInstanceUid] = s.accessionNumber; });
     var body = $('outbox-body');
     body.replaceChildren.apply(body, rows.map(function (o) {
       var canResend = o.state === 'dead' || o.state === 'pending';
@@ -217,13 +223,14 @@ const SCRIPT = `
       if (button) button.addEventListener('click', function () { resend(o.id, button); });
       return el('tr', { 'data-outbox-id': o.id, 'data-state': o.state },
         el('th', { scope: 'row', class: 'num' }, o.id), el('td', {}, o.destination), el('td', {}, o.kind),
+        el('td', { title: o.studyInstanceUid }, accessionOf[o.studyInstanceUid] || o.studyInstanceUid),
         el('td', {}, outboxBadge(o.state)), el('td', { class: 'num' }, o.attempts),
         el('td', {}, o.state === 'pending' ? time(o.nextAttemptAt) : dash()),
         el('td', { class: 'error-text' }, o.lastError ? o.lastError : dash()),
         el('td', {}, time(o.createdAt)), el('td', {}, o.deliveredAt ? time(o.deliveredAt) : dash()),
         el('td', {}, button || dash()));
     }));
-    if (rows.length === 0) body.append(el('tr', {}, el('td', { colspan: 10, class: 'muted' }, 'Nothing in the outbox' + (want ? ' in state ' + want : '') + '.')));
+    if (rows.length === 0) body.append(el('tr', {}, el('td', { colspan: 11, class: 'muted' }, 'Nothing in the outbox' + (want ? ' in state ' + want : '') + '.')));
   }
 
   document.querySelectorAll('#studies th[data-sort] button').forEach(function (b) {
@@ -283,7 +290,7 @@ const BODY = `<header>
 <h2 id="outbox-title">Outbox and dead letters</h2>
 <div class="filters"><label for="filter-outbox">State</label> <select id="filter-outbox"><option value="">any</option><option>pending</option><option>sending</option><option>delivered</option><option value="dead">dead letters</option></select></div>
 <table id="outbox"><caption>Results queued for delivery; a dead letter gave up and can be resent</caption>
-<thead><tr><th scope="col">ID</th><th scope="col">Destination</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Next attempt (UTC)</th><th scope="col">Last error</th><th scope="col">Created (UTC)</th><th scope="col">Delivered (UTC)</th><th scope="col">Action</th></tr></thead>
+<thead><tr><th scope="col">ID</th><th scope="col">Destination</th><th scope="col">Kind</th><th scope="col">Study (accession)</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Next attempt (UTC)</th><th scope="col">Last error</th><th scope="col">Created (UTC)</th><th scope="col">Delivered (UTC)</th><th scope="col">Action</th></tr></thead>
 <tbody id="outbox-body"></tbody></table>
 </section>
 </div>
