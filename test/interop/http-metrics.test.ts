@@ -39,9 +39,10 @@ describe('interop: /metrics in Prometheus text format', function () {
   before(async function () {
     requirePeers(this, 'dcmsend', 'echoscu', 'dcmodify', MLLP_SEND);
     await requirePromParser(this);
-    // An unreachable PACS (nothing listens on the port) and one attempt: the SR becomes a dead letter.
+    // An unreachable PACS and RIS (nothing listens on their ports) and one attempt: SR and ORU become dead letters.
     gw = await startGateway({
       dicom: { destinations: [{ name: 'pacs', aeTitle: 'PACS', host: '127.0.0.1', port: await freePort() }] },
+      hl7: { destinations: [{ name: 'ris', host: '127.0.0.1', port: await freePort() }] },
       outbox: { maxAttempts: 1, connectTimeoutMs: 2000 },
     });
   });
@@ -79,13 +80,13 @@ describe('interop: /metrics in Prometheus text format', function () {
     expect(sampleValue(families, `${P}outbox_dead_letters`, { destination: 'pacs' })).to.equal(0);
   });
 
-  it('counts a study sent with dcmsend through receive, analysis and a dead-lettered delivery', async () => {
+  it('counts a study sent with dcmsend through receive, analysis and dead-lettered deliveries (DICOM and HL7)', async () => {
     const files = readdirSync(NODULE).filter((f) => f.endsWith('.dcm')).map((f) => join(NODULE, f));
     const sent = await dcmsend(gw.dicomPort, files);
     expect(sent.code, sent.stderr).to.equal(0);
-    await waitFor('the SR delivery to the unreachable PACS to dead-letter', async () => {
+    await waitFor('the SR and the ORU for the unreachable PACS and RIS to dead-letter', async () => {
       const { body } = await gw.getJson<Array<{ destination: string; state: string }>>('/api/outbox');
-      return body.some((o) => o.destination === 'pacs' && o.state === 'dead');
+      return ['pacs', 'ris'].every((d) => body.some((o) => o.destination === d && o.state === 'dead'));
     }, 120_000);
 
     const after = await scrape();
@@ -102,6 +103,8 @@ describe('interop: /metrics in Prometheus text format', function () {
     expect(value(after, 'outbox_dead_letters', { destination: 'pacs' })).to.equal(1);
     expect(value(after, 'outbox_depth', { destination: 'pacs' })).to.equal(0);
     expect(value(after, 'outbox_sends_total', { destination: 'pacs', kind: 'dicom', outcome: 'failed' })).to.equal(1);
+    expect(value(after, 'outbox_dead_letters', { destination: 'ris' })).to.equal(1);
+    expect(value(after, 'hl7_messages_sent_total', { destination: 'ris', outcome: 'connection-failed' })).to.equal(1);
   });
 
   it('counts a rejected association by its PS3.8 reason and a failed C-STORE by its status', async () => {
