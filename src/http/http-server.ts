@@ -124,6 +124,12 @@ export class HttpServer {
     if ((url.pathname === '/metrics' || url.pathname.startsWith('/api/')) && !this.authorized(req, res, url)) return;
     const resend = /^\/api\/outbox\/(\d+)\/resend$/.exec(url.pathname);
     if (req.method === 'POST' && resend !== null) {
+      if (!sameOrigin(req)) {
+        // A page elsewhere must not make an operator's browser act on the gateway (CSRF); curl sends no Origin.
+        this.deps.log.warn('http cross-origin request refused', { code: 'GW_ERR_HTTP_CROSS_ORIGIN', path: url.pathname, origin: req.headers.origin });
+        sendJson(res, 403, { error: `requests from ${req.headers.origin} may not change the gateway`, code: 'GW_ERR_HTTP_CROSS_ORIGIN' });
+        return;
+      }
       const id = Number(resend[1]);
       if (this.deps.resendOutbox(id)) sendJson(res, 202, { id, state: 'pending' });
       else sendJson(res, 404, { error: `no dead or pending outbox item ${id}` });
@@ -187,6 +193,17 @@ export class HttpServer {
     const challenge = verdict.error === 'invalid' ? 'Bearer realm="pacs-ai-gateway", error="invalid_token"' : 'Bearer realm="pacs-ai-gateway"';
     res.setHeader('www-authenticate', challenge);
     sendJson(res, 401, { error: verdict.error === 'invalid' ? 'the bearer token is not valid' : 'a bearer token is required (Authorization: Bearer <http.authToken>)', code: 'GW_ERR_HTTP_UNAUTHORIZED' });
+    return false;
+  }
+}
+
+/** True when the request has no Origin (not from a browser page) or comes from the page this server serves. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
     return false;
   }
 }

@@ -22,6 +22,16 @@ describe('interop: HTTP bearer token', function () {
     it('serves the API and /metrics without credentials', async () => {
       for (const path of PROTECTED) expect((await fetch(`http://127.0.0.1:${gw.httpPort}${path}`)).status, path).to.equal(200);
     });
+
+    it('refuses a resend from another origin (CSRF) and lets a same-origin or Origin-less one through', async () => {
+      const url = `http://127.0.0.1:${gw.httpPort}/api/outbox/999/resend`;
+      const foreign = await fetch(url, { method: 'POST', headers: { origin: 'http://intranet.example' } });
+      expect(foreign.status).to.equal(403);
+      expect(((await foreign.json()) as { code: string }).code).to.equal('GW_ERR_HTTP_CROSS_ORIGIN');
+      // past the origin check: 404 because there is no row 999
+      expect((await fetch(url, { method: 'POST', headers: { origin: `http://127.0.0.1:${gw.httpPort}` } })).status).to.equal(404);
+      expect((await fetch(url, { method: 'POST' })).status).to.equal(404);
+    });
   });
 
   describe('token configured', () => {
