@@ -64,7 +64,10 @@ async function resend(idText: string, cliPath: string | undefined): Promise<void
   }
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   try {
-    const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/api/outbox/${id}/resend`, { method: 'POST' });
+    const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/api/outbox/${id}/resend`, {
+      method: 'POST',
+      headers: config.http.authToken === undefined ? {} : { authorization: `Bearer ${config.http.authToken}` },
+    });
     if (res.status === 202) {
       process.stdout.write(`outbox item ${id} queued for delivery now\n`);
       return;

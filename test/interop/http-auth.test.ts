@@ -4,8 +4,11 @@
  * while /healthz, /readyz and the page shell stay open for probes.
  */
 import { expect } from 'chai';
-import { runCleanups } from '../helpers/fixtures.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, runCleanups, tempDir } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { run } from '../helpers/peers.js';
 
 const TOKEN = 'b6e1d0c9a8f7e6d5c4b3a2918f7e6d5c';
 const PROTECTED = ['/metrics', '/api/studies', '/api/outbox', '/api/destinations'];
@@ -67,6 +70,15 @@ describe('interop: HTTP bearer token', function () {
         const res = await fetch(url(path), { headers: { authorization: `Bearer ${TOKEN}` } });
         expect(res.status, path).to.equal(200);
       }
+    });
+
+    it('`pacs-ai-gateway resend` sends the configured token to the running daemon', async () => {
+      const file = join(tempDir('pag-cli-'), 'config.yaml');
+      writeFileSync(file, `dataDir: ${gw.dataDir}\nhttp:\n  port: ${gw.httpPort}\n  authToken: ${TOKEN}\n`);
+      const r = await run(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), 'resend', '999', '--config', file]);
+      // the daemon's own answer (no such row), not a 401
+      expect(r.stderr).to.contain('no dead or pending outbox item 999');
+      expect(r.code).to.equal(1);
     });
 
     it('keeps /healthz, /readyz and the page shell open (no patient data)', async () => {
