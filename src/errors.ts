@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   GW_ERR_HL7_ACK_INVALID: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_HL7_ACK_MISMATCH: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_HL7_CONNECTION_FAILED: { dicomStatus: null, hl7: null, http: null },
+  // HTTP API (src/http)
+  GW_ERR_HTTP_UNAUTHORIZED: { dicomStatus: null, hl7: null, http: 401 },
+  GW_ERR_HTTP_CROSS_ORIGIN: { dicomStatus: null, hl7: null, http: 403 },
 } as const satisfies Record<string, { dicomStatus: number | null; hl7: { ack: 'AE' | 'AR'; condition: string } | null; http: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -19,3 +19,8 @@ export function daemonUrl(config: Readonly<GatewayConfig>): string {
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host === '::' ? '::1' : config.http.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
 }
+
+/** Headers for a call to the daemon's API: the bearer token when the config sets one (http.authToken / authTokenFile). */
+export function daemonHeaders(config: Readonly<GatewayConfig>): Record<string, string> {
+  return config.http.authToken === undefined ? {} : { authorization: `Bearer ${config.http.authToken}` };
+}

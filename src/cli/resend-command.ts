@@ -2,14 +2,14 @@
 import { join } from 'node:path';
 import { OutboxRepo, openDatabase } from '../db/index.js';
 import { ExitCode, UsageError, type ExitCodeValue } from './exit-codes.js';
-import { daemonUrl, readConfigOrExit } from './config-file.js';
+import { daemonHeaders, daemonUrl, readConfigOrExit } from './config-file.js';
 
 export async function resendCommand(idText: string, cliPath: string | undefined): Promise<ExitCodeValue> {
   const { config } = readConfigOrExit(cliPath);
   const id = Number(idText);
   if (!Number.isInteger(id) || id < 1) throw new UsageError(`resend: "${idText}" is not an outbox id (see GET /api/outbox or pacs-ai-gateway status)`);
   try {
-    const res = await fetch(`${daemonUrl(config)}/api/outbox/${id}/resend`, { method: 'POST' });
+    const res = await fetch(`${daemonUrl(config)}/api/outbox/${id}/resend`, { method: 'POST', headers: daemonHeaders(config) });
     if (res.status === 202) {
       process.stdout.write(`outbox item ${id} queued for delivery now\n`);
       return ExitCode.Ok;

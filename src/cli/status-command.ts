@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { StatusRepo, openDatabaseReadOnly, type StatusSummary } from '../db/index.js';
 import { describeError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { daemonUrl, readConfigOrExit } from './config-file.js';
+import { daemonHeaders, daemonUrl, readConfigOrExit } from './config-file.js';
 
 /** How long to wait for the daemon before reading the database instead. */
 const DAEMON_TIMEOUT_MS = 3000;
@@ -25,7 +25,7 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCod
   let summary: StatusSummary;
   let source: StatusSource;
   try {
-    summary = await fetchStatus(url);
+    summary = await fetchStatus(url, daemonHeaders(config));
     source = { kind: 'daemon', url };
   } catch (err) {
     const path = join(config.dataDir, 'gateway.sqlite');
@@ -46,8 +46,8 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCod
   return ExitCode.Ok;
 }
 
-async function fetchStatus(url: string): Promise<StatusSummary> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
+async function fetchStatus(url: string, headers: Record<string, string>): Promise<StatusSummary> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   return (await res.json()) as StatusSummary;
 }

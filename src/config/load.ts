@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { configSchema, RETIRED_KEYS, type GatewayConfig } from './schema.js';
+import { readAuthTokenFile } from './http-auth.js';
 
 export interface ConfigProblem {
   /** Dotted key path, e.g. `dicom.allowedPeers.0.host`; empty for the whole file. */
@@ -29,7 +30,12 @@ export function validateConfig(raw: unknown, source: string): ConfigResult {
     problems.push(...parsed.error.issues.flatMap(issueToProblems).filter((p) => !retired.has(p.path)));
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems, source };
-  const config = { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  const tokenFile = parsed.data.http.authTokenFile;
+  const fromFile = tokenFile === undefined ? undefined : readAuthTokenFile(tokenFile);
+  if (fromFile?.ok === false) return { ok: false, problems: [{ path: 'http.authTokenFile', reason: fromFile.reason }], source };
+  // The file's token is carried as http.authToken: the HTTP server reads one key.
+  const http = fromFile === undefined ? parsed.data.http : { ...parsed.data.http, authToken: fromFile.token };
+  const config = { ...parsed.data, http, dataDir: resolve(parsed.data.dataDir) };
   return { ok: true, config: deepFreeze(config), source };
 }
 

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { modelSpecSchema } from '../ai/index.js';
+import { AUTH_TOKEN_RULE, isLoopbackHost, isValidAuthToken } from './http-auth.js';
 
 const aeTitle = z
   .string()
@@ -63,10 +64,30 @@ const dicomSchema = z.strictObject({
   destinations: z.array(dicomDestination).default([]),
 });
 
-const httpSchema = z.strictObject({
-  host: listenHost.default('127.0.0.1'),
-  port: port.default(8080),
-});
+const httpSchema = z
+  .strictObject({
+    host: listenHost.default('127.0.0.1'),
+    port: port.default(8080),
+    /**
+     * Bearer token required on /metrics, /api/* (and so the status page's data) whenever one is set; required
+     * when `host` is not a loopback address. /healthz and /readyz stay open for probes.
+     */
+    authToken: z.string().refine(isValidAuthToken, `the token must be ${AUTH_TOKEN_RULE}`).optional(),
+    /** A file whose first line is the token (keeps the secret out of this YAML); exclusive with authToken. */
+    authTokenFile: z.string().min(1).optional(),
+  })
+  .superRefine((http, ctx) => {
+    if (http.authToken !== undefined && http.authTokenFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['authTokenFile'], message: 'set http.authToken or http.authTokenFile, not both' });
+    }
+    if (!isLoopbackHost(http.host) && http.authToken === undefined && http.authTokenFile === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['authToken'],
+        message: `http.host ${http.host} is reachable from other machines, so the API needs a bearer token: set http.authToken or http.authTokenFile (${AUTH_TOKEN_RULE}), or bind http.host to 127.0.0.1`,
+      });
+    }
+  });
 
 const hl7Schema = z.strictObject({
   /** Listen for HL7 v2 over MLLP (reports from the RIS). */

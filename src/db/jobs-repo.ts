@@ -102,6 +102,11 @@ export class JobsRepo {
     }
     return counts;
   }
+
+  /** Rows per (kind, state), for the metrics. */
+  countByKindAndState(): Array<{ kind: string; state: JobState; count: number }> {
+    return this.db.prepare<[], { kind: string; state: JobState; count: number }>('SELECT kind, state, COUNT(*) AS count FROM jobs GROUP BY kind, state').all();
+  }
 }
 
 function toJob(r: JobRow): Job {

@@ -149,6 +149,39 @@ export class OutboxRepo {
       .all(...args)
       .map(toItem);
   }
+
+  /** Rows per (destination, state); answered from the outbox_due index, cheap enough for every scrape. */
+  countByDestinationAndState(): Array<{ destination: string; state: OutboxState; count: number }> {
+    return this.db.prepare<[], { destination: string; state: OutboxState; count: number }>('SELECT destination, state, COUNT(*) AS count FROM outbox GROUP BY destination, state').all();
+  }
+
+  /**
+   * Per destination: items waiting or being sent, dead letters, the last delivery, and the newest error of an
+   * item not yet delivered (what an operator needs to see why a destination is stuck).
+   */
+  destinationStats(): OutboxDestinationStats[] {
+    return this.db
+      .prepare<[], OutboxDestinationStats>(
+        `SELECT destination,
+                SUM(state IN ('pending', 'sending')) AS pending,
+                SUM(state = 'dead') AS dead,
+                MAX(delivered_at) AS lastDeliveredAt,
+                (SELECT o2.last_error FROM outbox o2 WHERE o2.destination = o.destination AND o2.state <> 'delivered' AND o2.last_error IS NOT NULL
+                  ORDER BY o2.updated_at DESC, o2.id DESC LIMIT 1) AS lastError,
+                (SELECT MAX(o3.updated_at) FROM outbox o3 WHERE o3.destination = o.destination AND o3.state <> 'delivered' AND o3.last_error IS NOT NULL) AS lastErrorAt
+           FROM outbox o GROUP BY destination`,
+      )
+      .all();
+  }
+}
+
+export interface OutboxDestinationStats {
+  destination: string;
+  pending: number;
+  dead: number;
+  lastDeliveredAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
 }
 
 function toItem(r: OutboxRow): OutboxItem {

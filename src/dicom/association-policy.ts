@@ -92,6 +92,30 @@ export function decideContext(ctx: { id: number; abstractSyntax: string; transfe
     : { id: ctx.id, result: PresentationResult.Acceptance, transferSyntax: ts };
 }
 
+/** PS3.8 Table 9-21 reject reasons, named for metrics and logs (the number depends on the source). */
+export type RejectReasonName =
+  | 'no-reason-given'
+  | 'application-context-not-supported'
+  | 'calling-ae-not-recognized'
+  | 'called-ae-not-recognized'
+  | 'protocol-version-not-supported'
+  | 'temporary-congestion'
+  | 'local-limit-exceeded';
+
+export function rejectReasonName(rj: AssociateRj): RejectReasonName {
+  if (rj.source === RejectSource.ServiceUser) {
+    if (rj.reason === RejectReason.ApplicationContextNotSupported) return 'application-context-not-supported';
+    if (rj.reason === RejectReason.CallingAeNotRecognized) return 'calling-ae-not-recognized';
+    if (rj.reason === RejectReason.CalledAeNotRecognized) return 'called-ae-not-recognized';
+  } else if (rj.source === RejectSource.ServiceProviderAcse) {
+    if (rj.reason === RejectReason.ProtocolVersionNotSupported) return 'protocol-version-not-supported';
+  } else if (rj.source === RejectSource.ServiceProviderPresentation) {
+    if (rj.reason === RejectReason.TemporaryCongestion) return 'temporary-congestion';
+    if (rj.reason === RejectReason.LocalLimitExceeded) return 'local-limit-exceeded';
+  }
+  return 'no-reason-given';
+}
+
 function reject(source: number, reason: number, why: string): AdmissionDecision {
   return { kind: 'reject', rj: { result: RejectResult.Permanent, source, reason }, reason: why };
 }

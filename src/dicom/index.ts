@@ -1,5 +1,6 @@
 export { DicomScp, type ScpOptions, type ScpDeps } from './scp.js';
-export type { AssociationSummary, AssociationOutcome } from './scp-association.js';
+export type { AssociationSummary, AssociationOutcome, ScpEvent } from './scp-association.js';
+export type { RejectReasonName } from './association-policy.js';
 export { discardingSink, type StoreHandler, type StoreSink, type StoreRequest, type StoreOutcome } from './store-handler.js';
 export { Status, isSuccessOrWarning } from './dimse-command.js';
 export { parseUid, type Uid, TransferSyntax, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { GatewayError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type AdmissionState, type AssociationPolicy, normalizeAddress } from './association-policy.js';
+import { type AdmissionState, type AssociationPolicy, type RejectReasonName, normalizeAddress, rejectReasonName } from './association-policy.js';
 import { CommandField, NO_DATASET, Status, decodeCommand, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
 import {
   AbortReason,
@@ -44,7 +44,18 @@ export interface AssociationDeps {
   handler: StoreHandler;
   admission: () => AdmissionState;
   log: Logger;
+  onEvent?: (event: ScpEvent) => void;
 }
+
+/**
+ * What the SCP reports as it works (for metrics). Listeners run inside socket callbacks: one that throws is
+ * logged and ignored.
+ */
+export type ScpEvent =
+  | { type: 'association-accepted'; associationId: string; callingAeTitle: string }
+  | { type: 'association-rejected'; associationId: string; reason: RejectReasonName; detail: string }
+  /** A C-STORE-RSP was sent; `status` is its DIMSE status, `datasetBytes` what the dataset carried. */
+  | { type: 'store-answered'; associationId: string; status: number; datasetBytes: number };
 
 export type AssociationOutcome = 'released' | 'rejected' | 'aborted-by-peer' | 'aborted' | 'closed-by-peer' | 'timed-out';
 
@@ -68,6 +79,7 @@ interface PendingStore {
   contextId: number;
   command: DimseCommand;
   sink: StoreSink;
+  datasetBytes: number;
 }
 
 /** Bound on queued PDUs before the socket is paused. */
@@ -245,6 +257,7 @@ export class ScpAssociation {
     if (decision.kind === 'reject') {
       this.outcome = 'rejected';
       this.outcomeReason = decision.reason;
+      this.emit({ type: 'association-rejected', associationId: this.id, reason: rejectReasonName(decision.rj), detail: decision.reason });
       this.log.warn('association rejected', {
         peer: this.peerAddress,
         callingAe: rq.callingAeTitle,
@@ -275,6 +288,7 @@ export class ScpAssociation {
         roles: rq.roles.map((r) => ({ sopClassUid: r.sopClassUid, scuRole: r.scuRole, scpRole: 0 })),
       }),
     );
+    this.emit({ type: 'association-accepted', associationId: this.id, callingAeTitle: rq.callingAeTitle });
     this.log.debug('association accepted', {
       peer: this.peerAddress,
       callingAe: rq.callingAeTitle,
@@ -320,6 +334,7 @@ export class ScpAssociation {
           return;
         }
         this.stats.datasetBytes += pdv.data.length;
+        pending.datasetBytes += pdv.data.length;
         if (!pending.sink.write(pdv.data)) await pending.sink.waitDrain();
         if (pdv.isLast) {
           this.pending = undefined;
@@ -357,7 +372,7 @@ export class ScpAssociation {
         rsp.errorComment = `command 0x${cmd.commandField.toString(16)} not supported`;
         this.sendCommand(contextId, rsp);
         if (cmd.dataSetType !== NO_DATASET) {
-          this.pending = { contextId, command: cmd, sink: discardingSink({ kind: 'failed', status: Status.UnrecognizedOperation, reason: 'unsupported command' }) };
+          this.pending = { contextId, command: cmd, datasetBytes: 0, sink: discardingSink({ kind: 'failed', status: Status.UnrecognizedOperation, reason: 'unsupported command' }) };
         }
       }
     }
@@ -373,6 +388,7 @@ export class ScpAssociation {
       rsp.errorComment = 'C-STORE-RQ without a dataset';
       this.stats.instancesFailed += 1;
       this.sendCommand(contextId, rsp);
+      this.emit({ type: 'store-answered', associationId: this.id, status: rsp.status ?? Status.CannotUnderstand, datasetBytes: 0 });
       return;
     }
     if (sopClassUid === undefined || sopInstanceUid === undefined || cmd.messageId === undefined) {
@@ -391,7 +407,7 @@ export class ScpAssociation {
         messageId: cmd.messageId,
       });
     }
-    this.pending = { contextId, command: cmd, sink };
+    this.pending = { contextId, command: cmd, sink, datasetBytes: 0 };
   }
 
   private sendStoreResponse(pending: PendingStore, outcome: StoreOutcome): void {
@@ -408,6 +424,15 @@ export class ScpAssociation {
       this.stats.instancesStored += 1;
     }
     this.sendCommand(pending.contextId, rsp);
+    this.emit({ type: 'store-answered', associationId: this.id, status: rsp.status ?? Status.CannotUnderstand, datasetBytes: pending.datasetBytes });
+  }
+
+  private emit(event: ScpEvent): void {
+    try {
+      this.deps.onEvent?.(event);
+    } catch (err) {
+      this.log.error('SCP event listener failed', { event: event.type, err: describeError(err) });
+    }
   }
 
   private sendCommand(contextId: number, cmd: DimseCommand): void {

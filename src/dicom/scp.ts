@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { AssociationPolicy } from './association-policy.js';
-import { ScpAssociation, type AssociationSummary, type ScpTimeouts } from './scp-association.js';
+import { ScpAssociation, type AssociationSummary, type ScpEvent, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
 import type { AllowedPeer } from '../config/index.js';
 
@@ -25,6 +25,8 @@ export interface ScpDeps {
   /** Why new associations are refused right now (e.g. disk below watermark); undefined when open. */
   refusing?: () => string | undefined;
   onAssociationEnded?: (summary: AssociationSummary) => void;
+  /** Associations accepted/rejected and C-STORE answers, as they happen (metrics). */
+  onEvent?: (event: ScpEvent) => void;
 }
 
 export class DicomScp {
@@ -83,6 +85,7 @@ export class DicomScp {
       policy: this.policy,
       handler: this.deps.handler,
       log: this.deps.log,
+      onEvent: this.deps.onEvent,
       admission: () => {
         const refusing = this.stopping ? 'the gateway is shutting down' : this.deps.refusing?.();
         return {

@@ -1,9 +1,12 @@
 /**
- * The HTTP endpoints: health and the studies API. Plain node:http; the handlers it calls are injected, so
- * this module knows nothing of the database.
+ * The HTTP endpoints: health, metrics, the JSON API and the status page. Plain node:http; the handlers it calls
+ * are injected, so this module knows nothing of the database. With a token configured, /metrics and /api/*
+ * need it as a bearer header; /healthz, /readyz and the page shell (which holds no data) stay open.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import { bearerAuth, type AuthVerdict } from './bearer-auth.js';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
 
 export interface HealthReport {
   ok: boolean;
@@ -54,6 +57,28 @@ export interface StatusReport {
   lastErrors: Array<{ source: string; id: number; studyInstanceUid: string; destination?: string; state: string; attempts: number; error: string; at: string }>;
 }
 
+/** One delivery destination and how its outbox is doing (GET /api/destinations). */
+export interface DestinationHealth {
+  name: string;
+  kind: 'dicom' | 'hl7';
+  /** host:port, with the AE title for DICOM (AE@host:port). */
+  address: string;
+  /** Items waiting or being sent. */
+  pending: number;
+  dead: number;
+  lastDeliveredAt: string | null;
+  /** The newest error of an item not yet delivered, null when none. */
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** When set, required as `Authorization: Bearer …` on /metrics and /api/*. */
+  authToken?: string;
+}
+
 export interface HttpDeps {
   health: () => Promise<HealthReport>;
   /** Ready to do its job: health, models loaded, disk above its watermark. */
@@ -63,16 +88,20 @@ export interface HttpDeps {
   /** Re-sends a dead (or pending) outbox row now; false when there is no such row to resend. */
   resendOutbox: (id: number) => boolean;
   status: () => StatusReport;
+  listDestinations: () => DestinationHealth[];
+  metrics: { contentType: string; text: () => Promise<string> };
   log: Logger;
 }
 
 export class HttpServer {
   private readonly server: Server;
+  private readonly authorize: (req: IncomingMessage) => AuthVerdict;
 
   constructor(
-    private readonly options: { host: string; port: number },
+    private readonly options: HttpOptions,
     private readonly deps: HttpDeps,
   ) {
+    this.authorize = bearerAuth(options.authToken);
     this.server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         deps.log.error('http handler failed', { url: req.url, err: (err as Error).message });
@@ -104,8 +133,15 @@ export class HttpServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if ((url.pathname === '/metrics' || url.pathname.startsWith('/api/')) && !this.authorized(req, res, url)) return;
     const resend = /^\/api\/outbox\/(\d+)\/resend$/.exec(url.pathname);
     if (req.method === 'POST' && resend !== null) {
+      if (!sameOrigin(req)) {
+        // A page elsewhere must not make an operator's browser act on the gateway (CSRF); curl sends no Origin.
+        this.deps.log.warn('http cross-origin request refused', { code: 'GW_ERR_HTTP_CROSS_ORIGIN', path: url.pathname, origin: req.headers.origin });
+        sendJson(res, 403, { error: `requests from ${req.headers.origin} may not change the gateway`, code: 'GW_ERR_HTTP_CROSS_ORIGIN' });
+        return;
+      }
       const id = Number(resend[1]);
       if (this.deps.resendOutbox(id)) sendJson(res, 202, { id, state: 'pending' });
       else sendJson(res, 404, { error: `no dead or pending outbox item ${id}` });
@@ -116,6 +152,27 @@ export class HttpServer {
       return;
     }
     switch (url.pathname) {
+      case '/': {
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-length': Buffer.byteLength(STATUS_PAGE_HTML),
+          'content-security-policy': STATUS_PAGE_CSP,
+          'x-content-type-options': 'nosniff',
+          'referrer-policy': 'no-referrer',
+          'cache-control': 'no-store',
+        });
+        res.end(req.method === 'HEAD' ? undefined : STATUS_PAGE_HTML);
+        return;
+      }
+      case '/metrics': {
+        const text = await this.deps.metrics.text();
+        res.writeHead(200, { 'content-type': this.deps.metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : text);
+        return;
+      }
+      case '/api/destinations':
+        sendJson(res, 200, this.deps.listDestinations());
+        return;
       case '/api/outbox': {
         const state = url.searchParams.get('state') ?? undefined;
         const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
@@ -140,6 +197,29 @@ export class HttpServer {
       default:
         sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` });
     }
+  }
+
+  /** Answers 401 with a Bearer challenge (RFC 6750 §3) unless the request carries the token. */
+  private authorized(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    const verdict = this.authorize(req);
+    if (verdict.ok) return true;
+    // A wrong token is worth a warning (someone is guessing, or a probe has a stale secret); none is routine.
+    if (verdict.error === 'invalid') this.deps.log.warn('http request with a wrong bearer token', { code: 'GW_ERR_HTTP_UNAUTHORIZED', path: url.pathname, peer: req.socket.remoteAddress });
+    const challenge = verdict.error === 'invalid' ? 'Bearer realm="pacs-ai-gateway", error="invalid_token"' : 'Bearer realm="pacs-ai-gateway"';
+    res.setHeader('www-authenticate', challenge);
+    sendJson(res, 401, { error: verdict.error === 'invalid' ? 'the bearer token is not valid' : 'a bearer token is required (Authorization: Bearer <http.authToken>)', code: 'GW_ERR_HTTP_UNAUTHORIZED' });
+    return false;
+  }
+}
+
+/** True when the request has no Origin (not from a browser page) or comes from the page this server serves. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
   }
 }
 

@@ -36,6 +36,8 @@ export interface AnalyzeStudyDeps {
   log: Logger;
   /** Outbox rows were queued for these destinations: wake their delivery. */
   onQueued: (destinations: string[]) => void;
+  /** A study was analysed by a model in this long (for the latency histogram). */
+  onAnalysed?: (modelId: string, durationMs: number) => void;
   now?: () => number;
 }
 
@@ -117,6 +119,7 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   const topKMean = top.reduce((s, x) => s + x.probability, 0) / top.length;
   const flagged = probability >= spec.output.threshold;
   const durationMs = performance.now() - started;
+  deps.onAnalysed?.(spec.id, durationMs);
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
   const sr = buildAiResultSr({

@@ -13,7 +13,7 @@ import { ModelRegistry } from '../ai/index.js';
 import { SlicePreparer } from '../imaging/index.js';
 import { DicomScp } from '../dicom/index.js';
 import { MllpServer } from '../hl7/index.js';
-import { HttpServer, type HealthReport } from '../http/index.js';
+import { GatewayMetrics, HttpServer, type HealthReport } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { Spool } from '../storage/index.js';
 import { StudyAssembler, systemClock, type Clock } from '../studies/index.js';
@@ -30,6 +30,8 @@ import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
 import { OutboxDelivery, type OutboxDeliveryDeps } from './outbox-delivery.js';
 import { dicomSender, hl7Sender } from './senders.js';
+import { metricsSources, recordScpEvent } from './metrics-wiring.js';
+import { listDestinationHealth } from './destination-health.js';
 
 export interface GatewayPorts {
   dicom: number;
@@ -84,17 +86,19 @@ export class Gateway {
     const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)));
     this.preparer = preparer;
 
+    const metrics = new GatewayMetrics(metricsSources({ config, jobs, outbox, spoolRoot: spool.root, openAssociations: () => this.scp?.openAssociations ?? 0 }));
     const policy = { baseMs: config.outbox.baseDelayMs, maxMs: config.outbox.maxDelayMs, maxAttempts: config.outbox.maxAttempts };
     outbox.requeueSending(Date.now());
     const timeouts = { connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs, ackTimeoutMs: config.hl7.ackTimeoutMs };
     const addDelivery = (name: string, send: OutboxDeliveryDeps['send'], concurrency: number): void => {
-      const delivery = new OutboxDelivery({ destination: name, outbox, policy, maxAgeMs: config.outbox.maxAgeHours * 3_600_000, concurrency, log: log.child({ component: 'outbox' }), send });
+      const delivery = new OutboxDelivery({ destination: name, outbox, policy, maxAgeMs: config.outbox.maxAgeHours * 3_600_000, concurrency, log: log.child({ component: 'outbox' }), send,
+        onSettled: (item, outcome) => metrics.outboxSent(name, item.kind, outcome.kind === 'delivered') });
       this.deliveries.set(name, delivery);
       delivery.notify();
     };
     for (const dest of config.dicom.destinations) addDelivery(dest.name, dicomSender(dest, config.dicom.aeTitle, spool, timeouts), config.outbox.concurrency);
     // HL7 in order, one at a time: a RIS sees results in the sequence they were made.
-    for (const dest of config.hl7.destinations) addDelivery(dest.name, hl7Sender(dest, timeouts, log.child({ component: 'hl7' })), 1);
+    for (const dest of config.hl7.destinations) addDelivery(dest.name, hl7Sender(dest, timeouts, log.child({ component: 'hl7' }), (kind) => metrics.hl7Sent(dest.name, kind)), 1);
     const flagsDeps: AiFlagsDeps = { studies, instances, results, messages, outbox, spool, destinations: config.hl7.destinations, demoModels };
     const reportSrDeps: Omit<ReportSrDeps, 'analyzer'> = { studies, instances, results, messages, outbox, spool, destinations: config.dicom.destinations };
     // A study's results changed (analysed, or a report linked to it processed): tell the RIS, and the PACS when asked.
@@ -128,6 +132,7 @@ export class Gateway {
           demoModels,
           log: log.child({ component: 'analysis' }),
           onQueued: (names) => names.forEach((n) => this.deliveries.get(n)?.notify()),
+          onAnalysed: (modelId, ms) => metrics.studyAnalysed(modelId, ms / 1000),
         });
         if (outcome.kind === 'done') resultsChanged(job.studyInstanceUid);
         return outcome;
@@ -161,6 +166,8 @@ export class Gateway {
       }),
       log: scpLog,
       refusing: () => housekeeping.disk.refusal,
+      onEvent: (e) => recordScpEvent(metrics, e),
+      onAssociationEnded: (summary) => metrics.associationEnded(summary.outcome),
     });
     this.http = new HttpServer(config.http, {
       health: () => this.health(spool.root),
@@ -169,6 +176,8 @@ export class Gateway {
       listOutbox: (q) => outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
       resendOutbox: (id) => this.resend(id),
       status: () => new StatusRepo(db).summary(),
+      listDestinations: () => listDestinationHealth(config, outbox),
+      metrics,
       log: log.child({ component: 'http' }),
     });
     if (config.hl7.enabled) {
@@ -188,6 +197,7 @@ export class Gateway {
       this.reports = reports;
       reports.notify();
       this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored: () => reports.intakeActivity() }), log: hl7Log });
+      this.mllp.on('message', (m) => metrics.hl7Received(m.ackCode));
     }
     const ports = { dicom: await this.scp.listen(), http: await this.http.listen(), hl7: await this.mllp?.listen() };
     log.info('gateway started', {

@@ -2,7 +2,7 @@
 import type { DicomDestination } from '../config/index.js';
 import type { OutboxItem } from '../db/index.js';
 import { deliveryVerdict, storeFiles } from '../dicom/index.js';
-import { MllpClient } from '../hl7/index.js';
+import { MllpClient, type MllpSendKind } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import type { Spool } from '../storage/index.js';
 import type { SendOutcome } from './outbox-delivery.js';
@@ -25,11 +25,15 @@ export function dicomSender(dest: DicomDestination, callingAeTitle: string, spoo
   };
 }
 
-/** One message per connection, ACK awaited and its MSA-2 checked against our MSH-10 (MllpClient). */
-export function hl7Sender(dest: { host: string; port: number }, t: SendTimeouts, log: Logger): (item: OutboxItem) => Promise<SendOutcome> {
+/**
+ * One message per connection, ACK awaited and its MSA-2 checked against our MSH-10 (MllpClient).
+ * `onResult` sees how each send ended (for the metrics).
+ */
+export function hl7Sender(dest: { host: string; port: number }, t: SendTimeouts, log: Logger, onResult?: (kind: MllpSendKind) => void): (item: OutboxItem) => Promise<SendOutcome> {
   const client = new MllpClient({ host: dest.host, port: dest.port, connectTimeoutMs: t.connectTimeoutMs, ackTimeoutMs: t.ackTimeoutMs, keepAlive: false }, { log });
   return async (item) => {
     const r = await client.send(item.payload);
+    onResult?.(r.kind);
     if (r.kind === 'accepted') return { kind: 'delivered' };
     // AR means this message will never be accepted: dead letter. Everything else may pass later.
     return { kind: 'failed', retryable: r.kind !== 'application-reject', reason: `${r.kind}: ${r.detail.message}` };

@@ -43,11 +43,14 @@ export interface Storescp {
   stop(): Promise<void>;
 }
 
-/** DCMTK storescp in bit-preserving mode accepting every transfer syntax: the byte-exactness reference. */
-export async function startStorescp(aeTitle = 'REFSCP'): Promise<Storescp> {
+/**
+ * DCMTK storescp in bit-preserving mode accepting every transfer syntax: the byte-exactness reference.
+ * `port`: a port chosen earlier with freePort() (e.g. a destination that was down until now).
+ */
+export async function startStorescp(aeTitle = 'REFSCP', options: { port?: number } = {}): Promise<Storescp> {
   const dir = tempDir('pag-storescp-');
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawnPeer('storescp', ['+B', '+xa', '-aet', aeTitle, '-od', dir, String(port)], {
     env: { LD_PRELOAD: bindShim() },
     stdio: 'ignore',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AssociationPolicy, decideContext } from '../../../src/dicom/association-policy.js';
+import { AssociationPolicy, decideContext, rejectReasonName } from '../../../src/dicom/association-policy.js';
 import { RejectReason, RejectResult, RejectSource, type AssociateRq } from '../../../src/dicom/pdu.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -64,5 +64,24 @@ describe('dicom/association-policy', () => {
   it('reports whether an address may connect at all', () => {
     expect(policy.addressAllowed('127.0.0.1')).to.equal(true);
     expect(policy.addressAllowed('192.0.2.1')).to.equal(false);
+  });
+
+  it('names each reject by its PS3.8 reason, the same number meaning different things per source (metric labels)', () => {
+    const names = [
+      policy.decide(rq({ protocolVersion: 2 }), '127.0.0.1', open),
+      policy.decide(rq({ applicationContext: '1.2.3' }), '127.0.0.1', open),
+      policy.decide(rq({ calledAeTitle: 'OTHER' }), '127.0.0.1', open),
+      policy.decide(rq({ callingAeTitle: 'STRANGER' }), '127.0.0.1', open),
+      policy.decide(rq(), '127.0.0.1', { ...open, refusing: 'disk below watermark' }),
+      policy.decide(rq(), '127.0.0.1', { openAssociations: 5, maxAssociations: 4 }),
+    ].map((d) => (d.kind === 'reject' ? rejectReasonName(d.rj) : 'accepted'));
+    expect(names).to.deep.equal([
+      'protocol-version-not-supported',
+      'application-context-not-supported',
+      'called-ae-not-recognized',
+      'calling-ae-not-recognized',
+      'temporary-congestion',
+      'local-limit-exceeded',
+    ]);
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * The Prometheus metrics of the gateway, in a registry of their own (never prom-client's global one).
+ * Counters move as things happen (the composition root calls the record methods from transport events);
+ * values kept in SQLite or on disk are read at scrape time through the injected sources.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const PREFIX = 'pacs_ai_gateway_';
+
+/** What the metrics read at scrape time; the HTTP layer knows no database. */
+export interface MetricsSources {
+  openAssociations: () => number;
+  jobCounts: () => ReadonlyArray<{ kind: string; state: string; count: number }>;
+  /** Every configured destination, with zeros when it has no rows. `pending` counts rows waiting or being sent. */
+  outboxCounts: () => ReadonlyArray<{ destination: string; pending: number; dead: number }>;
+  diskFreeBytes: () => Promise<number>;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly associations: Counter<'outcome' | 'reason'>;
+  private readonly associationsEnded: Counter<'outcome'>;
+  private readonly instances: Counter;
+  private readonly bytes: Counter;
+  private readonly storeFailures: Counter<'status'>;
+  private readonly inferenceSeconds: Histogram<'model'>;
+  private readonly hl7In: Counter<'ack'>;
+  private readonly hl7Out: Counter<'destination' | 'outcome'>;
+  private readonly sends: Counter<'destination' | 'kind' | 'outcome'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    new Gauge({
+      name: `${PREFIX}dicom_associations_open`,
+      help: 'DICOM associations open now',
+      registers,
+      collect() {
+        this.set(sources.openAssociations());
+      },
+    });
+    this.associations = new Counter({
+      name: `${PREFIX}dicom_associations_total`,
+      help: 'DICOM association requests answered, by outcome (accepted/rejected) and PS3.8 reject reason (none when accepted)',
+      labelNames: ['outcome', 'reason'],
+      registers,
+    });
+    this.associationsEnded = new Counter({
+      name: `${PREFIX}dicom_associations_ended_total`,
+      help: 'DICOM associations closed, by how they ended (released, rejected, aborted, aborted-by-peer, closed-by-peer, timed-out)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.instances = new Counter({ name: `${PREFIX}dicom_instances_received_total`, help: 'DICOM instances stored (C-STORE answered with success or a warning)', registers });
+    this.bytes = new Counter({ name: `${PREFIX}dicom_received_bytes_total`, help: 'Dataset bytes received in C-STORE requests, stored or not', registers });
+    this.storeFailures = new Counter({
+      name: `${PREFIX}dicom_store_failures_total`,
+      help: 'C-STORE requests answered with a failure, by DIMSE status (0xA700 out of resources, 0xA900 SOP class mismatch, 0xC000 cannot understand)',
+      labelNames: ['status'],
+      registers,
+    });
+    new Gauge({
+      name: `${PREFIX}jobs`,
+      help: 'Jobs in the durable queue, by kind and state',
+      labelNames: ['kind', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const j of sources.jobCounts()) this.set({ kind: j.kind, state: j.state }, j.count);
+      },
+    });
+    this.inferenceSeconds = new Histogram({
+      name: `${PREFIX}inference_duration_seconds`,
+      help: 'Time to analyse one study with one image model (decode, preprocess, inference), by model id',
+      labelNames: ['model'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    new Gauge({
+      name: `${PREFIX}outbox_depth`,
+      help: 'Outbox items not yet delivered (pending or being sent), by destination',
+      labelNames: ['destination'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of sources.outboxCounts()) this.set({ destination: c.destination }, c.pending);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}outbox_dead_letters`,
+      help: 'Outbox items that gave up (dead letters, re-sendable), by destination',
+      labelNames: ['destination'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of sources.outboxCounts()) this.set({ destination: c.destination }, c.dead);
+      },
+    });
+    this.sends = new Counter({
+      name: `${PREFIX}outbox_sends_total`,
+      help: 'Delivery attempts from the outbox, by destination, kind (dicom/hl7) and outcome (delivered/failed)',
+      labelNames: ['destination', 'kind', 'outcome'],
+      registers,
+    });
+    this.hl7In = new Counter({
+      name: `${PREFIX}hl7_messages_received_total`,
+      help: 'HL7 messages received over MLLP, by the ACK code sent (AA, AE, AR; none when MSH-15 asked for no ACK)',
+      labelNames: ['ack'],
+      registers,
+    });
+    this.hl7Out = new Counter({
+      name: `${PREFIX}hl7_messages_sent_total`,
+      help: 'HL7 messages sent over MLLP, by destination and outcome (accepted, application-error, application-reject, timeout, connection-failed, protocol-error)',
+      labelNames: ['destination', 'outcome'],
+      registers,
+    });
+    new Gauge({
+      name: `${PREFIX}disk_free_bytes`,
+      help: 'Free bytes on the file system of dataDir',
+      registers,
+      async collect() {
+        this.set(await sources.diskFreeBytes());
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text; reads the sources. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  associationAccepted(): void {
+    this.associations.inc({ outcome: 'accepted', reason: 'none' });
+  }
+
+  /** `reason`: the PS3.8 reject reason, a closed set (never free text: label values must stay few). */
+  associationRejected(reason: string): void {
+    this.associations.inc({ outcome: 'rejected', reason });
+  }
+
+  associationEnded(outcome: string): void {
+    this.associationsEnded.inc({ outcome });
+  }
+
+  storeAnswered(answer: { ok: boolean; status: number; datasetBytes: number }): void {
+    this.bytes.inc(answer.datasetBytes);
+    if (answer.ok) this.instances.inc();
+    else this.storeFailures.inc({ status: `0x${answer.status.toString(16).toUpperCase().padStart(4, '0')}` });
+  }
+
+  studyAnalysed(modelId: string, seconds: number): void {
+    this.inferenceSeconds.observe({ model: modelId }, seconds);
+  }
+
+  hl7Received(ack: string | undefined): void {
+    this.hl7In.inc({ ack: ack ?? 'none' });
+  }
+
+  hl7Sent(destination: string, outcome: string): void {
+    this.hl7Out.inc({ destination, outcome });
+  }
+
+  outboxSent(destination: string, kind: string, delivered: boolean): void {
+    this.sends.inc({ destination, kind, outcome: delivered ? 'delivered' : 'failed' });
+  }
+}
