@@ -11,7 +11,8 @@ import { createLogger } from './log.js';
 import { join } from 'node:path';
 import { OutboxRepo, openDatabase } from './db/index.js';
 import { loadNerModel, runNlpJsonl } from './nlp/index.js';
-import { Gateway } from './pipeline/index.js';
+import { Gateway, type GatewayPorts } from './pipeline/index.js';
+import { notifyServiceManager } from './service-notify.js';
 
 export const ExitCode = { Ok: 0, Failure: 1, InvalidConfig: 2 } as const;
 
@@ -29,19 +30,23 @@ async function start(cliPath: string | undefined): Promise<void> {
   const log = createLogger({ level: config.log.level });
   log.info('configuration loaded', { source });
   const gateway = new Gateway(config, log);
+  const notify = { notifySocket: process.env.NOTIFY_SOCKET, log };
+  let ports: GatewayPorts;
   try {
-    await gateway.start();
+    ports = await gateway.start();
   } catch (err) {
     log.error('gateway failed to start', { err: describeError(err), code: err instanceof GatewayError ? err.code : undefined });
     process.exitCode = ExitCode.Failure;
     await gateway.stop().catch(() => {});
     return;
   }
+  void notifyServiceManager('ready', `DICOM port ${ports.dicom}, HL7 port ${ports.hl7 ?? 'off'}, HTTP port ${ports.http}`, notify);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info('signal received', { signal });
+    void notifyServiceManager('stopping', `stopping (${signal})`, notify);
     gateway.stop().then(
       () => process.exit(ExitCode.Ok),
       (err: unknown) => {
