@@ -1,7 +1,8 @@
 /** `pacs-ai-gateway start`: the daemon in the foreground until SIGTERM/SIGINT, which drain and exit 0. */
 import { GatewayError, describeError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { Gateway } from '../pipeline/index.js';
+import { Gateway, type GatewayPorts } from '../pipeline/index.js';
+import { notifyServiceManager } from '../service-notify.js';
 import { ExitCode } from './exit-codes.js';
 import { readConfigOrExit } from './config-file.js';
 
@@ -10,19 +11,24 @@ export async function startCommand(cliPath: string | undefined): Promise<void> {
   const log = createLogger({ level: config.log.level });
   log.info('configuration loaded', { source });
   const gateway = new Gateway(config, log);
+  // systemd Type=notify: READY=1 once every port is open (nothing is sent without NOTIFY_SOCKET).
+  const notify = { notifySocket: process.env.NOTIFY_SOCKET, log };
+  let ports: GatewayPorts;
   try {
-    await gateway.start();
+    ports = await gateway.start();
   } catch (err) {
     log.error('gateway failed to start', { err: describeError(err), code: err instanceof GatewayError ? err.code : undefined });
     process.exitCode = ExitCode.Failure;
     await gateway.stop().catch(() => {});
     return;
   }
+  void notifyServiceManager('ready', `DICOM port ${ports.dicom}, HL7 port ${ports.hl7 ?? 'off'}, HTTP port ${ports.http}`, notify);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info('signal received', { signal });
+    void notifyServiceManager('stopping', `stopping (${signal})`, notify);
     gateway.stop().then(
       () => process.exit(ExitCode.Ok),
       (err: unknown) => {
