@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { buildAiResultSr, sourceContextFromPart10, type ReferencedInstance } from '../results/index.js';
 import type { Spool } from '../storage/index.js';
 import { dicomDateTime } from './dicom-datetime.js';
+import type { IntakeGate } from './intake-gate.js';
 import type { JobOutcome } from './job-worker.js';
 
 /** How many top-scoring images the top-k mean and the SR's driving references use. */
@@ -30,6 +31,8 @@ export interface AnalyzeStudyDeps {
   models: ModelRegistry;
   /** Decodes and preprocesses instances in worker threads. */
   preparer: SlicePreparer;
+  /** Touched by intake: while studies arrive, the analysis runs at most half the time (see analyzeWithModel). */
+  intake: IntakeGate;
   destinations: ReadonlyArray<DicomDestination>;
   /** Model ids whose SR carries the "not for clinical use" disclaimer. */
   demoModels: ReadonlySet<string>;
@@ -78,7 +81,12 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   let skipped = 0;
   let provenance: Classification['provenance'] | undefined;
   let firstSource: StoredInstance | undefined;
+  let lastChunkMs = 0;
   for (let start = 0; start < candidates.length; start += CHUNK) {
+    // Receiving comes first (issue #3: ingest may drop < 20 % while a study is analysed): while instances arrive,
+    // wait for a pause in them, at most as long as the last chunk took, so the analysis keeps at least half its pace.
+    await deps.intake.pause(lastChunkMs);
+    const chunkStarted = performance.now();
     const chunk = candidates.slice(start, start + CHUNK);
     const images: Float32Array[] = [];
     const owners: StoredInstance[] = [];
@@ -101,6 +109,7 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
     });
     if (images.length === 0) continue;
     const result = await classifier.classify(images);
+    lastChunkMs = performance.now() - chunkStarted;
     provenance = result.provenance;
     result.probabilities.forEach((row, k) => {
       const instance = owners[k] as StoredInstance;

@@ -30,8 +30,12 @@ import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
 import { OutboxDelivery, type OutboxDeliveryDeps } from './outbox-delivery.js';
 import { dicomSender, hl7Sender } from './senders.js';
+import { IntakeGate } from './intake-gate.js';
 import { metricsSources, recordScpEvent } from './metrics-wiring.js';
 import { listDestinationHealth } from './destination-health.js';
+
+/** Intake must be this quiet before background work (analysis, report NLP) takes a step. */
+const INTAKE_QUIET_MS = 50;
 
 export interface GatewayPorts {
   dicom: number;
@@ -83,6 +87,8 @@ export class Gateway {
     const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
     this.models = models;
     // Decoding for the analysis, off the main thread; half the spare cores (inference has the rest, one stays with receiving).
+    // Background work (analysis, report NLP) gives way to receiving: every stored instance or message touches this.
+    const intake = new IntakeGate(INTAKE_QUIET_MS);
     const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)));
     this.preparer = preparer;
 
@@ -128,6 +134,7 @@ export class Gateway {
           spool,
           models,
           preparer,
+          intake,
           destinations: config.dicom.destinations,
           demoModels,
           log: log.child({ component: 'analysis' }),
@@ -161,7 +168,10 @@ export class Gateway {
         spool,
         instances,
         log: scpLog,
-        onRecorded: (p) => assembler.instanceRecorded(p),
+        onRecorded: (p) => {
+          intake.touch();
+          assembler.instanceRecorded(p);
+        },
         isOwnResult: (uid) => results.isOwnResult(uid),
       }),
       log: scpLog,
@@ -191,12 +201,17 @@ export class Gateway {
       const reports = new ReportWorker({
         messages,
         ner,
+        gate: intake,
         log: log.child({ component: 'nlp' }),
         onProcessed: (r) => studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => this.resultsChanged?.(uid)),
       });
       this.reports = reports;
       reports.notify();
-      this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored: () => reports.intakeActivity() }), log: hl7Log });
+      const onStored = (): void => {
+        intake.touch();
+        reports.notify();
+      };
+      this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored }), log: hl7Log });
       this.mllp.on('message', (m) => metrics.hl7Received(m.ackCode));
     }
     const ports = { dicom: await this.scp.listen(), http: await this.http.listen(), hl7: await this.mllp?.listen() };

@@ -6,17 +6,18 @@ import type { Hl7MessagesRepo } from '../db/index.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { analyzeReport, type NerModel } from '../nlp/index.js';
+import type { IntakeGate } from './intake-gate.js';
 import { WakeLoop } from './wake-loop.js';
 
 const BATCH = 16;
-/** While messages are arriving, the NLP waits this long after the last one (intake and ACKs come first)… */
-const INTAKE_QUIET_MS = 50;
-/** …but never more than this between two reports, so a busy RIS cannot starve the analysis. */
+/**
+ * The NER's inference is a synchronous native call (~10 ms a report): run back to back with intake it would hold
+ * up every ACK, so reports wait for a pause in traffic (`IntakeGate`), but never more than this between two.
+ */
 const MAX_DEFER_MS = 1000;
 
 export class ReportWorker {
   private readonly loop: WakeLoop;
-  private lastIntakeAt = 0;
   private lastProcessedAt = 0;
 
   constructor(
@@ -24,6 +25,8 @@ export class ReportWorker {
       messages: Hl7MessagesRepo;
       ner: NerModel | null;
       log: Logger;
+      /** Touched by intake (HL7 and DICOM): reports wait for a pause in it. */
+      gate: IntakeGate;
       /** A report's findings are stored: compare them with the AI (and tell the RIS) for the studies it links to. */
       onProcessed?: (report: { studyInstanceUid: string; accessionNumber: string }) => void;
       now?: () => number;
@@ -38,22 +41,8 @@ export class ReportWorker {
     this.loop.notify();
   }
 
-  /**
-   * A message was just received. The NER's inference is a synchronous native call (~10 ms a report): run
-   * back to back with intake it would hold up every ACK, so reports wait for a pause in traffic (bounded).
-   */
-  intakeActivity(): void {
-    this.lastIntakeAt = Date.now();
-    this.loop.notify();
-  }
-
-  private async yieldToIntake(): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      const quietFor = now - this.lastIntakeAt;
-      if (quietFor >= INTAKE_QUIET_MS || now - this.lastProcessedAt >= MAX_DEFER_MS) return;
-      await new Promise((r) => setTimeout(r, INTAKE_QUIET_MS - quietFor));
-    }
+  private yieldToIntake(): Promise<void> {
+    return this.deps.gate.pause(Math.max(0, MAX_DEFER_MS - (Date.now() - this.lastProcessedAt)));
   }
 
   stop(): Promise<void> {
