@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   GW_ERR_HL7_ACK_INVALID: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_HL7_ACK_MISMATCH: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_HL7_CONNECTION_FAILED: { dicomStatus: null, hl7: null, http: null },
+  // TLS (src/tls): certificate files, and handshakes with peers on either side.
+  GW_ERR_TLS_FILES: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_TLS_HANDSHAKE: { dicomStatus: null, hl7: null, http: null },
 } as const satisfies Record<string, { dicomStatus: number | null; hl7: { ack: 'AE' | 'AR'; condition: string } | null; http: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

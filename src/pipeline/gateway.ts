@@ -31,10 +31,14 @@ import { dicomSender, hl7Sender } from './senders.js';
 const DISK_CHECK_INTERVAL_MS = 10_000;
 
 export interface GatewayPorts {
-  dicom: number;
+  /** The plain DICOM port; undefined when dicom.tls.keepPlainPort is false. */
+  dicom: number | undefined;
   http: number;
-  /** Undefined when hl7.enabled is false. */
+  /** Undefined when hl7.enabled is false (or hl7.tls.keepPlainPort is false). */
   hl7: number | undefined;
+  /** The TLS ports; undefined without dicom.tls / hl7.tls. */
+  dicomTls: number | undefined;
+  hl7Tls: number | undefined;
 }
 
 export class Gateway {
@@ -175,12 +179,22 @@ export class Gateway {
       reports.notify();
       this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored: () => reports.intakeActivity() }), log: hl7Log });
     }
-    const ports = { dicom: await this.scp.listen(), http: await this.http.listen(), hl7: await this.mllp?.listen() };
+    const { scp, mllp } = this;
+    const ports: GatewayPorts = {
+      dicom: config.dicom.tls?.keepPlainPort === false ? undefined : await scp.listen(),
+      dicomTls: config.dicom.tls === undefined ? undefined : await scp.listenTls(),
+      http: await this.http.listen(),
+      hl7: mllp === undefined || config.hl7.tls?.keepPlainPort === false ? undefined : await mllp.listen(),
+      hl7Tls: mllp === undefined || config.hl7.tls === undefined ? undefined : await mllp.listenTls(),
+    };
+    const at = (host: string, port: number | undefined): string => (port === undefined ? 'off' : `${host}:${port}`);
     log.info('gateway started', {
       aeTitle: config.dicom.aeTitle,
-      dicom: `${config.dicom.host}:${ports.dicom}`,
+      dicom: at(config.dicom.host, ports.dicom),
+      dicomTls: at(config.dicom.host, ports.dicomTls),
       http: `${config.http.host}:${ports.http}`,
-      hl7: ports.hl7 === undefined ? 'disabled' : `${config.hl7.host}:${ports.hl7}`,
+      hl7: config.hl7.enabled ? at(config.hl7.host, ports.hl7) : 'disabled',
+      hl7Tls: at(config.hl7.host, ports.hl7Tls),
       dataDir: config.dataDir,
       resumedStudies: resumed,
     });
