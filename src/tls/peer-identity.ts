@@ -42,7 +42,7 @@ const CERT_WORDS: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the peer certificate is not signed by a CA we trust (check tls.caFile)',
   UNABLE_TO_GET_ISSUER_CERT: 'the peer certificate is not signed by a CA we trust (check tls.caFile)',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the peer certificate is not signed by a CA we trust (check tls.caFile)',
-  SELF_SIGNED_CERT_IN_CHAIN: 'the peer certificate chains to a CA we do not trust (check tls.caFile)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the peer certificate is not signed by a CA we trust (check tls.caFile)',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the peer certificate is self-signed and not in tls.caFile',
   CERT_HAS_EXPIRED: 'the peer certificate has expired',
   CERT_NOT_YET_VALID: 'the peer certificate is not valid yet (check both clocks)',
