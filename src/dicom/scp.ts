@@ -6,8 +6,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import { describeTlsFailure, readTlsFiles, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
-import { AssociationPolicy } from './association-policy.js';
+import { describeHandshakeFailure, readTlsFiles, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
+import { AssociationPolicy, normalizeAddress } from './association-policy.js';
 import { ScpAssociation, type AssociationSummary, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
 import type { AllowedPeer } from '../config/index.js';
@@ -73,7 +73,8 @@ export class DicomScp {
       }
     });
     server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      this.deps.log.warn('TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peer: socket.remoteAddress, reason: describeTlsFailure(err) });
+      const { peerAddress, reason } = describeHandshakeFailure(err, socket);
+      this.deps.log.warn('TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peer: normalizeAddress(peerAddress), reason });
     });
     this.tlsServer = server;
     return this.bind(server, tls.port);

@@ -100,7 +100,8 @@ export class MllpClient {
         const errno = errnoCode(err);
         const where = `${this.options.host}:${this.options.port}`;
         if (this.options.tls !== undefined && (errno === undefined || isTlsFailure(errno) || errno === 'ECONNRESET' || errno === 'GW_ERR_TLS_FILES')) {
-          return result('connection-failed', { code: 'GW_ERR_HL7_CONNECTION_FAILED', message: `TLS with ${where} failed: ${errno === 'GW_ERR_TLS_FILES' ? describeError(err) : describeTlsFailure(err as Error & { code?: string })}` });
+          const why = errno === 'GW_ERR_TLS_FILES' || errno === undefined ? describeError(err) : describeTlsFailure(err as Error & { code?: string });
+          return result('connection-failed', { code: 'GW_ERR_HL7_CONNECTION_FAILED', message: `TLS with ${where} failed: ${why}` });
         }
         return result('connection-failed', { code: 'GW_ERR_HL7_CONNECTION_FAILED', message: `cannot connect to ${where}${errno === undefined ? '' : ` (${errno})`}` });
       }
@@ -157,7 +158,9 @@ export class MllpClient {
       // The one place the transport is chosen; a TLS link is ready at 'secureConnect' (handshake done, peer verified).
       const socket = tls === undefined ? connect({ host, port, noDelay: true }) : connectTls(clientTlsOptions(readTlsFiles(tls, 'tls'), host, port, tls));
       socket.setNoDelay(true);
-      const timer = setTimeout(() => socket.destroy(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
+      const ms = this.options.connectTimeoutMs;
+      const late = tls === undefined ? `connect timed out after ${ms} ms` : `no TLS handshake within ${ms} ms (does the peer speak TLS on this port?)`;
+      const timer = setTimeout(() => socket.destroy(new Error(late)), ms);
       const link: Link = { socket, decoder: new MllpDecoder({ maxMessageBytes: this.options.maxAckBytes ?? 1024 * 1024 }) };
       socket.once('error', (err) => {
         clearTimeout(timer);
@@ -180,7 +183,8 @@ export class MllpClient {
         socket.on('close', () => {
           if (this.link === link) this.link = undefined;
           const err = link.error;
-          const message = err === undefined ? 'the peer closed the connection' : isTlsFailure(err.code) ? `TLS: ${describeTlsFailure(err)}` : `the connection failed: ${err.code ?? err.message}`;
+          const closed = tls === undefined ? 'the peer closed the connection' : 'the peer closed the TLS connection (if at once, it may not accept our client certificate: see its log)';
+          const message = err === undefined ? closed : isTlsFailure(err.code) ? `TLS: ${describeTlsFailure(err)}` : `the connection failed: ${err.code ?? err.message}`;
           link.waiter?.({ kind: 'closed', message, partial: link.decoder.midFrame });
         });
         this.link = link;

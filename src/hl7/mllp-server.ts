@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, createServer as createTlsServer } from 'node:tls';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { describeTlsFailure, identityMatches, readTlsFiles, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
+import { describeHandshakeFailure, identityMatches, readTlsFiles, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
 import { HostAllowList, normalizePeerAddress } from './allowed-hosts.js';
 import { type ControlIdGenerator, createControlIdGenerator } from './control-id.js';
 import { type ExchangeDeps, type FrameAnswer, type Hl7MessageHandler, type Hl7Peer, type MessageOutcome, answerFrame, answerOversize } from './exchange.js';
@@ -120,8 +120,9 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
       if (!this.allowList.allows(peerAddress)) this.refuse(raw, peerAddress, 'GW_ERR_HL7_PEER_NOT_ALLOWED');
     });
     server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      const peerAddress = normalizePeerAddress(socket.remoteAddress ?? '');
-      this.deps.log.warn('hl7 TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peerAddress, reason: describeTlsFailure(err) });
+      const failure = describeHandshakeFailure(err, socket);
+      const peerAddress = normalizePeerAddress(failure.peerAddress);
+      this.deps.log.warn('hl7 TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peerAddress, reason: failure.reason });
       this.emitSafely('connection-refused', { peerAddress, code: 'GW_ERR_TLS_HANDSHAKE' });
     });
     this.tlsServer = server;

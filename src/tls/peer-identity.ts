@@ -66,6 +66,23 @@ export function isTlsFailure(code: string | undefined): boolean {
   return code !== undefined && code !== 'ECONNRESET' && (code in CERT_WORDS || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /CERT/.test(code));
 }
 
+/**
+ * A listener's failed handshake (`tlsClientError`) in words, with the peer's address. When a client certificate
+ * fails verification Node completes the handshake, then destroys the socket and reports a bare ECONNRESET: the
+ * verification error is on `authorizationError`, and the address only on the wrapped TCP socket (`_parent`,
+ * undocumented; '' if a later Node drops it).
+ */
+export function describeHandshakeFailure(err: Error & { code?: string }, socket: TLSSocket): { peerAddress: string; reason: string } {
+  const parent = (socket as TLSSocket & { _parent?: { remoteAddress?: string } })._parent;
+  const peerAddress = socket.remoteAddress ?? parent?.remoteAddress ?? '';
+  const verify = socket.authorizationError === null || socket.authorizationError === undefined ? undefined : String(socket.authorizationError);
+  const reason =
+    verify !== undefined && err.code === 'ECONNRESET'
+      ? `the client certificate is not accepted: ${CERT_WORDS[verify]?.replace('peer certificate', 'client certificate').replace(/ \(check tls\.caFile\)/, ' (caFile)') ?? verify} (${verify})`
+      : describeTlsFailure(err);
+  return { peerAddress, reason };
+}
+
 /** One line for a failed handshake: what it means, then OpenSSL's own words (without file and line) and code. */
 export function describeTlsFailure(err: Error & { code?: string }): string {
   const words = err.code === undefined ? undefined : CERT_WORDS[err.code];

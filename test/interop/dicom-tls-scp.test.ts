@@ -137,6 +137,8 @@ describe('interop: DICOM TLS listener with DCMTK', function () {
       const r = await echoTls(strict.gw.dicomTlsPort as number, pki, 'rogueClient');
       expect(r.code, r.stdout + r.stderr).to.not.equal(0);
       expect(r.stdout + r.stderr).to.not.match(/Association Accepted/);
+      const line = await waitFor('the handshake failure line', () => strict.logs.find('TLS handshake failed').find((l) => /client certificate is not accepted/.test(String(l.reason))));
+      expect(line).to.include({ code: 'GW_ERR_TLS_HANDSHAKE', peer: '127.0.0.1' });
     });
 
     it('a valid certificate with a name not in allowedPeers: A-ASSOCIATE-RJ (calling AE not recognized) naming the certificate', async () => {
