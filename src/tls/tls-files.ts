@@ -72,8 +72,10 @@ export function inspectTlsFiles(files: TlsServerFiles | TlsClientFiles, keyPath:
     try {
       createPrivateKey(key);
       keyOk = true;
-    } catch (err) {
-      const why = /passphrase/i.test((err as Error).message) ? 'the key is encrypted: give an unencrypted PEM key (protect it with file permissions)' : 'not a PEM private key';
+    } catch {
+      // An encrypted key would need a passphrase at every start: a daemon has nobody to type it.
+      const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.toString('latin1'));
+      const why = encrypted ? 'the key is encrypted: give an unencrypted PEM key (protect it with file permissions)' : 'not a PEM private key';
       problems.push({ path: `${keyPath}.keyFile`, reason: `${files.keyFile as string}: ${why}` });
     }
   }
