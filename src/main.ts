@@ -52,6 +52,8 @@ async function start(cliPath: string | undefined): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Renewed TLS certificates, without dropping open associations (systemd: ExecReload=kill -HUP $MAINPID).
+  process.on('SIGHUP', () => gateway.reloadTls());
 }
 
 /** Re-sends an outbox item: through the running daemon's API, or in the database when no daemon answers. */

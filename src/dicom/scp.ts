@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import { describeHandshakeFailure, readTlsFiles, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
+import { describeHandshakeFailure, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
 import { AssociationPolicy, normalizeAddress } from './association-policy.js';
 import { ScpAssociation, type AssociationSummary, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
@@ -78,6 +78,16 @@ export class DicomScp {
     });
     this.tlsServer = server;
     return this.bind(server, tls.port);
+  }
+
+  /**
+   * Re-reads the TLS files and uses them for new connections (SIGHUP after a certificate renewal); open
+   * associations keep theirs. Throws GW_ERR_TLS_FILES, keeping the old certificate, when the new files are bad.
+   */
+  reloadTls(): void {
+    const tls = this.options.tls;
+    if (tls === undefined || this.tlsServer === undefined) return;
+    this.tlsServer.setSecureContext(serverSecureContext(readTlsFiles(tls, 'dicom.tls')));
   }
 
   private bind(server: Server, port: number): Promise<number> {

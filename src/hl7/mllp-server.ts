@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket, createServer as createTlsServer } from 'node:tls';
+import { TLSSocket, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { describeHandshakeFailure, identityMatches, readTlsFiles, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
+import { describeHandshakeFailure, identityMatches, readTlsFiles, serverSecureContext, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
 import { HostAllowList, normalizePeerAddress } from './allowed-hosts.js';
 import { type ControlIdGenerator, createControlIdGenerator } from './control-id.js';
 import { type ExchangeDeps, type FrameAnswer, type Hl7MessageHandler, type Hl7Peer, type MessageOutcome, answerFrame, answerOversize } from './exchange.js';
@@ -81,7 +81,7 @@ export interface MllpServerEvents {
 
 export class MllpServer extends EventEmitter<MllpServerEvents> {
   private server: Server | undefined;
-  private tlsServer: Server | undefined;
+  private tlsServer: TlsServer | undefined;
   private readonly allowList: HostAllowList;
   private readonly connections = new Set<MllpConnection>();
   private readonly exchange: ExchangeDeps;
@@ -127,6 +127,13 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
     });
     this.tlsServer = server;
     return this.bind(server, tls.port);
+  }
+
+  /** Re-reads the TLS files for new connections (SIGHUP); throws GW_ERR_TLS_FILES, keeping the old ones, when they are bad. */
+  reloadTls(): void {
+    const tls = this.options.tls;
+    if (tls === undefined || this.tlsServer === undefined) return;
+    this.tlsServer.setSecureContext(serverSecureContext(readTlsFiles(tls, 'hl7.tls')));
   }
 
   private bind(server: Server, port: number): Promise<number> {

@@ -21,7 +21,7 @@ import { reportIntakeHandler } from './report-intake.js';
 import { ReportWorker } from './report-worker.js';
 import { queueAiFlags, type AiFlagsDeps } from './ai-flags.js';
 import { loadNerModel, type NerModel } from '../nlp/index.js';
-import { describeError } from '../errors.js';
+import { GatewayError, describeError } from '../errors.js';
 import { analyzeStudy } from './analyze-study.js';
 import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
@@ -215,6 +215,22 @@ export class Gateway {
     await this.instances?.close();
     this.db?.close();
     this.log.info('gateway stopped');
+  }
+
+  /**
+   * SIGHUP: the TLS listeners take renewed certificate files for new connections (destinations read theirs at each
+   * connect). Bad files are logged and the old certificates stay in use.
+   */
+  reloadTls(): void {
+    for (const [name, listener] of [['dicom.tls', this.scp], ['hl7.tls', this.mllp]] as const) {
+      try {
+        listener?.reloadTls();
+      } catch (err) {
+        this.log.error('TLS files not reloaded: keeping the current certificate', { listener: name, code: err instanceof GatewayError ? err.code : undefined, err: describeError(err) });
+        continue;
+      }
+      if (listener !== undefined && (name === 'dicom.tls' ? this.config.dicom.tls : this.config.hl7.tls) !== undefined) this.log.info('TLS files reloaded', { listener: name });
+    }
   }
 
   /** Operator resend (CLI or API): the row becomes due now. */

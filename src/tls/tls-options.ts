@@ -1,6 +1,6 @@
 /** node:tls options for our listeners and our outgoing connections, from the material read by tls-files. */
 import { isIP } from 'node:net';
-import type { ConnectionOptions, TlsOptions } from 'node:tls';
+import type { ConnectionOptions, SecureContextOptions, TlsOptions } from 'node:tls';
 import type { TlsClientFiles, TlsMaterial } from './tls-files.js';
 
 /** TLS 1.2 is the floor (BCP 195, PS3.15 Annex B.9 profiles); 1.3 is offered when both sides have it. */
@@ -31,12 +31,16 @@ export interface TlsClientConfig extends TlsClientFiles {
  */
 export function serverTlsOptions(material: TlsMaterial, options: { requireClientCert: boolean; handshakeTimeoutMs: number }): TlsOptions {
   return {
-    ...material,
-    minVersion: MIN_TLS_VERSION,
+    ...serverSecureContext(material),
     requestCert: options.requireClientCert || material.ca !== undefined,
     rejectUnauthorized: options.requireClientCert,
     handshakeTimeout: options.handshakeTimeoutMs,
   };
+}
+
+/** What a listener's certificate is made of: also what `setSecureContext` takes on reload. */
+export function serverSecureContext(material: TlsMaterial): SecureContextOptions {
+  return { ...material, minVersion: MIN_TLS_VERSION };
 }
 
 /** Client options for `tls.connect` to `host:port`. An IP host without servername is checked against the certificate's IP entries. */

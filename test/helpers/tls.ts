@@ -20,6 +20,8 @@ export interface TestPki {
   caFile: string;
   /** CN=localhost, subjectAltName DNS:localhost, IP:127.0.0.1. */
   server: CertPair;
+  /** The same names with O=PAG Renewed: the server's next certificate (reload tests). */
+  renewedServer: CertPair;
   /** CN=modality-1 and CN=intruder, both signed by the CA. */
   client: CertPair;
   otherClient: CertPair;
@@ -37,9 +39,9 @@ function makeCa(dir: string, name: string, cn: string): void {
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
 }
 
-function makeLeaf(dir: string, ca: string, name: string, cn: string, san: string): CertPair {
+function makeLeaf(dir: string, ca: string, name: string, cn: string, san: string, org = 'PAG Test'): CertPair {
   writeFileSync(join(dir, `${name}.ext`), `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${san}\n`);
-  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=PAG Test/CN=${cn}`]);
+  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=${org}/CN=${cn}`]);
   openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
   return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
 }
@@ -53,6 +55,7 @@ export function makeTestPki(): TestPki {
     dir,
     caFile: join(dir, 'ca.crt'),
     server: makeLeaf(dir, 'ca', 'server', 'localhost', 'DNS:localhost,IP:127.0.0.1'),
+    renewedServer: makeLeaf(dir, 'ca', 'renewed-server', 'localhost', 'DNS:localhost,IP:127.0.0.1', 'PAG Renewed'),
     client: makeLeaf(dir, 'ca', 'client', 'modality-1', 'DNS:modality-1.example'),
     otherClient: makeLeaf(dir, 'ca', 'other-client', 'intruder', 'DNS:intruder.example'),
     otherCaFile: join(dir, 'other-ca.crt'),
