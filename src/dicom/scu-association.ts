@@ -100,6 +100,7 @@ export class ScuAssociation {
   /** One request outstanding at most (no asynchronous operations window is negotiated, PS3.7 §D.3.3.3). */
   private awaitingResponse = false;
   private nextMessageId = 1;
+  private tcpConnected = false;
 
   private constructor(
     private readonly options: ScuAssociationOptions,
@@ -113,6 +114,7 @@ export class ScuAssociation {
     this.socket.setNoDelay(true);
     if (options.tls === undefined) this.socket.on('connect', () => this.onConnect());
     else {
+      this.socket.on('connect', () => (this.tcpConnected = true)); // TCP is up: what fails from here is the handshake
       this.socket.on('secureConnect', () => {
         const who = tlsPeerIdentity(this.socket as TLSSocket);
         this.log.debug('TLS peer', { subject: who.subject, protocol: who.protocol });
@@ -409,7 +411,8 @@ export class ScuAssociation {
     const why = err === undefined ? '' : `: ${err.code ?? err.message}`;
     // A certificate or handshake problem, whenever it surfaces (TLS 1.3 reports a refused client certificate after the
     // client thinks it is connected): named as such, with OpenSSL's words.
-    if (this.options.tls !== undefined && err !== undefined && (this.state === 'connecting' || isTlsFailure(err.code))) {
+    const inHandshake = this.tcpConnected && this.state === 'connecting';
+    if (this.options.tls !== undefined && err !== undefined && (inHandshake || isTlsFailure(err.code))) {
       this.fail({
         ...this.peer,
         kind: 'connection-failed',
