@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import { describeHandshakeFailure, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
+import { describeHandshakeFailure, tcpSocketOf, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
 import { AssociationPolicy, normalizeAddress } from './association-policy.js';
 import { ScpAssociation, type AssociationSummary, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
@@ -65,14 +65,18 @@ export class DicomScp {
     const server = createTlsServer(serverTlsOptions(material, { requireClientCert: tls.requireClientCert, handshakeTimeoutMs: this.options.artimTimeoutMs }), (socket) =>
       this.onConnection(socket),
     );
-    // Refuse unknown addresses before spending a handshake on them.
+    // Refuse unknown addresses before spending a handshake on them (Node then reports the handshake as failed: not logged twice).
+    const refused = new WeakSet<Socket>();
     server.on('connection', (raw: Socket) => {
       if (!this.policy.addressAllowed(raw.remoteAddress ?? '')) {
-        this.deps.log.warn('association refused before TLS', { peer: raw.remoteAddress, reason: 'address not in dicom.allowedPeers' });
+        this.deps.log.warn('association refused before TLS', { peer: normalizeAddress(raw.remoteAddress ?? ''), reason: 'address not in dicom.allowedPeers' });
+        refused.add(raw);
         raw.destroy();
       }
     });
     server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      const raw = tcpSocketOf(socket);
+      if (raw !== undefined && refused.has(raw)) return;
       const { peerAddress, reason } = describeHandshakeFailure(err, socket);
       this.deps.log.warn('TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peer: normalizeAddress(peerAddress), reason });
     });

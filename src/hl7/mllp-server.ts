@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { describeHandshakeFailure, identityMatches, readTlsFiles, serverSecureContext, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
+import { describeHandshakeFailure, tcpSocketOf, identityMatches, readTlsFiles, serverSecureContext, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
 import { HostAllowList, normalizePeerAddress } from './allowed-hosts.js';
 import { type ControlIdGenerator, createControlIdGenerator } from './control-id.js';
 import { type ExchangeDeps, type FrameAnswer, type Hl7MessageHandler, type Hl7Peer, type MessageOutcome, answerFrame, answerOversize } from './exchange.js';
@@ -114,12 +114,17 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
       { ...serverTlsOptions(material, { requireClientCert: tls.requireClientCert, handshakeTimeoutMs: Math.min(this.options.idleTimeoutMs, 30_000) }), allowHalfOpen: true },
       (socket) => this.onConnection(socket),
     );
-    // Refuse unknown addresses before spending a handshake on them.
+    // Refuse unknown addresses before spending a handshake on them (Node then reports the handshake as failed: not logged twice).
+    const refused = new WeakSet<Socket>();
     server.on('connection', (raw: Socket) => {
       const peerAddress = normalizePeerAddress(raw.remoteAddress ?? '');
-      if (!this.allowList.allows(peerAddress)) this.refuse(raw, peerAddress, 'GW_ERR_HL7_PEER_NOT_ALLOWED');
+      if (this.allowList.allows(peerAddress)) return;
+      refused.add(raw);
+      this.refuse(raw, peerAddress, 'GW_ERR_HL7_PEER_NOT_ALLOWED');
     });
     server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      const raw = tcpSocketOf(socket);
+      if (raw !== undefined && refused.has(raw)) return;
       const failure = describeHandshakeFailure(err, socket);
       const peerAddress = normalizePeerAddress(failure.peerAddress);
       this.deps.log.warn('hl7 TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peerAddress, reason: failure.reason });

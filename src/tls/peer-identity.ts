@@ -1,4 +1,5 @@
 /** Who is at the other end of a TLS connection, in words for logs and names for allow-lists; TLS failures in words. */
+import { Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 
 export interface TlsPeerIdentity {
@@ -73,14 +74,22 @@ export function isTlsFailure(code: string | undefined): boolean {
  * undocumented; '' if a later Node drops it).
  */
 export function describeHandshakeFailure(err: Error & { code?: string }, socket: TLSSocket): { peerAddress: string; reason: string } {
-  const parent = (socket as TLSSocket & { _parent?: { remoteAddress?: string } })._parent;
-  const peerAddress = socket.remoteAddress ?? parent?.remoteAddress ?? '';
+  const peerAddress = socket.remoteAddress ?? tcpSocketOf(socket)?.remoteAddress ?? '';
   const verify = socket.authorizationError === null || socket.authorizationError === undefined ? undefined : String(socket.authorizationError);
   const reason =
     verify !== undefined && err.code === 'ECONNRESET'
       ? `the client certificate is not accepted: ${CERT_WORDS[verify]?.replace('peer certificate', 'client certificate').replace(/ \(check tls\.caFile\)/, ' (caFile)') ?? verify} (${verify})`
       : describeTlsFailure(err);
   return { peerAddress, reason };
+}
+
+/**
+ * The TCP socket a listener's TLSSocket wraps (`_parent`, undocumented: undefined if Node drops it). It is what
+ * the server's 'connection' event saw, so a listener can recognise, in 'tlsClientError', a socket it refused itself.
+ */
+export function tcpSocketOf(socket: TLSSocket): Socket | undefined {
+  const parent: unknown = (socket as TLSSocket & { _parent?: unknown })._parent;
+  return parent instanceof Socket ? parent : undefined;
 }
 
 /** One line for a failed handshake: what it means, then OpenSSL's own words (without file and line) and code. */

@@ -151,6 +151,22 @@ describe('interop: DICOM TLS listener with DCMTK', function () {
     });
   });
 
+  it('an address not in allowedPeers is closed before the handshake, with one log line per connection', async () => {
+    const logs = captureLog();
+    const gw = await startGateway({ dicom: { tls: { port: 0, ...pki.server, requireClientCert: false, keepPlainPort: true }, allowedPeers: [{ aeTitle: '*', host: '10.9.9.9' }] }, hl7: { enabled: false } }, logs.log);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await echoTls(gw.dicomTlsPort as number, pki, 'client');
+        expect(r.code).to.not.equal(0);
+        await waitFor(`refusal ${i + 1}`, () => logs.find('association refused before TLS').length === i + 1);
+      }
+      // the second refusal is the barrier: a duplicate "handshake failed" line for the first would be logged by now
+      expect(logs.lines().filter((l) => /TLS/.test(String(l.message))).map((l) => l.message)).to.deep.equal(['association refused before TLS', 'association refused before TLS']);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('a plain echoscu on the TLS port fails cleanly; one log line; the listener keeps serving', async () => {
     const before = optional.logs.find('TLS handshake failed').length;
     const r = await echoscu(optional.gw.dicomTlsPort as number);

@@ -194,6 +194,27 @@ describe('interop: MLLP over TLS', function () {
     });
   });
 
+  it('an address not in hl7.allowedHosts is closed before the handshake: one refusal per connection, no handshake error', async () => {
+    const server = new MllpServer(
+      { host: '127.0.0.1', port: 0, allowedHosts: ['10.9.9.9'], maxConnections: 4, maxMessageBytes: 1 << 20, idleTimeoutMs: 10_000, shutdownTimeoutMs: 1_000, tls: { port: 0, ...pki.server, requireClientCert: false, allowedClientNames: [] } },
+      { log: silentLogger, handler: async () => ({ code: 'AA' as const }) },
+    );
+    const refusals: string[] = [];
+    server.on('connection-refused', (e) => refusals.push(e.code));
+    const port = await server.listenTls();
+    try {
+      for (let i = 0; i < 2; i++) {
+        const c = new MllpClient({ host: '127.0.0.1', port, connectTimeoutMs: 5_000, ackTimeoutMs: 5_000, tls: { caFile: pki.caFile } }, { log: silentLogger });
+        expect((await c.send(oru(`DENY-${i}`))).kind).to.equal('connection-failed');
+        await c.close();
+        await waitFor(`refusal ${i + 1}`, () => refusals.length >= i + 1);
+      }
+      expect(refusals).to.deep.equal(['GW_ERR_HL7_PEER_NOT_ALLOWED', 'GW_ERR_HL7_PEER_NOT_ALLOWED']);
+    } finally {
+      await server.close();
+    }
+  });
+
   describe('our client against a Node tls.Server MLLP echo', () => {
     let ris: Awaited<ReturnType<typeof tlsAckServer>>;
     before(async () => {
