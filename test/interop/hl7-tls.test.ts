@@ -14,6 +14,8 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { MllpClient, MllpServer } from '../../src/hl7/index.js';
 import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
 import { silentLogger } from '../../src/log.js';
+import type { OutboxItem } from '../../src/db/index.js';
+import { hl7Sender } from '../../src/pipeline/senders.js';
 import { runCleanups, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { requirePeers } from '../helpers/peers.js';
@@ -239,19 +241,32 @@ describe('interop: MLLP over TLS', function () {
       expect(ris.received).to.not.include('OUT-2');
     });
 
+    it("the outbox's HL7 sender with a destination's tls: delivered; with a wrong CA: a retryable failure naming the certificate", async () => {
+      const item = (id: string): OutboxItem => ({ id: 1, kind: 'hl7', destination: 'ris', studyInstanceUid: '1.2.3', dedupeKey: id, payload: oru(id), state: 'sending', attempts: 0, nextAttemptAt: '', lastError: null, createdAt: '', deliveredAt: null });
+      const timeouts = { connectTimeoutMs: 5_000, dimseTimeoutMs: 5_000, ackTimeoutMs: 5_000 };
+      const good = hl7Sender({ host: '127.0.0.1', port: ris.port, tls: { caFile: pki.caFile, rejectUnauthorized: true } }, timeouts, silentLogger);
+      expect(await good(item('OUTBOX-1'))).to.deep.equal({ kind: 'delivered' });
+      const wrong = hl7Sender({ host: '127.0.0.1', port: ris.port, tls: { caFile: pki.otherCaFile, rejectUnauthorized: true } }, timeouts, silentLogger);
+      const r = await wrong(item('OUTBOX-2'));
+      expect(r).to.include({ kind: 'failed', retryable: true });
+      expect(r.kind === 'failed' && r.reason).to.match(/^connection-failed: TLS with 127\.0\.0\.1:\d+ failed: the peer certificate is not signed by a CA we trust/);
+      expect(ris.received).to.include('OUTBOX-1').and.not.include('OUTBOX-2');
+    });
+
     it('TLS to a plain MLLP server: connection-failed, not a hang', async () => {
       const plain = new MllpServer(
         { host: '127.0.0.1', port: 0, allowedHosts: ['127.0.0.1'], maxConnections: 4, maxMessageBytes: 1 << 20, idleTimeoutMs: 10_000, shutdownTimeoutMs: 1_000 },
         { log: silentLogger, handler: async () => ({ code: 'AA' as const }) },
       );
       const plainPort = await plain.listen();
-      // Our plain server waits for a frame that a ClientHello never completes: the connect timeout ends it.
+      // Our plain server waits for a frame that a ClientHello never completes, or answers the bytes as a framing fault.
       const c = new MllpClient({ host: '127.0.0.1', port: plainPort, connectTimeoutMs: 500, ackTimeoutMs: 5_000, tls: { caFile: pki.caFile } }, { log: silentLogger });
       const r = await c.send(oru('OUT-3'));
       await c.close();
       await plain.close();
       expect(r.kind).to.equal('connection-failed');
-      expect(r.detail.message).to.match(/^TLS with 127\.0\.0\.1:\d+ failed: no TLS handshake within 500 ms \(does the peer speak TLS on this port\?\)$/);
+      // Whether our server's answer to the ClientHello bytes or the connect timeout comes first depends on timing: both say why.
+      expect(r.detail.message, r.detail.message).to.match(/^TLS with 127\.0\.0\.1:\d+ failed: (no TLS handshake within 500 ms \(does the peer speak TLS on this port\?\)$|the peer does not speak TLS)/);
     });
   });
 });
