@@ -263,7 +263,8 @@ export class ScuAssociation {
     return new Promise((resolve) => {
       this.connectWaiter = resolve;
       const ms = this.options.connectTimeoutMs;
-      this.connectTimer = setTimeout(() => this.timedOut('connect', `TCP connect did not complete within ${ms} ms`), ms);
+      const late = (): string => (this.tcpConnected ? `no TLS handshake within ${ms} ms (does the peer speak TLS on this port?)` : `TCP connect did not complete within ${ms} ms`);
+      this.connectTimer = setTimeout(() => this.timedOut('connect', late()), ms);
     });
   }
 

@@ -6,7 +6,9 @@
  * the certificate problem in last_error.
  */
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { echo, storeFiles, type ScuOptions, type StoreFilesResult } from '../../src/dicom/scu.js';
 import { sameDataset } from '../../src/storage/index.js';
@@ -98,6 +100,19 @@ describe('interop: SCU over TLS into DCMTK storescp +tls', function () {
     const r = await echo({ ...scu, port: plainScp.port, calledAeTitle: 'PLAINSCP' });
     expect(r.kind, JSON.stringify(r)).to.equal('connection-failed');
     expect(r.kind === 'connection-failed' && r.detail).to.match(/^TLS with /);
+  });
+
+  it('a peer that accepts TCP but never answers the handshake: a connect timeout naming the handshake', async () => {
+    const silent = createServer((socket) => socket.on('error', () => {}));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const r = await echo({ ...scu, port, connectTimeoutMs: 300 });
+      expect(r).to.include({ kind: 'timeout', retryable: true, detail: 'no TLS handshake within 300 ms (does the peer speak TLS on this port?)' });
+    } finally {
+      silent.close();
+    }
   });
 
   describe('the SR delivery path (outbox) with TLS destinations', () => {
