@@ -39,7 +39,7 @@ USER pacs-ai-gateway
 # your own file. Spool and SQLite database live in /var/lib/pacs-ai-gateway.
 VOLUME ["/etc/pacs-ai-gateway", "/var/lib/pacs-ai-gateway"]
 # DICOM, MLLP, HTTP (the HTTP server stays on loopback inside the container unless the config says otherwise).
-EXPOSE 11112 2575 8080
+EXPOSE 11112 2575 8080 2762 2576
 # The slim image has no curl: Node's fetch. Port 8080 is http.port in docker/config.yaml.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -18,6 +18,8 @@ const FORBIDDEN = {
   housekeeping: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'cli'],
   // config embeds the model-spec schema of ai (a leaf: zod only), nothing else
   config: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
+  // TLS files, options and peer identity: shared by both transports and the config check, so a leaf
+  tls: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
 };
 
 function files(dir) {

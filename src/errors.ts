@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   // HTTP API (src/http)
   GW_ERR_HTTP_UNAUTHORIZED: { dicomStatus: null, hl7: null, http: 401 },
   GW_ERR_HTTP_CROSS_ORIGIN: { dicomStatus: null, hl7: null, http: 403 },
+  // TLS (src/tls): certificate files, and handshakes with peers on either side.
+  GW_ERR_TLS_FILES: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_TLS_HANDSHAKE: { dicomStatus: null, hl7: null, http: null },
 } as const satisfies Record<string, { dicomStatus: number | null; hl7: { ack: 'AE' | 'AR'; condition: string } | null; http: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

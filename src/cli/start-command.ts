@@ -22,7 +22,8 @@ export async function startCommand(cliPath: string | undefined): Promise<void> {
     await gateway.stop().catch(() => {});
     return;
   }
-  void notifyServiceManager('ready', `DICOM port ${ports.dicom}, HL7 port ${ports.hl7 ?? 'off'}, HTTP port ${ports.http}`, notify);
+  const tls = [ports.dicomTls === undefined ? '' : `, DICOM TLS port ${ports.dicomTls}`, ports.hl7Tls === undefined ? '' : `, HL7 TLS port ${ports.hl7Tls}`].join('');
+  void notifyServiceManager('ready', `DICOM port ${ports.dicom ?? 'off'}, HL7 port ${ports.hl7 ?? 'off'}, HTTP port ${ports.http}${tls}`, notify);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -39,4 +40,6 @@ export async function startCommand(cliPath: string | undefined): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Renewed TLS certificates, without dropping open associations (systemd: ExecReload=kill -HUP $MAINPID).
+  process.on('SIGHUP', () => gateway.reloadTls());
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { GatewayError } from '../errors.js';
+import { inspectTlsFiles } from '../tls/index.js';
 import { configSchema, RETIRED_KEYS, type GatewayConfig } from './schema.js';
 import { readAuthTokenFile } from './http-auth.js';
 
@@ -30,9 +31,11 @@ export function validateConfig(raw: unknown, source: string): ConfigResult {
     problems.push(...parsed.error.issues.flatMap(issueToProblems).filter((p) => !retired.has(p.path)));
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems, source };
+  problems.push(...tlsFileProblems(parsed.data));
   const tokenFile = parsed.data.http.authTokenFile;
   const fromFile = tokenFile === undefined ? undefined : readAuthTokenFile(tokenFile);
-  if (fromFile?.ok === false) return { ok: false, problems: [{ path: 'http.authTokenFile', reason: fromFile.reason }], source };
+  if (fromFile?.ok === false) problems.push({ path: 'http.authTokenFile', reason: fromFile.reason });
+  if (problems.length > 0 || fromFile?.ok === false) return { ok: false, problems, source };
   // The file's token is carried as http.authToken: the HTTP server reads one key.
   const http = fromFile === undefined ? parsed.data.http : { ...parsed.data.http, authToken: fromFile.token };
   const config = { ...parsed.data, http, dataDir: resolve(parsed.data.dataDir) };
@@ -82,6 +85,17 @@ function issueToProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
     return issue.keys.map((key) => ({ path: base === '' ? key : `${base}.${key}`, reason: 'unknown key' }));
   }
   return [{ path: base, reason: issue.message }];
+}
+
+/** Certificate, key and CA files are read now, so `check-config` reports a missing or bad one before a start does. */
+function tlsFileProblems(cfg: GatewayConfig): ConfigProblem[] {
+  const blocks: Array<[string, Parameters<typeof inspectTlsFiles>[0] | undefined]> = [
+    ['dicom.tls', cfg.dicom.tls],
+    ['hl7.tls', cfg.hl7.tls],
+    ...cfg.dicom.destinations.map((d, i): [string, typeof d.tls] => [`dicom.destinations.${i}.tls`, d.tls]),
+    ...cfg.hl7.destinations.map((d, i): [string, typeof d.tls] => [`hl7.destinations.${i}.tls`, d.tls]),
+  ];
+  return blocks.flatMap(([path, files]) => (files === undefined ? [] : inspectTlsFiles(files, path).problems));
 }
 
 function retiredKeyProblems(raw: unknown): ConfigProblem[] {

@@ -29,7 +29,52 @@ const allowedPeer = z.strictObject({
   /** Calling AE title, or "*" for any. */
   aeTitle: z.union([z.literal('*'), aeTitle]),
   host: hostOrCidr,
+  /** When set, the peer must come over TLS with a client certificate verified by dicom.tls.caFile whose subject CN or subjectAltName (DNS, email, IP) is this. */
+  clientCertName: z.string().min(1).optional(),
 });
+
+// ───── TLS (docs/tls.md) ─────
+const pemPath = z.string().min(1);
+
+/** A TLS listener beside (or instead of) the plain one. Files are read and checked at config check and at start. */
+const tlsListenerShape = (defaultPort: number) => ({
+  port: port.default(defaultPort),
+  certFile: pemPath,
+  keyFile: pemPath,
+  /** CAs for client certificates; without it none is asked for. */
+  caFile: pemPath.optional(),
+  /** Refuse clients without a certificate signed by caFile (the handshake fails). */
+  requireClientCert: z.boolean().default(false),
+  /** Keep the plain listener on the section's `port` too; false makes TLS the only way in. */
+  keepPlainPort: z.boolean().default(true),
+});
+const clientCertNeedsCa = (t: { requireClientCert: boolean; caFile?: string | undefined }): boolean => !t.requireClientCert || t.caFile !== undefined;
+const clientCertNeedsCaIssue = { message: 'requireClientCert needs caFile (the CA that signs client certificates)', path: ['caFile'] };
+const dicomTls = z.strictObject(tlsListenerShape(2762)).refine(clientCertNeedsCa, clientCertNeedsCaIssue);
+// No port is registered for MLLP over TLS: 2576 sits beside the plain 2575.
+const hl7Tls = z
+  .strictObject({
+    ...tlsListenerShape(2576),
+    /** Client certificate names (CN or subjectAltName) admitted on the TLS port; empty: any (allowedHosts still applies). */
+    allowedClientNames: z.array(z.string().min(1)).default([]),
+  })
+  .refine(clientCertNeedsCa, clientCertNeedsCaIssue);
+
+/** TLS to a destination. `{}` is TLS with the system CAs and the host name checked. */
+const tlsClient = z
+  .strictObject({
+    /** CAs that sign the peer's certificate (default: the system's). */
+    caFile: pemPath.optional(),
+    /** Our client certificate and key, for peers that require one. */
+    certFile: pemPath.optional(),
+    keyFile: pemPath.optional(),
+    /** Name the peer's certificate must carry (and SNI); default: the destination host. */
+    servername: z.string().min(1).optional(),
+    /** Verify the peer's certificate. false only for a throwaway test peer: anyone could stand in for it. */
+    rejectUnauthorized: z.boolean().default(true),
+  })
+  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together', path: ['keyFile'] });
+// ───── end TLS ─────
 
 const dicomDestination = z.strictObject({
   /** Name used in logs, the outbox and model `destinations`. */
@@ -39,6 +84,8 @@ const dicomDestination = z.strictObject({
   port: port.refine((p) => p > 0, 'a destination needs a port'),
   /** Also send the report's coded findings (from the RIS's ORU^R01) as an SR into the study. */
   reportSr: z.boolean().default(false),
+  /** C-STORE over TLS (PS3.15 Annex B); absent: plain TCP. */
+  tls: tlsClient.optional(),
 });
 
 const dicomSchema = z.strictObject({
@@ -62,6 +109,8 @@ const dicomSchema = z.strictObject({
   shutdownTimeoutMs: z.number().int().min(0).default(10_000),
   /** Where result SRs are sent (C-STORE from dicom.aeTitle). */
   destinations: z.array(dicomDestination).default([]),
+  /** DICOM over TLS; 2762 is the registered dicom-tls port. Absent: no TLS listener. */
+  tls: dicomTls.optional(),
 });
 
 const httpSchema = z
@@ -112,11 +161,15 @@ const hl7Schema = z.strictObject({
         /** MSH-5 / MSH-6 of the messages (default: the destination name / empty). */
         application: z.string().max(180).optional(),
         facility: z.string().max(180).optional(),
+        /** MLLP over TLS; absent: plain TCP. */
+        tls: tlsClient.optional(),
       }),
     )
     .default([]),
   /** How long to wait for the ACK of a message we send. Milliseconds. */
   ackTimeoutMs: z.number().int().min(100).default(30_000),
+  /** MLLP over TLS (default port 2576). Absent: no TLS listener. */
+  tls: hl7Tls.optional(),
 });
 
 const logSchema = z.strictObject({
@@ -223,6 +276,9 @@ export type GatewayConfig = z.infer<typeof configSchema>;
 export type GatewayConfigInput = z.input<typeof configSchema>;
 export type AllowedPeer = z.infer<typeof allowedPeer>;
 export type DicomDestination = z.infer<typeof dicomDestination>;
+export type DicomTlsSettings = z.infer<typeof dicomTls>;
+export type Hl7TlsSettings = z.infer<typeof hl7Tls>;
+export type TlsClientSettings = z.infer<typeof tlsClient>;
 export type ModelEntry = z.infer<typeof modelFileEntry> | z.infer<typeof inlineModelEntry>;
 
 /** Keys that were renamed or retired: a file that still uses one fails with the replacement named. */

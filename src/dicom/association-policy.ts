@@ -3,6 +3,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { AllowedPeer } from '../config/index.js';
+import { identityMatches, type TlsPeerIdentity } from '../tls/index.js';
 import { PresentationResult, RejectReason, RejectResult, RejectSource, type AssociateRj, type AssociateRq, type ContextDecision } from './pdu.js';
 import { APPLICATION_CONTEXT_NAME, STORAGE_TRANSFER_SYNTAXES, TransferSyntax, VERIFICATION_SOP_CLASS, isStorageSopClass } from './uids.js';
 
@@ -24,13 +25,13 @@ export function normalizeAddress(address: string): string {
 }
 
 export class AssociationPolicy {
-  private readonly peers: ReadonlyArray<{ aeTitle: string; hosts: BlockList }>;
+  private readonly peers: ReadonlyArray<{ aeTitle: string; hosts: BlockList; clientCertName: string | undefined }>;
 
   constructor(
     private readonly ourAeTitle: string,
     allowedPeers: ReadonlyArray<AllowedPeer>,
   ) {
-    this.peers = allowedPeers.map((p) => ({ aeTitle: p.aeTitle, hosts: blockListFor(p.host) }));
+    this.peers = allowedPeers.map((p) => ({ aeTitle: p.aeTitle, hosts: blockListFor(p.host), clientCertName: p.clientCertName }));
   }
 
   /** Whether any configured peer may connect from this address (checked before any PDU is read). */
@@ -39,7 +40,8 @@ export class AssociationPolicy {
     return this.peers.some((p) => matches(p.hosts, addr));
   }
 
-  decide(rq: AssociateRq, peerAddress: string, state: AdmissionState): AdmissionDecision {
+  /** `tlsPeer` is the peer's certificate on a TLS connection; entries with clientCertName admit only a verified match. */
+  decide(rq: AssociateRq, peerAddress: string, state: AdmissionState, tlsPeer?: TlsPeerIdentity): AdmissionDecision {
     const addr = normalizeAddress(peerAddress);
     // bit 0 = protocol version 1, the only one defined (PS3.8 §9.3.2)
     if ((rq.protocolVersion & 0x0001) === 0) {
@@ -51,12 +53,16 @@ export class AssociationPolicy {
     if (rq.calledAeTitle !== this.ourAeTitle) {
       return reject(RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized, `called AE title "${rq.calledAeTitle}" is not ours ("${this.ourAeTitle}")`);
     }
-    const peer = this.peers.find((p) => (p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle) && matches(p.hosts, addr));
+    const aeAndHost = this.peers.filter((p) => (p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle) && matches(p.hosts, addr));
+    const peer = aeAndHost.find((p) => p.clientCertName === undefined || identityMatches(tlsPeer, p.clientCertName));
     if (peer === undefined) {
       const aeKnown = this.peers.some((p) => p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle);
-      const why = aeKnown
-        ? `calling AE title "${rq.callingAeTitle}" is not allowed from ${addr} (dicom.allowedPeers)`
-        : `calling AE title "${rq.callingAeTitle}" is not in dicom.allowedPeers`;
+      const why =
+        aeAndHost.length > 0
+          ? `calling AE title "${rq.callingAeTitle}" from ${addr} needs a client certificate named ${aeAndHost.map((p) => `"${p.clientCertName as string}"`).join(' or ')} (dicom.allowedPeers); ${certWords(tlsPeer)}`
+          : aeKnown
+            ? `calling AE title "${rq.callingAeTitle}" is not allowed from ${addr} (dicom.allowedPeers)`
+            : `calling AE title "${rq.callingAeTitle}" is not in dicom.allowedPeers`;
       return reject(RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized, why);
     }
     if (state.refusing !== undefined) {
@@ -114,6 +120,14 @@ export function rejectReasonName(rj: AssociateRj): RejectReasonName {
     if (rj.reason === RejectReason.LocalLimitExceeded) return 'local-limit-exceeded';
   }
   return 'no-reason-given';
+}
+
+/** What the peer showed, for a rejection by certificate name. */
+function certWords(tlsPeer: TlsPeerIdentity | undefined): string {
+  if (tlsPeer === undefined) return 'it came without TLS';
+  if (tlsPeer.subject === '') return 'it sent no certificate';
+  if (!tlsPeer.authorized) return `its certificate "${tlsPeer.subject}" is not verified (${tlsPeer.authorizationError ?? 'unknown reason'})`;
+  return `its certificate names ${tlsPeer.names.map((n) => `"${n}"`).join(', ')}`;
 }
 
 function reject(source: number, reason: number, why: string): AdmissionDecision {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { GatewayError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type AdmissionState, type AssociationPolicy, type RejectReasonName, normalizeAddress, rejectReasonName } from './association-policy.js';
@@ -28,6 +29,7 @@ import {
 import { PduReader, type RawPdu } from './pdu-reader.js';
 import { discardingSink, type StoreHandler, type StoreOutcome, type StoreSink } from './store-handler.js';
 import { parseUid } from './uids.js';
+import { tlsPeerIdentity, type TlsPeerIdentity } from '../tls/index.js';
 
 export interface ScpTimeouts {
   artimTimeoutMs: number;
@@ -63,6 +65,8 @@ export type AssociationOutcome = 'released' | 'rejected' | 'aborted-by-peer' | '
 export interface AssociationSummary {
   associationId: string;
   peerAddress: string;
+  /** `tls` when the association came in on the TLS listener. */
+  transport: 'tcp' | 'tls';
   callingAeTitle: string;
   calledAeTitle: string;
   outcome: AssociationOutcome;
@@ -96,6 +100,8 @@ export class ScpAssociation {
   private processing = false;
   private readonly startedAt = Date.now();
   private readonly peerAddress: string;
+  /** The peer's certificate when the connection is TLS (undefined for plain TCP). */
+  private readonly tlsPeer: TlsPeerIdentity | undefined;
   private callingAeTitle = '';
   private calledAeTitle = '';
   private peerMaxPdu = 0;
@@ -119,6 +125,11 @@ export class ScpAssociation {
   ) {
     this.peerAddress = normalizeAddress(socket.remoteAddress ?? '');
     this.log = deps.log.child({ assoc: this.id });
+    this.tlsPeer = socket instanceof TLSSocket ? tlsPeerIdentity(socket) : undefined;
+    if (this.tlsPeer !== undefined) {
+      const { subject, authorized, authorizationError, protocol } = this.tlsPeer;
+      this.log.debug('TLS peer', { peer: this.peerAddress, subject: subject === '' ? '(no certificate)' : subject, authorized, authorizationError, protocol });
+    }
     this.reader = new PduReader(MAX_CONTROL_PDU_BYTES);
     this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
@@ -253,7 +264,7 @@ export class ScpAssociation {
     }
     this.callingAeTitle = rq.callingAeTitle;
     this.calledAeTitle = rq.calledAeTitle;
-    const decision = this.deps.policy.decide(rq, this.peerAddress, this.deps.admission());
+    const decision = this.deps.policy.decide(rq, this.peerAddress, this.deps.admission(), this.tlsPeer);
     if (decision.kind === 'reject') {
       this.outcome = 'rejected';
       this.outcomeReason = decision.reason;
@@ -485,6 +496,7 @@ export class ScpAssociation {
     const summary: AssociationSummary = {
       associationId: this.id,
       peerAddress: this.peerAddress,
+      transport: this.tlsPeer === undefined ? 'tcp' : 'tls',
       callingAeTitle: this.callingAeTitle,
       calledAeTitle: this.calledAeTitle,
       outcome: this.outcome,

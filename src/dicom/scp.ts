@@ -1,10 +1,13 @@
 /**
- * The DICOM listener: owns the TCP server (bound only to the configured host), the connection cap and
- * graceful shutdown. Each connection becomes an ScpAssociation.
+ * The DICOM listeners: a plain TCP server and/or a TLS one (both bound only to the configured host), sharing the
+ * association cap, the allow-lists and graceful shutdown. Each connection, TLS or not, becomes an ScpAssociation:
+ * the transport is chosen here and nowhere else.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import { AssociationPolicy } from './association-policy.js';
+import { describeHandshakeFailure, tcpSocketOf, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
+import { AssociationPolicy, normalizeAddress } from './association-policy.js';
 import { ScpAssociation, type AssociationSummary, type ScpEvent, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
 import type { AllowedPeer } from '../config/index.js';
@@ -17,6 +20,8 @@ export interface ScpOptions extends ScpTimeouts {
   maxAssociations: number;
   maxPduBytes: number;
   shutdownTimeoutMs: number;
+  /** The TLS listener (`dicom.tls`); its files are read by listenTls(). */
+  tls?: TlsListenerConfig | undefined;
 }
 
 export interface ScpDeps {
@@ -30,7 +35,8 @@ export interface ScpDeps {
 }
 
 export class DicomScp {
-  private readonly server: Server;
+  private server: Server | undefined;
+  private tlsServer: TlsServer | undefined;
   private readonly associations = new Set<ScpAssociation>();
   private readonly policy: AssociationPolicy;
   private stopping = false;
@@ -40,19 +46,65 @@ export class DicomScp {
     private readonly deps: ScpDeps,
   ) {
     this.policy = new AssociationPolicy(options.aeTitle, options.allowedPeers);
-    this.server = createServer({ noDelay: true }, (socket) => this.onConnection(socket));
-    // Hard cap well above maxAssociations: between the two, peers get a proper A-ASSOCIATE-RJ; beyond it, a reset.
-    this.server.maxConnections = options.maxAssociations * 2 + 4;
   }
 
-  /** Starts listening; resolves with the bound port (useful with port 0). */
+  /** Starts the plain listener on `port`; resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
+    this.server = createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+    return this.bind(this.server, this.options.port);
+  }
+
+  /**
+   * Starts the TLS listener on `tls.port`: reads the certificate files (GW_ERR_TLS_FILES if they are bad) and
+   * resolves with the bound port. A handshake that fails (a plain client, a missing or untrusted client
+   * certificate) is one warning line; nothing reaches the association code until the handshake is done.
+   */
+  listenTls(): Promise<number> {
+    const tls = this.options.tls;
+    if (tls === undefined) throw new RangeError('listenTls() without tls options');
+    const material = readTlsFiles(tls, 'dicom.tls');
+    // The handshake counts against ARTIM: a peer gets that long from connect to a complete A-ASSOCIATE-RQ.
+    const server = createTlsServer(serverTlsOptions(material, { requireClientCert: tls.requireClientCert, handshakeTimeoutMs: this.options.artimTimeoutMs }), (socket) =>
+      this.onConnection(socket),
+    );
+    // Refuse unknown addresses before spending a handshake on them (Node then reports the handshake as failed: not logged twice).
+    const refused = new WeakSet<Socket>();
+    server.on('connection', (raw: Socket) => {
+      if (!this.policy.addressAllowed(raw.remoteAddress ?? '')) {
+        this.deps.log.warn('association refused before TLS', { peer: normalizeAddress(raw.remoteAddress ?? ''), reason: 'address not in dicom.allowedPeers' });
+        refused.add(raw);
+        raw.destroy();
+      }
+    });
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      const raw = tcpSocketOf(socket);
+      if (raw !== undefined && refused.has(raw)) return;
+      const { peerAddress, reason } = describeHandshakeFailure(err, socket);
+      this.deps.log.warn('TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peer: normalizeAddress(peerAddress), reason });
+    });
+    this.tlsServer = server;
+    return this.bind(server, tls.port);
+  }
+
+  /**
+   * Re-reads the TLS files and uses them for new connections (SIGHUP after a certificate renewal); open
+   * associations keep theirs. Throws GW_ERR_TLS_FILES, keeping the old certificate, when the new files are bad.
+   */
+  reloadTls(): void {
+    const tls = this.options.tls;
+    if (tls === undefined || this.tlsServer === undefined) return;
+    this.tlsServer.setSecureContext(serverSecureContext(readTlsFiles(tls, 'dicom.tls')));
+  }
+
+  private bind(server: Server, port: number): Promise<number> {
+    // Hard cap well above maxAssociations: between the two, peers get a proper A-ASSOCIATE-RJ; beyond it, a reset.
+    server.maxConnections = this.options.maxAssociations * 2 + 4;
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : this.options.port);
+      server.once('error', reject);
+      server.listen({ host: this.options.host, port }, () => {
+        server.off('error', reject);
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
       });
     });
   }
@@ -64,7 +116,8 @@ export class DicomScp {
   /** Stops accepting, lets open associations finish for up to shutdownTimeoutMs, then aborts the rest. */
   async close(): Promise<void> {
     this.stopping = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const servers = [this.server, this.tlsServer].filter((s): s is Server => s?.listening === true);
+    const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     const pending = [...this.associations].map((a) => a.closed);
     if (pending.length > 0) {
       this.deps.log.info('waiting for open associations', { open: pending.length, timeoutMs: this.options.shutdownTimeoutMs });

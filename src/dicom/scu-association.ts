@@ -5,8 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { GatewayError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { describeTlsFailure, isTlsFailure, tlsPeerIdentity } from '../tls/index.js';
 import { decodeCommand, encodeCommand, type DimseCommand } from './dimse-command.js';
 import {
   AbortReason,
@@ -41,6 +43,8 @@ export interface ScuAssociationOptions {
   dimseTimeoutMs: number;
   /** Our receive limit, advertised in the A-ASSOCIATE-RQ and enforced on every PDU. */
   maxPduBytes: number;
+  /** TLS options (material, servername, verification) when the peer speaks DICOM over TLS; absent: plain TCP. */
+  tls?: ConnectionOptions;
   log: Logger;
 }
 
@@ -96,6 +100,7 @@ export class ScuAssociation {
   /** One request outstanding at most (no asynchronous operations window is negotiated, PS3.7 §D.3.3.3). */
   private awaitingResponse = false;
   private nextMessageId = 1;
+  private tcpConnected = false;
 
   private constructor(
     private readonly options: ScuAssociationOptions,
@@ -103,10 +108,19 @@ export class ScuAssociation {
   ) {
     this.peer = { peer: `${options.host}:${options.port}`, callingAeTitle: options.callingAeTitle, calledAeTitle: options.calledAeTitle };
     this.log = options.log.child({ assoc: this.id, peer: this.peer.peer, calledAe: options.calledAeTitle });
-    this.socket = connect({ host: options.host, port: options.port });
+    // The one place the transport is chosen: everything after the handshake is the same code.
+    this.socket = options.tls === undefined ? connect({ host: options.host, port: options.port }) : connectTls(options.tls);
     // Nagle would hold each small PDU (a command, the last fragment) back by up to 40 ms per C-STORE.
     this.socket.setNoDelay(true);
-    this.socket.on('connect', () => this.onConnect());
+    if (options.tls === undefined) this.socket.on('connect', () => this.onConnect());
+    else {
+      this.socket.on('connect', () => (this.tcpConnected = true)); // TCP is up: what fails from here is the handshake
+      this.socket.on('secureConnect', () => {
+        const who = tlsPeerIdentity(this.socket as TLSSocket);
+        this.log.debug('TLS peer', { subject: who.subject, protocol: who.protocol });
+        this.onConnect();
+      });
+    }
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => {
       this.socketError = err;
@@ -249,7 +263,8 @@ export class ScuAssociation {
     return new Promise((resolve) => {
       this.connectWaiter = resolve;
       const ms = this.options.connectTimeoutMs;
-      this.connectTimer = setTimeout(() => this.timedOut('connect', `TCP connect did not complete within ${ms} ms`), ms);
+      const late = (): string => (this.tcpConnected ? `no TLS handshake within ${ms} ms (does the peer speak TLS on this port?)` : `TCP connect did not complete within ${ms} ms`);
+      this.connectTimer = setTimeout(() => this.timedOut('connect', late()), ms);
     });
   }
 
@@ -395,6 +410,19 @@ export class ScuAssociation {
     }
     const err = this.socketError;
     const why = err === undefined ? '' : `: ${err.code ?? err.message}`;
+    // A certificate or handshake problem, whenever it surfaces (TLS 1.3 reports a refused client certificate after the
+    // client thinks it is connected): named as such, with OpenSSL's words.
+    const inHandshake = this.tcpConnected && this.state === 'connecting';
+    if (this.options.tls !== undefined && err !== undefined && (inHandshake || isTlsFailure(err.code))) {
+      this.fail({
+        ...this.peer,
+        kind: 'connection-failed',
+        ...(err.code === undefined ? {} : { errno: err.code }),
+        retryable: true,
+        detail: `TLS with ${this.peer.peer} failed: ${describeTlsFailure(err)}`,
+      });
+      return;
+    }
     if (this.state === 'connecting') {
       this.fail({
         ...this.peer,

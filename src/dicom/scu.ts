@@ -3,8 +3,9 @@
  * upper layer. Files travel as stored: one presentation context per (SOP class, transfer syntax) from each file's
  * meta header, dataset bytes streamed from disk unchanged. Results are typed for an outbox that retries.
  */
-import { GatewayError } from '../errors.js';
+import { GatewayError, describeError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { clientTlsOptions, readTlsFiles, type TlsClientConfig } from '../tls/index.js';
 import { CommandField, NO_DATASET, type DimseCommand } from './dimse-command.js';
 import { ScuAssociation, type NegotiatedContext, type ScuAssociationOptions } from './scu-association.js';
 import { inputName, openDataset, planContexts, readMeta, type MetaResult, type ScuInput } from './scu-file.js';
@@ -23,12 +24,11 @@ import {
 } from './scu-outcomes.js';
 import { TransferSyntax, VERIFICATION_SOP_CLASS } from './uids.js';
 
-/** Reserved: TLS to the peer (PS3.15 Annex B). Not implemented yet; setting it fails the call without connecting. */
-export interface ScuTlsOptions {
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-}
+/**
+ * TLS to the peer (PS3.15 Annex B.9 profiles: TLS 1.2 or later): CA, client certificate and key files (read on
+ * each call, so a renewed certificate is used without a restart), the name to check, and whether to verify.
+ */
+export type ScuTlsOptions = TlsClientConfig;
 
 /** Where to send and how long to wait. Times are in milliseconds. */
 export interface ScuOptions {
@@ -125,21 +125,27 @@ function definedOnly<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function tlsNotImplemented(o: ScuAssociationOptions): AssociationFailure {
-  return {
-    kind: 'connection-failed',
-    peer: `${o.host}:${o.port}`,
-    callingAeTitle: o.callingAeTitle,
-    calledAeTitle: o.calledAeTitle,
-    retryable: false,
-    detail: 'DICOM TLS for outgoing associations is not implemented yet: remove the tls options of this destination',
-  };
+/** Adds the TLS options when asked for; a certificate file that cannot be used fails the call without connecting. */
+function withTls(o: ScuAssociationOptions, tls: ScuTlsOptions | undefined): ScuAssociationOptions | AssociationFailure {
+  if (tls === undefined) return o;
+  try {
+    return { ...o, tls: clientTlsOptions(readTlsFiles(tls, 'tls'), o.host, o.port, tls) };
+  } catch (err) {
+    return {
+      kind: 'connection-failed',
+      peer: `${o.host}:${o.port}`,
+      callingAeTitle: o.callingAeTitle,
+      calledAeTitle: o.calledAeTitle,
+      retryable: false,
+      detail: `TLS files of this destination cannot be used: ${describeError(err)}`,
+    };
+  }
 }
 
 /** C-ECHO (Verification, PS3.4 Annex A) on a fresh association. Never rejects for a peer's behaviour. */
 export async function echo(options: ScuOptions): Promise<EchoResult> {
-  const o = resolveOptions(options);
-  if (options.tls !== undefined) return tlsNotImplemented(o);
+  const o = withTls(resolveOptions(options), options.tls);
+  if ('kind' in o) return o;
   const started = Date.now();
   const contexts = [{ id: 1, abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntaxes: [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian] }];
   const opened = await ScuAssociation.open(o, contexts);
@@ -169,7 +175,8 @@ export async function echo(options: ScuOptions): Promise<EchoResult> {
  * and files whose context the peer refused, are not sent. Never rejects for a peer's or a file's behaviour.
  */
 export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuInput>, hooks: StoreHooks = {}): Promise<StoreFilesResult> {
-  const o = resolveOptions(options);
+  const resolved = resolveOptions(options);
+  const o = withTls(resolved, options.tls);
   const started = Date.now();
   const metas: MetaResult[] = [];
   for (const input of inputs) metas.push(await readMeta(input)); // one at a time: a thousand files, not a thousand fds
@@ -196,10 +203,10 @@ export async function storeFiles(options: ScuOptions, inputs: ReadonlyArray<ScuI
   const finish = (association: AssociationEnd): StoreFilesResult => {
     const files = slots.map((slot): FileResult => ({ ...slot, outcome: slot.outcome ?? unsent(association) }));
     const result = { association, files, durationMs: Date.now() - started };
-    logSummary(o.log, result);
+    logSummary(resolved.log, result);
     return result;
   };
-  if (options.tls !== undefined) return finish(tlsNotImplemented(o));
+  if ('kind' in o) return finish(o);
   if (plan.contexts.length === 0) return finish({ kind: 'not-opened', detail: 'no input had a usable meta header' });
 
   const opened = await ScuAssociation.open(o, plan.contexts);

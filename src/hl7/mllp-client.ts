@@ -3,8 +3,10 @@
  * typed result; retrying is the outbox's job. One message at a time per client; the connection is reused.
  */
 import { connect, type Socket } from 'node:net';
-import { errnoCode } from '../errors.js';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { describeError, errnoCode } from '../errors.js';
 import type { Logger } from '../log.js';
+import { clientTlsOptions, describeTlsFailure, isTlsFailure, readTlsFiles, tlsPeerIdentity, type TlsClientConfig } from '../tls/index.js';
 import { type AckCode, type ReceivedAck, readAck } from './ack.js';
 import { encodeHl7Text, resolveCharset } from './charset.js';
 import { readMessageBytes } from './inbound.js';
@@ -22,6 +24,8 @@ export interface MllpClientOptions {
   maxAckBytes?: number;
   /** Keep the connection open between sends (default true). */
   keepAlive?: boolean;
+  /** MLLP over TLS: CA / client certificate files (read at each connect), servername, verification. Absent: plain TCP. */
+  tls?: TlsClientConfig | undefined;
 }
 
 /** Facts about one send, for logs and the outbox's last_error. No patient data. */
@@ -46,6 +50,8 @@ export interface MllpSendResult {
 interface Link {
   socket: Socket;
   decoder: MllpDecoder;
+  /** The socket's last error, to say why it closed (a TLS 1.3 peer refuses a client certificate after connect). */
+  error?: Error & { code?: string };
   waiter?: (event: LinkEvent) => void;
 }
 
@@ -92,7 +98,12 @@ export class MllpClient {
         link = this.link ?? (await this.open());
       } catch (err) {
         const errno = errnoCode(err);
-        return result('connection-failed', { code: 'GW_ERR_HL7_CONNECTION_FAILED', message: `cannot connect to ${this.options.host}:${this.options.port}${errno === undefined ? '' : ` (${errno})`}` });
+        const where = `${this.options.host}:${this.options.port}`;
+        if (this.options.tls !== undefined && (errno === undefined || isTlsFailure(errno) || errno === 'ECONNRESET' || errno === 'GW_ERR_TLS_FILES')) {
+          const why = errno === 'GW_ERR_TLS_FILES' || errno === undefined ? describeError(err) : describeTlsFailure(err as Error & { code?: string });
+          return result('connection-failed', { code: 'GW_ERR_HL7_CONNECTION_FAILED', message: `TLS with ${where} failed: ${why}` });
+        }
+        return result('connection-failed', { code: 'GW_ERR_HL7_CONNECTION_FAILED', message: `cannot connect to ${where}${errno === undefined ? '' : ` (${errno})`}` });
       }
       const e = await this.exchange(link, prepared.bytes);
       // A kept connection that the peer closed after its last ACK fails on first use, before any reply byte: the
@@ -143,17 +154,26 @@ export class MllpClient {
 
   private open(): Promise<Link> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.options.host, port: this.options.port, noDelay: true });
-      const timer = setTimeout(() => socket.destroy(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
+      const { host, port, tls } = this.options;
+      // The one place the transport is chosen; a TLS link is ready at 'secureConnect' (handshake done, peer verified).
+      const socket = tls === undefined ? connect({ host, port, noDelay: true }) : connectTls(clientTlsOptions(readTlsFiles(tls, 'tls'), host, port, tls));
+      socket.setNoDelay(true);
+      const ms = this.options.connectTimeoutMs;
+      const late = tls === undefined ? `connect timed out after ${ms} ms` : `no TLS handshake within ${ms} ms (does the peer speak TLS on this port?)`;
+      const timer = setTimeout(() => socket.destroy(new Error(late)), ms);
       const link: Link = { socket, decoder: new MllpDecoder({ maxMessageBytes: this.options.maxAckBytes ?? 1024 * 1024 }) };
       socket.once('error', (err) => {
         clearTimeout(timer);
         reject(err);
       });
-      socket.once('connect', () => {
+      socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
+        if (tls !== undefined) this.deps.log.debug('hl7 TLS peer', { peer: `${host}:${port}`, subject: tlsPeerIdentity(socket as TLSSocket).subject });
         socket.removeAllListeners('error');
-        socket.on('error', (err) => this.deps.log.debug('hl7 client socket error', { peer: `${this.options.host}:${this.options.port}`, err: err.message }));
+        socket.on('error', (err) => {
+          link.error = err;
+          this.deps.log.debug('hl7 client socket error', { peer: `${this.options.host}:${this.options.port}`, err: err.message });
+        });
         socket.on('data', (chunk: Buffer) => this.onData(link, chunk));
         // A peer that half-closes will not read another message: forget the link now, not at the next send.
         socket.on('end', () => {
@@ -162,7 +182,10 @@ export class MllpClient {
         });
         socket.on('close', () => {
           if (this.link === link) this.link = undefined;
-          link.waiter?.({ kind: 'closed', message: 'the peer closed the connection', partial: link.decoder.midFrame });
+          const err = link.error;
+          const closed = tls === undefined ? 'the peer closed the connection' : 'the peer closed the TLS connection (if at once, it may not accept our client certificate: see its log)';
+          const message = err === undefined ? closed : isTlsFailure(err.code) ? `TLS: ${describeTlsFailure(err)}` : `the connection failed: ${err.code ?? err.message}`;
+          link.waiter?.({ kind: 'closed', message, partial: link.decoder.midFrame });
         });
         this.link = link;
         resolve(link);

@@ -5,8 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { describeHandshakeFailure, tcpSocketOf, identityMatches, readTlsFiles, serverSecureContext, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
 import { HostAllowList, normalizePeerAddress } from './allowed-hosts.js';
 import { type ControlIdGenerator, createControlIdGenerator } from './control-id.js';
 import { type ExchangeDeps, type FrameAnswer, type Hl7MessageHandler, type Hl7Peer, type MessageOutcome, answerFrame, answerOversize } from './exchange.js';
@@ -28,16 +30,14 @@ export interface MllpServerOptions {
   idleTimeoutMs: number;
   /** On close(), in-flight messages get this long before sockets are destroyed. */
   shutdownTimeoutMs: number;
-  /** Reserved for MLLP over TLS (certificate paths come with the TLS work); must be absent for now. */
-  tls?: MllpTlsOptions;
+  /** MLLP over TLS (`hl7.tls`): started by listenTls(), beside or instead of the plain listener. */
+  tls?: MllpTlsOptions | undefined;
 }
 
-/** TLS settings, reserved: the listener is structured for tls.createServer but does not offer it yet. */
-export interface MllpTlsOptions {
-  certFile: string;
-  keyFile: string;
-  caFile?: string;
-  requireClientCert?: boolean;
+/** The TLS listener: certificate files, client certificates, and which client names are admitted. */
+export interface MllpTlsOptions extends TlsListenerConfig {
+  /** Client certificate names (CN or subjectAltName) admitted; empty: any client the handshake accepted. */
+  allowedClientNames: readonly string[];
 }
 
 export interface MllpServerDeps {
@@ -55,7 +55,7 @@ export interface ConnectionOpened {
 
 export interface ConnectionRefused {
   peerAddress: string;
-  code: Extract<Hl7ErrorCode, 'GW_ERR_HL7_PEER_NOT_ALLOWED' | 'GW_ERR_HL7_TOO_MANY_CONNECTIONS'> | 'GW_ERR_SHUTTING_DOWN';
+  code: Extract<Hl7ErrorCode, 'GW_ERR_HL7_PEER_NOT_ALLOWED' | 'GW_ERR_HL7_TOO_MANY_CONNECTIONS'> | 'GW_ERR_SHUTTING_DOWN' | 'GW_ERR_TLS_HANDSHAKE';
 }
 
 export interface MessageHandled extends MessageOutcome {
@@ -80,7 +80,8 @@ export interface MllpServerEvents {
 }
 
 export class MllpServer extends EventEmitter<MllpServerEvents> {
-  private readonly server: Server;
+  private server: Server | undefined;
+  private tlsServer: TlsServer | undefined;
   private readonly allowList: HostAllowList;
   private readonly connections = new Set<MllpConnection>();
   private readonly exchange: ExchangeDeps;
@@ -91,23 +92,65 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
     private readonly deps: MllpServerDeps,
   ) {
     super();
-    if (options.tls !== undefined) throw new RangeError('hl7.tls is not supported yet: remove it, or put the listener behind a TLS terminator');
     this.allowList = new HostAllowList(options.allowedHosts);
     this.exchange = { handler: deps.handler, log: deps.log, clock: deps.clock ?? (() => new Date()), controlIds: deps.controlIds ?? createControlIdGenerator() };
-    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.onConnection(socket));
-    // Hard cap above maxConnections: between the two, peers are closed with a log line; beyond it, by the kernel.
-    this.server.maxConnections = options.maxConnections * 2 + 4;
   }
 
-  /** Starts listening; resolves with the bound port (useful with port 0). */
+  /** Starts the plain listener on `port`; resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
+    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.onConnection(socket));
+    return this.bind(this.server, this.options.port);
+  }
+
+  /**
+   * Starts the TLS listener on `tls.port` (certificate files read now: GW_ERR_TLS_FILES if bad). A failed handshake
+   * (a plain MLLP client, a missing or untrusted client certificate) is one warning line; the listener keeps serving.
+   */
+  listenTls(): Promise<number> {
+    const tls = this.options.tls;
+    if (tls === undefined) throw new RangeError('listenTls() without tls options');
+    const material = readTlsFiles(tls, 'hl7.tls');
+    const server = createTlsServer(
+      { ...serverTlsOptions(material, { requireClientCert: tls.requireClientCert, handshakeTimeoutMs: Math.min(this.options.idleTimeoutMs, 30_000) }), allowHalfOpen: true },
+      (socket) => this.onConnection(socket),
+    );
+    // Refuse unknown addresses before spending a handshake on them (Node then reports the handshake as failed: not logged twice).
+    const refused = new WeakSet<Socket>();
+    server.on('connection', (raw: Socket) => {
+      const peerAddress = normalizePeerAddress(raw.remoteAddress ?? '');
+      if (this.allowList.allows(peerAddress)) return;
+      refused.add(raw);
+      this.refuse(raw, peerAddress, 'GW_ERR_HL7_PEER_NOT_ALLOWED');
+    });
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      const raw = tcpSocketOf(socket);
+      if (raw !== undefined && refused.has(raw)) return;
+      const failure = describeHandshakeFailure(err, socket);
+      const peerAddress = normalizePeerAddress(failure.peerAddress);
+      this.deps.log.warn('hl7 TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peerAddress, reason: failure.reason });
+      this.emitSafely('connection-refused', { peerAddress, code: 'GW_ERR_TLS_HANDSHAKE' });
+    });
+    this.tlsServer = server;
+    return this.bind(server, tls.port);
+  }
+
+  /** Re-reads the TLS files for new connections (SIGHUP); throws GW_ERR_TLS_FILES, keeping the old ones, when they are bad. */
+  reloadTls(): void {
+    const tls = this.options.tls;
+    if (tls === undefined || this.tlsServer === undefined) return;
+    this.tlsServer.setSecureContext(serverSecureContext(readTlsFiles(tls, 'hl7.tls')));
+  }
+
+  private bind(server: Server, port: number): Promise<number> {
+    // Hard cap above maxConnections: between the two, peers are closed with a log line; beyond it, by the kernel.
+    server.maxConnections = this.options.maxConnections * 2 + 4;
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off('error', reject);
-        this.server.on('error', (err) => this.deps.log.error('hl7 listener error', { err: err.message }));
-        const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : this.options.port);
+      server.once('error', reject);
+      server.listen({ host: this.options.host, port }, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.deps.log.error('hl7 listener error', { err: err.message }));
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
       });
     });
   }
@@ -119,7 +162,8 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
   /** Stops accepting, lets in-flight messages finish and be ACKed for up to shutdownTimeoutMs, then destroys the rest. */
   async close(): Promise<void> {
     this.stopping = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const servers = [this.server, this.tlsServer].filter((s): s is Server => s?.listening === true);
+    const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     const pending = [...this.connections].map((c) => c.closed);
     for (const c of this.connections) c.shutdown();
     if (pending.length > 0) {
@@ -134,18 +178,23 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
 
   private onConnection(socket: Socket): void {
     const peerAddress = normalizePeerAddress(socket.remoteAddress ?? '');
+    const tlsPeer = socket instanceof TLSSocket ? tlsPeerIdentity(socket) : undefined;
+    if (tlsPeer !== undefined) {
+      this.deps.log.debug('hl7 TLS peer', { peerAddress, subject: tlsPeer.subject === '' ? '(no certificate)' : tlsPeer.subject, authorized: tlsPeer.authorized, authorizationError: tlsPeer.authorizationError, protocol: tlsPeer.protocol });
+    }
+    const names = this.options.tls?.allowedClientNames ?? [];
     const refusal = this.stopping
       ? 'GW_ERR_SHUTTING_DOWN'
       : !this.allowList.allows(peerAddress)
         ? 'GW_ERR_HL7_PEER_NOT_ALLOWED'
-        : this.connections.size >= this.options.maxConnections
-          ? 'GW_ERR_HL7_TOO_MANY_CONNECTIONS'
-          : undefined;
+        : tlsPeer !== undefined && names.length > 0 && !names.some((n) => identityMatches(tlsPeer, n))
+          ? 'GW_ERR_HL7_PEER_NOT_ALLOWED'
+          : this.connections.size >= this.options.maxConnections
+            ? 'GW_ERR_HL7_TOO_MANY_CONNECTIONS'
+            : undefined;
     if (refusal !== undefined) {
-      this.deps.log.warn('hl7 connection refused', { code: refusal, peerAddress, allowedHosts: this.options.allowedHosts.join(','), maxConnections: this.options.maxConnections });
-      socket.on('error', () => {});
-      socket.destroy();
-      this.emitSafely('connection-refused', { peerAddress, code: refusal });
+      const certificate: Record<string, string> = tlsPeer === undefined ? {} : { clientCert: tlsPeer.subject === '' ? '(none)' : tlsPeer.subject, allowedClientNames: names.join(',') };
+      this.refuse(socket, peerAddress, refusal, certificate);
       return;
     }
     const connectionId = randomBytes(4).toString('hex');
@@ -166,6 +215,13 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
       this.deps.log.info('hl7 connection closed', { ...summary });
       this.emitSafely('connection-closed', summary);
     });
+  }
+
+  private refuse(socket: Socket, peerAddress: string, code: ConnectionRefused['code'], extra: Record<string, string> = {}): void {
+    this.deps.log.warn('hl7 connection refused', { code, peerAddress, allowedHosts: this.options.allowedHosts.join(','), maxConnections: this.options.maxConnections, ...extra });
+    socket.on('error', () => {});
+    socket.destroy();
+    this.emitSafely('connection-refused', { peerAddress, code });
   }
 
   private answer(frame: QueuedFrame, peer: Hl7Peer): Promise<FrameAnswer> {

@@ -24,7 +24,7 @@ import { ReportWorker } from './report-worker.js';
 import { queueAiFlags, type AiFlagsDeps } from './ai-flags.js';
 import { queueReportSr, type ReportSrDeps } from './report-sr.js';
 import { loadNerModel, REPORT_NLP_VERSION, type NerModel } from '../nlp/index.js';
-import { describeError } from '../errors.js';
+import { GatewayError, describeError } from '../errors.js';
 import { analyzeStudy } from './analyze-study.js';
 import { JobWorker } from './job-worker.js';
 import { resolveModelEntries } from './model-entries.js';
@@ -38,10 +38,14 @@ import { listDestinationHealth } from './destination-health.js';
 const INTAKE_QUIET_MS = 50;
 
 export interface GatewayPorts {
-  dicom: number;
+  /** The plain DICOM port; undefined when dicom.tls.keepPlainPort is false. */
+  dicom: number | undefined;
   http: number;
-  /** Undefined when hl7.enabled is false. */
+  /** Undefined when hl7.enabled is false (or hl7.tls.keepPlainPort is false). */
   hl7: number | undefined;
+  /** The TLS ports; undefined without dicom.tls / hl7.tls. */
+  dicomTls: number | undefined;
+  hl7Tls: number | undefined;
 }
 
 export class Gateway {
@@ -214,12 +218,22 @@ export class Gateway {
       this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored }), log: hl7Log });
       this.mllp.on('message', (m) => metrics.hl7Received(m.ackCode));
     }
-    const ports = { dicom: await this.scp.listen(), http: await this.http.listen(), hl7: await this.mllp?.listen() };
+    const { scp, mllp } = this;
+    const ports: GatewayPorts = {
+      dicom: config.dicom.tls?.keepPlainPort === false ? undefined : await scp.listen(),
+      dicomTls: config.dicom.tls === undefined ? undefined : await scp.listenTls(),
+      http: await this.http.listen(),
+      hl7: mllp === undefined || config.hl7.tls?.keepPlainPort === false ? undefined : await mllp.listen(),
+      hl7Tls: mllp === undefined || config.hl7.tls === undefined ? undefined : await mllp.listenTls(),
+    };
+    const at = (host: string, port: number | undefined): string => (port === undefined ? 'off' : `${host}:${port}`);
     log.info('gateway started', {
       aeTitle: config.dicom.aeTitle,
-      dicom: `${config.dicom.host}:${ports.dicom}`,
+      dicom: at(config.dicom.host, ports.dicom),
+      dicomTls: at(config.dicom.host, ports.dicomTls),
       http: `${config.http.host}:${ports.http}`,
-      hl7: ports.hl7 === undefined ? 'disabled' : `${config.hl7.host}:${ports.hl7}`,
+      hl7: config.hl7.enabled ? at(config.hl7.host, ports.hl7) : 'disabled',
+      hl7Tls: at(config.hl7.host, ports.hl7Tls),
       dataDir: config.dataDir,
       resumedStudies: resumed,
     });
@@ -247,6 +261,22 @@ export class Gateway {
   runHousekeeping(name: HousekeepingJobName): Promise<RunOutcome> {
     if (this.housekeeping === undefined) return Promise.resolve({ kind: 'skipped' });
     return this.housekeeping.run(name);
+  }
+
+  /**
+   * SIGHUP: the TLS listeners take renewed certificate files for new connections (destinations read theirs at each
+   * connect). Bad files are logged and the old certificates stay in use.
+   */
+  reloadTls(): void {
+    for (const [name, listener] of [['dicom.tls', this.scp], ['hl7.tls', this.mllp]] as const) {
+      try {
+        listener?.reloadTls();
+      } catch (err) {
+        this.log.error('TLS files not reloaded: keeping the current certificate', { listener: name, code: err instanceof GatewayError ? err.code : undefined, err: describeError(err) });
+        continue;
+      }
+      if (listener !== undefined && (name === 'dicom.tls' ? this.config.dicom.tls : this.config.hl7.tls) !== undefined) this.log.info('TLS files reloaded', { listener: name });
+    }
   }
 
   /** Operator resend (CLI or API): the row becomes due now. */

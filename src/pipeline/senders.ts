@@ -1,5 +1,5 @@
 /** How the outbox sends each kind of item: a DICOM SR by C-STORE, an HL7 message over MLLP with its ACK checked. */
-import type { DicomDestination } from '../config/index.js';
+import type { DicomDestination, TlsClientSettings } from '../config/index.js';
 import type { OutboxItem } from '../db/index.js';
 import { deliveryVerdict, storeFiles } from '../dicom/index.js';
 import { MllpClient, type MllpSendKind } from '../hl7/index.js';
@@ -17,7 +17,7 @@ export interface SendTimeouts {
 export function dicomSender(dest: DicomDestination, callingAeTitle: string, spool: Spool, t: SendTimeouts): (item: OutboxItem) => Promise<SendOutcome> {
   return async (item) => {
     const result = await storeFiles(
-      { host: dest.host, port: dest.port, callingAeTitle, calledAeTitle: dest.aeTitle, connectTimeoutMs: t.connectTimeoutMs, dimseTimeoutMs: t.dimseTimeoutMs },
+      { host: dest.host, port: dest.port, callingAeTitle, calledAeTitle: dest.aeTitle, connectTimeoutMs: t.connectTimeoutMs, dimseTimeoutMs: t.dimseTimeoutMs, tls: dest.tls },
       [{ path: spool.absolutePath(item.payload) }],
     );
     const file = result.files[0];
@@ -29,8 +29,8 @@ export function dicomSender(dest: DicomDestination, callingAeTitle: string, spoo
  * One message per connection, ACK awaited and its MSA-2 checked against our MSH-10 (MllpClient).
  * `onResult` sees how each send ended (for the metrics).
  */
-export function hl7Sender(dest: { host: string; port: number }, t: SendTimeouts, log: Logger, onResult?: (kind: MllpSendKind) => void): (item: OutboxItem) => Promise<SendOutcome> {
-  const client = new MllpClient({ host: dest.host, port: dest.port, connectTimeoutMs: t.connectTimeoutMs, ackTimeoutMs: t.ackTimeoutMs, keepAlive: false }, { log });
+export function hl7Sender(dest: { host: string; port: number; tls?: TlsClientSettings | undefined }, t: SendTimeouts, log: Logger, onResult?: (kind: MllpSendKind) => void): (item: OutboxItem) => Promise<SendOutcome> {
+  const client = new MllpClient({ host: dest.host, port: dest.port, connectTimeoutMs: t.connectTimeoutMs, ackTimeoutMs: t.ackTimeoutMs, keepAlive: false, tls: dest.tls }, { log });
   return async (item) => {
     const r = await client.send(item.payload);
     onResult?.(r.kind);

@@ -40,6 +40,6 @@ export async function spawnDaemon(args: string[], cwd?: string): Promise<DaemonP
     20_000,
   );
   const portOf = (hostPort: string): number => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-  const hl7Port = started.hl7 === 'disabled' ? undefined : portOf(started.hl7);
+  const hl7Port = started.hl7 === 'disabled' || started.hl7 === 'off' ? undefined : portOf(started.hl7);
   return { child, dicomPort: portOf(started.dicom), httpPort: portOf(started.http), hl7Port, output: () => out, exited };
 }

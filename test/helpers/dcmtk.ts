@@ -16,8 +16,8 @@ export function bindShim(): string {
   return out;
 }
 
-export function echoscu(port: number, options: { callingAe?: string; calledAe?: string } = {}): Promise<RunResult> {
-  return run('echoscu', ['-aet', options.callingAe ?? 'ECHOSCU', '-aec', options.calledAe ?? 'AIGATEWAY', '127.0.0.1', String(port)], { timeoutMs: 20_000 });
+export function echoscu(port: number, options: { callingAe?: string; calledAe?: string; extra?: string[] } = {}): Promise<RunResult> {
+  return run('echoscu', [...(options.extra ?? []), '-aet', options.callingAe ?? 'ECHOSCU', '-aec', options.calledAe ?? 'AIGATEWAY', '127.0.0.1', String(port)], { timeoutMs: 20_000 });
 }
 
 /** dcmsend proposes each file's own transfer syntax, so compressed files travel as they are. */
@@ -46,16 +46,18 @@ export interface Storescp {
 /**
  * DCMTK storescp in bit-preserving mode accepting every transfer syntax: the byte-exactness reference.
  * `port`: a port chosen earlier with freePort() (e.g. a destination that was down until now).
+ * `tls`: its +tls options, and the echoscu options that can reach it (readiness is a C-ECHO).
  */
-export async function startStorescp(aeTitle = 'REFSCP', options: { port?: number } = {}): Promise<Storescp> {
+export async function startStorescp(aeTitle = 'REFSCP', options: { port?: number; tls?: { serverArgs: string[]; echoArgs: string[] } } = {}): Promise<Storescp> {
+  const { tls } = options;
   const dir = tempDir('pag-storescp-');
   mkdirSync(dir, { recursive: true });
   const port = options.port ?? (await freePort());
-  const child = spawnPeer('storescp', ['+B', '+xa', '-aet', aeTitle, '-od', dir, String(port)], {
+  const child = spawnPeer('storescp', ['+B', '+xa', ...(tls?.serverArgs ?? []), '-aet', aeTitle, '-od', dir, String(port)], {
     env: { LD_PRELOAD: bindShim() },
     stdio: 'ignore',
   });
-  await waitFor('storescp to answer C-ECHO', async () => (await echoscu(port, { calledAe: aeTitle })).code === 0, 15_000);
+  await waitFor('storescp to answer C-ECHO', async () => (await echoscu(port, { calledAe: aeTitle, extra: tls?.echoArgs ?? [] })).code === 0, 15_000);
   return {
     port,
     dir,

@@ -10,6 +10,9 @@ export interface TestGateway {
   dicomPort: number;
   httpPort: number;
   hl7Port: number | undefined;
+  /** TLS listeners, when dicom.tls / hl7.tls are set. */
+  dicomTlsPort: number | undefined;
+  hl7TlsPort: number | undefined;
   dataDir: string;
   stop(): Promise<void>;
   getJson<T>(path: string): Promise<{ status: number; body: T }>;
@@ -32,9 +35,12 @@ export async function startGateway(overrides: GatewayConfigInput = {}, log: Logg
   return {
     gateway,
     config: result.config,
-    dicomPort: ports.dicom,
+    // -1 when the plain listener is off (TLS only): connecting to it fails rather than reaching another server
+    dicomPort: ports.dicom ?? -1,
     httpPort: ports.http,
     hl7Port: ports.hl7,
+    dicomTlsPort: ports.dicomTls,
+    hl7TlsPort: ports.hl7Tls,
     dataDir,
     stop: () => gateway.stop(),
     async getJson<T>(path: string) {

@@ -172,12 +172,6 @@ describe('interop: SCU against bad destinations', function () {
     expect(r.files[0]?.file).to.equal(CT_SMALL);
   });
 
-  it('TLS asked for: refused before connecting, not retryable (not implemented yet)', async () => {
-    const r = await storeFiles(scuTo(await freePort(), 'PACS', { tls: {} }), [{ path: CT_SMALL }]);
-    expect(assocFailure(r)).to.include({ kind: 'connection-failed', retryable: false });
-    expect(assocFailure(r).detail).to.match(/TLS/);
-  });
-
   describe('AE titles', () => {
     let orthanc: Orthanc;
     let gw: TestGateway;

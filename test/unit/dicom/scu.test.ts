@@ -26,9 +26,10 @@ describe('dicom/scu: SCU options and verdicts (no sockets)', () => {
     expect(codeOf(() => new DicomScu(base))).to.equal(undefined);
   });
 
-  it('answers TLS options with a non-retryable failure instead of sending in clear', async () => {
-    const r = await echo({ ...base, tls: { caFile: '/etc/ssl/ca.pem' } });
+  it('a TLS file that cannot be read fails the call without connecting (never falls back to clear), naming key and path', async () => {
+    const r = await echo({ ...base, tls: { caFile: '/nonexistent/ca.pem' } });
     expect(r).to.include({ kind: 'connection-failed', retryable: false, peer: '127.0.0.1:1', calledAeTitle: 'PACS' });
+    expect(r.kind === 'connection-failed' && r.detail).to.match(/tls\.caFile: cannot read \/nonexistent\/ca\.pem: ENOENT/);
   });
 
   it('opens no association when no input is usable, and says why per input', async () => {
