@@ -51,6 +51,13 @@ export class StudiesRepo {
    * Marks a study complete and queues its analysis, in one transaction, if it is still receiving and either
    * due or at its expected count. Returns whether it completed now.
    */
+  dueAt(studyInstanceUid: string): number | undefined {
+    const row = this.db
+      .prepare<[string], { due: string | null }>(`SELECT complete_due_at AS due FROM studies WHERE study_instance_uid = ? AND status = 'receiving'`)
+      .get(studyInstanceUid);
+    return row?.due == null ? undefined : Date.parse(row.due);
+  }
+
   complete(studyInstanceUid: string, nowMs: number, jobKind: string): boolean {
     return this.db.transaction(() => {
       const now = isoNow(nowMs);

@@ -22,6 +22,8 @@ export interface StudyStore {
   receiving(): Array<{ studyInstanceUid: string; completeDueAtMs: number; instanceCount: number; expectedInstances: number | undefined }>;
   /** Completes the study if still receiving and due or at its expected count; true when it did. */
   complete(studyInstanceUid: string, nowMs: number, jobKind: string): boolean;
+  /** When a study that is still receiving becomes due; undefined when it is not receiving. */
+  dueAt(studyInstanceUid: string): number | undefined;
 }
 
 export interface StudyProgressEvent {
@@ -68,9 +70,17 @@ export class StudyAssembler {
     this.timers.get(studyInstanceUid)?.cancel();
     this.timers.delete(studyInstanceUid);
     try {
-      if (this.store.complete(studyInstanceUid, this.options.clock.now(), this.options.jobKind)) {
+      const now = this.options.clock.now();
+      if (this.store.complete(studyInstanceUid, now, this.options.jobKind)) {
         this.options.log.debug('study complete', { studyInstanceUid });
         this.options.onComplete?.(studyInstanceUid);
+        return;
+      }
+      // Not due yet: Node's timers run on the loop's cached clock and can fire a little before Date.now() reaches
+      // the due time (more so when the loop is busy). Left alone, the study would stay 'receiving' for good.
+      const due = this.store.dueAt(studyInstanceUid);
+      if (due !== undefined && !this.timers.has(studyInstanceUid)) {
+        this.timers.set(studyInstanceUid, this.options.clock.setTimeout(() => this.tryComplete(studyInstanceUid), Math.max(1, due - now)));
       }
     } catch (err) {
       // The row stays 'receiving' with its due time: the next start (or instance) retries.

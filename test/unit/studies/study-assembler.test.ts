@@ -2,15 +2,16 @@ import { expect } from 'chai';
 import { silentLogger } from '../../../src/log.js';
 import { StudyAssembler, type Clock, type StudyStore } from '../../../src/studies/index.js';
 
-/** A clock whose time moves only when the test says so. */
+/** A clock whose time moves only when the test says so; `early` makes timers fire that many ms too soon (as Node's can). */
 class FakeClock implements Clock {
   t = 1_000_000;
+  early = 0;
   private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
   now(): number {
     return this.t;
   }
   setTimeout(fn: () => void, ms: number): { cancel(): void } {
-    const timer = { at: this.t + ms, fn, live: true };
+    const timer = { at: this.t + ms - this.early, fn, live: true };
     this.timers.push(timer);
     return { cancel: () => (timer.live = false) };
   }
@@ -37,6 +38,10 @@ class MemoryStudies implements StudyStore {
     this.jobs.push(`${kind}:${uid}`);
     return true;
   }
+  dueAt(uid: string): number | undefined {
+    const r = this.rows.get(uid);
+    return r?.status === 'receiving' ? r.due : undefined;
+  }
   record(clock: FakeClock, uid: string, quietMs: number, expected?: number) {
     const r = this.rows.get(uid) ?? { due: 0, n: 0, expected, status: 'receiving' as const };
     r.n += 1;
@@ -59,6 +64,19 @@ describe('studies/study-assembler', () => {
     expect(store.jobs).to.deep.equal([]);
     clock.advance(1_000);
     expect(store.jobs).to.deep.equal(['analyze-study:1.2']);
+  });
+
+  it('still completes when the timer fires before the due time (it re-arms instead of giving up)', () => {
+    const clock = new FakeClock();
+    clock.early = 3;
+    const store = new MemoryStudies();
+    const a = new StudyAssembler(store, { jobKind: 'analyze-study', clock, log: silentLogger });
+    a.instanceRecorded(store.record(clock, '1.5', 1_000));
+    clock.advance(997); // the early timer fires: not due yet
+    expect(store.jobs).to.deep.equal([]);
+    clock.early = 0;
+    clock.advance(3);
+    expect(store.jobs).to.deep.equal(['analyze-study:1.5']);
   });
 
   it('completes as soon as the announced number of instances has arrived', () => {
