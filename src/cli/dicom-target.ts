@@ -1,5 +1,5 @@
 /** Who `echo` and `send` talk to: `AE@HOST:PORT`, or the name of a configured `dicom.destinations` entry. */
-import type { GatewayConfig } from '../config/index.js';
+import type { GatewayConfig, TlsClientSettings } from '../config/index.js';
 import { UsageError } from './exit-codes.js';
 
 export interface DicomTarget {
@@ -8,6 +8,8 @@ export interface DicomTarget {
   port: number;
   /** How to name it in messages: the destination name or AE@HOST:PORT. */
   label: string;
+  /** A configured destination's TLS settings: `echo` and `send` reach it the way the daemon does. */
+  tls?: TlsClientSettings | undefined;
 }
 
 const AE_TITLE = /^[\x20-\x5b\x5d-\x7e]{1,16}$/;
@@ -27,7 +29,10 @@ export function parseDicomAddress(text: string): DicomTarget {
 /** A configured destination by name, else an address. */
 export function resolveDicomTarget(text: string, config: Readonly<GatewayConfig>): DicomTarget {
   const dest = config.dicom.destinations.find((d) => d.name === text);
-  if (dest !== undefined) return { aeTitle: dest.aeTitle, host: dest.host, port: dest.port, label: `${dest.name} (${dest.aeTitle}@${dest.host}:${dest.port})` };
+  if (dest !== undefined) {
+    const label = `${dest.name} (${dest.aeTitle}@${dest.host}:${dest.port}${dest.tls === undefined ? '' : ', TLS'})`;
+    return { aeTitle: dest.aeTitle, host: dest.host, port: dest.port, label, tls: dest.tls };
+  }
   if (!text.includes('@')) {
     const names = config.dicom.destinations.map((d) => d.name);
     throw new UsageError(`no destination named "${text}" in dicom.destinations${names.length > 0 ? ` (configured: ${names.join(', ')})` : ''}; or give AE@HOST:PORT`);

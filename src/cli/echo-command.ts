@@ -14,7 +14,7 @@ export async function echoCommand(targetText: string, opts: EchoCommandOptions):
   const { config } = readConfigOrExit(opts.config);
   const target = resolveDicomTarget(targetText, config);
   const callingAeTitle = opts.aet ?? config.dicom.aeTitle;
-  const r = await echo({ host: target.host, port: target.port, callingAeTitle, calledAeTitle: target.aeTitle, connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs });
+  const r = await echo({ host: target.host, port: target.port, callingAeTitle, calledAeTitle: target.aeTitle, connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs, ...(target.tls === undefined ? {} : { tls: target.tls }) });
   switch (r.kind) {
     case 'success':
       process.stdout.write(`C-ECHO ${callingAeTitle} → ${target.label}: Success (${r.durationMs} ms)\n`);

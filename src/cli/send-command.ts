@@ -48,7 +48,7 @@ export async function sendCommand(args: readonly string[], opts: SendCommandOpti
     const batch = files.slice(start, start + FILES_PER_ASSOCIATION);
     const reported = new Set<number>();
     const result: StoreFilesResult = await storeFiles(
-      { host: target.host, port: target.port, callingAeTitle, calledAeTitle: target.aeTitle, connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs },
+      { host: target.host, port: target.port, callingAeTitle, calledAeTitle: target.aeTitle, connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs, ...(target.tls === undefined ? {} : { tls: target.tls }) },
       batch.map((f) => ({ path: f.path })),
       { onFile: (r, i) => (reported.add(i), report(batch[i] as InputFile, r)) },
     );

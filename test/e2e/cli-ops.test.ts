@@ -10,6 +10,7 @@ import { MAIN, startDaemon } from '../helpers/daemon.js';
 import { CORPUS, freePort, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
 import { requirePeers, run, spawnPeer } from '../helpers/peers.js';
 import { OutboxRepo, openDatabase } from '../../src/db/index.js';
+import { makeTestPki } from '../helpers/tls.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [MAIN, ...args], { timeoutMs: 60_000, env });
 
@@ -38,6 +39,32 @@ describe('e2e: echo and send', function () {
     const closed = await cli(['echo', `REFSCP@127.0.0.1:${await freePort()}`]);
     expect(closed.code).to.equal(3);
     expect(closed.stderr).to.contain('ECONNREFUSED');
+  });
+
+  it('echo and send reach a TLS destination the way the daemon does (storescp +tls)', async function () {
+    requirePeers(this, 'openssl');
+    const pki = makeTestPki();
+    const tlsScp = await startStorescp('TLSSCP', {
+      tls: {
+        serverArgs: ['+tls', pki.server.keyFile, pki.server.certFile, '+cf', pki.caFile],
+        echoArgs: ['+tls', pki.client.keyFile, pki.client.certFile, '+cf', pki.caFile],
+      },
+    });
+    try {
+      const dest = { name: 'pacs-tls', aeTitle: 'TLSSCP', host: '127.0.0.1', port: tlsScp.port, tls: { caFile: pki.caFile, ...pki.client } };
+      const cfg = configFile({ dicom: { destinations: [dest] } });
+      const ok = await cli(['echo', 'pacs-tls', '--config', cfg]);
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(ok.stdout).to.match(/pacs-tls \(TLSSCP@127\.0\.0\.1:\d+, TLS\): Success/);
+      const sent = await cli(['send', join(CORPUS, 'dicom/pydicom__CT_small.dcm'), '--to', 'pacs-tls', '--config', cfg]);
+      expect(sent.code, sent.stderr).to.equal(0);
+      await waitFor('the file at storescp', () => readdirSync(tlsScp.dir).length === 1, 10_000);
+      // without the destination's tls settings the same port cannot be reached: the test can fail
+      const plain = await cli(['echo', `TLSSCP@127.0.0.1:${tlsScp.port}`]);
+      expect(plain.code).to.not.equal(0);
+    } finally {
+      await tlsScp.stop();
+    }
   });
 
   it('echo: a bad address or an unknown destination name is a usage error (2)', async () => {
