@@ -15,7 +15,7 @@ import { echoscu, generateCtSeries } from '../test/helpers/dcmtk.js';
 import { freePort, runCleanups, waitFor } from '../test/helpers/fixtures.js';
 
 const QUIET_S = 2;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const LOAD = 120;
 
 interface Study {

@@ -22,6 +22,8 @@ import type { JobOutcome } from './job-worker.js';
 const TOP_K = 3;
 /** Slices preprocessed before each classify call: bounds memory for a 1,000-slice study. */
 const CHUNK = 64;
+/** Under continuous intake, the analysis waits this many times its last chunk's time before the next chunk. */
+const INTAKE_YIELD_FACTOR = 2;
 
 export interface AnalyzeStudyDeps {
   instances: InstancesRepo;
@@ -31,7 +33,7 @@ export interface AnalyzeStudyDeps {
   models: ModelRegistry;
   /** Decodes and preprocesses instances in worker threads. */
   preparer: SlicePreparer;
-  /** Touched by intake: while studies arrive, the analysis runs at most half the time (see analyzeWithModel). */
+  /** Touched by intake: while studies arrive, the analysis runs at most a third of the time (see analyzeWithModel). */
   intake: IntakeGate;
   destinations: ReadonlyArray<DicomDestination>;
   /** Model ids whose SR carries the "not for clinical use" disclaimer. */
@@ -84,8 +86,8 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   let lastChunkMs = 0;
   for (let start = 0; start < candidates.length; start += CHUNK) {
     // Receiving comes first (issue #3: ingest may drop < 20 % while a study is analysed): while instances arrive,
-    // wait for a pause in them, at most as long as the last chunk took, so the analysis keeps at least half its pace.
-    await deps.intake.pause(lastChunkMs);
+    // wait for a pause in them, at most twice as long as the last chunk took, so the analysis keeps a third of its pace.
+    await deps.intake.pause(INTAKE_YIELD_FACTOR * lastChunkMs);
     const chunkStarted = performance.now();
     const chunk = candidates.slice(start, start + CHUNK);
     const images: Float32Array[] = [];
