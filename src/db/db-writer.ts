@@ -1,28 +1,24 @@
 /**
- * The main thread's side of the writer worker (`writer-worker.ts`): posts writes, resolves each once its
+ * The main thread's side of the writer worker (`writer-worker.ts`): posts instance writes, resolves each once its
  * transaction has committed. If the worker dies, every pending and later write fails with the reason, so the
- * SCP answers a failure status and the MLLP server AE — never a success for an uncommitted row.
+ * SCP answers a failure status — never a success for an uncommitted row.
  */
 import { Worker } from 'node:worker_threads';
-import type { Hl7StoreResult } from './hl7-writes.js';
-import type { NewHl7Message } from './hl7-messages-repo.js';
 import type { InstanceRecord, StudyProgress } from './instance-types.js';
 
-export type WriteRequest =
-  | { id: number; op: 'instance'; record: InstanceRecord }
-  | { id: number; op: 'hl7'; message: NewHl7Message; nowMs: number };
+export interface WriteRequest {
+  id: number;
+  record: InstanceRecord;
+}
 
 export interface WriteReply {
   id: number;
-  result: { ok: true; value: StudyProgress | Hl7StoreResult } | { ok: false; error: string };
+  result: { ok: true; value: StudyProgress } | { ok: false; error: string };
 }
-
-/** A request before it gets its id (Omit distributed over the union). */
-type Request<R = WriteRequest> = R extends WriteRequest ? Omit<R, 'id'> : never;
 
 export class DbWriter {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (v: StudyProgress | Hl7StoreResult) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (v: StudyProgress) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private workerError: Error | undefined;
 
@@ -43,11 +39,12 @@ export class DbWriter {
   }
 
   recordInstance(record: InstanceRecord): Promise<StudyProgress> {
-    return this.submit({ op: 'instance', record }) as Promise<StudyProgress>;
-  }
-
-  storeHl7(message: NewHl7Message, nowMs: number): Promise<Hl7StoreResult> {
-    return this.submit({ op: 'hl7', message, nowMs }) as Promise<Hl7StoreResult>;
+    if (this.workerError !== undefined) return Promise.reject(this.workerError);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, record } satisfies WriteRequest);
+    });
   }
 
   /** Lets pending commits finish, then stops the writer. */
@@ -57,15 +54,6 @@ export class DbWriter {
     await new Promise<void>((resolve) => {
       if (this.workerError !== undefined) resolve();
       else this.worker.once('exit', () => resolve());
-    });
-  }
-
-  private submit(req: Request): Promise<StudyProgress | Hl7StoreResult> {
-    if (this.workerError !== undefined) return Promise.reject(this.workerError);
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...req } as WriteRequest);
     });
   }
 

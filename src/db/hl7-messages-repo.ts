@@ -1,7 +1,6 @@
 /** Received HL7 messages: stored (raw bytes as evidence) before the ACK, deduplicated on sender + MSH-10. */
 import type { Db } from './database.js';
-import type { DbWriter } from './db-writer.js';
-import type { Hl7StoreResult } from './hl7-writes.js';
+import { prepareHl7Writes, type Hl7StoreResult } from './hl7-writes.js';
 import { isoNow } from './database.js';
 
 export interface NewHl7Message {
@@ -29,18 +28,48 @@ export interface StoredReport {
 }
 
 export class Hl7MessagesRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly writer: DbWriter,
-  ) {}
+  private readonly write: (m: NewHl7Message, nowMs: number) => Hl7StoreResult;
+  private pending: Array<{ m: NewHl7Message; nowMs: number; resolve: (r: Hl7StoreResult) => void; reject: (e: unknown) => void }> = [];
+  private flushScheduled = false;
+
+  constructor(private readonly db: Db) {
+    this.write = prepareHl7Writes(db);
+  }
 
   /**
-   * Stores a message, committed by the writer worker (group commit: messages from several connections share one
-   * transaction and one WAL fsync, off the main thread). Resolves after the commit: only then may the caller ACK.
-   * A second copy (same sender and MSH-10) only counts as received again (`duplicate`).
+   * Stores a message, group-committed on this thread: messages arriving in the same event-loop turn (several
+   * connections) share one transaction and one WAL fsync. Resolves after the commit: only then may the caller ACK.
+   * A second copy (same sender and MSH-10) only counts as received again (`duplicate`). Measured with bench:hl7,
+   * committing here beats the writer worker (db-writer.ts) by ~1.5× on one connection: an ACK waits for its commit,
+   * and the two thread hops cost more than the ~1.5 ms the event loop spends in the fsync.
    */
   storeCommitted(m: NewHl7Message, nowMs: number): Promise<Hl7StoreResult> {
-    return this.writer.storeHl7(m, nowMs);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ m, nowMs, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** One transaction for the batch; if it fails, each message alone, so one bad row fails only itself. */
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    try {
+      const results = this.db.transaction(() => batch.map((p) => this.write(p.m, p.nowMs)))();
+      batch.forEach((p, i) => p.resolve(results[i] as Hl7StoreResult));
+    } catch {
+      for (const p of batch) {
+        try {
+          p.resolve(this.db.transaction(() => this.write(p.m, p.nowMs))());
+        } catch (err) {
+          p.reject(err);
+        }
+      }
+    }
   }
 
   /** Reports waiting for processing, oldest first. */

@@ -1,6 +1,6 @@
 /**
- * The SQL that stores one received HL7 message, deduplicated on sender + MSH-10; run by the writer worker inside
- * its group-commit transaction. A second copy only counts as received again: `duplicate` tells the caller to ACK
+ * The SQL that stores one received HL7 message, deduplicated on sender + MSH-10; run inside the repository's
+ * group-commit transaction. A second copy only counts as received again: `duplicate` tells the caller to ACK
  * without processing it twice.
  */
 import type { Db } from './database.js';

@@ -1,12 +1,11 @@
 /**
- * Worker thread that commits the rows whose commit gates a reply to a peer: instances (before C-STORE Success) and
- * received HL7 messages (before ACK AA). better-sqlite3 is synchronous and synchronous=FULL fsyncs the WAL on every
- * commit (~2 ms here): on the main thread that would stall every association and connection. Writes that arrive
- * while a commit runs are committed together in the next transaction (group commit), DICOM and HL7 alike.
+ * Worker thread that commits instance rows (before C-STORE Success). better-sqlite3 is synchronous and
+ * synchronous=FULL fsyncs the WAL on every commit (~2 ms here): on the main thread that would stall every
+ * association. Records that arrive while a commit runs are committed together in the next transaction (group
+ * commit).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
-import { prepareHl7Writes } from './hl7-writes.js';
 import { prepareInstanceWrites } from './instance-writes.js';
 import type { WriteReply, WriteRequest } from './db-writer.js';
 
@@ -15,7 +14,6 @@ const port = parentPort;
 if (port === null) throw new Error('writer-worker must run as a worker thread');
 const db = openDatabase(path);
 const writeInstance = prepareInstanceWrites(db, quietMs);
-const writeHl7 = prepareHl7Writes(db);
 let queue: WriteRequest[] = [];
 let scheduled = false;
 
@@ -33,7 +31,7 @@ port.on('message', (msg: WriteRequest | 'close') => {
 });
 
 function apply(req: WriteRequest): WriteReply['result'] {
-  return req.op === 'instance' ? { ok: true, value: writeInstance(req.record) } : { ok: true, value: writeHl7(req.message, req.nowMs) };
+  return { ok: true, value: writeInstance(req.record) };
 }
 
 /** One transaction for the batch; if it fails, each write alone, so one bad row fails only itself. */

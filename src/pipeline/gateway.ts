@@ -85,7 +85,7 @@ export class Gateway {
     const jobs = new JobsRepo(db);
     const outbox = new OutboxRepo(db);
     this.outbox = outbox;
-    const messages = new Hl7MessagesRepo(db, writer);
+    const messages = new Hl7MessagesRepo(db);
     const { specs, demoModels } = resolveModelEntries(config.models);
     // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
     const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
