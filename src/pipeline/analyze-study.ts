@@ -10,7 +10,7 @@ import type { DicomDestination } from '../config/index.js';
 import type { InstancesRepo, Job, OutboxRepo, ResultsRepo, StoredInstance } from '../db/index.js';
 import { parseUid, type Uid } from '../dicom/index.js';
 import { describeError } from '../errors.js';
-import type { SlicePreparer } from '../imaging/index.js';
+import type { PreparedSlices, SlicePreparer } from '../imaging/index.js';
 import type { Logger } from '../log.js';
 import { buildAiResultSr, sourceContextFromPart10, type ReferencedInstance } from '../results/index.js';
 import type { Spool } from '../storage/index.js';
@@ -80,21 +80,30 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   const started = performance.now();
   const tensorSpec = { ...spec.input, channels: spec.input.channels as 1 | 3 };
   const scored: Scored[] = [];
+  const scoredBy = new Map<StoredInstance, Scored>();
   let skipped = 0;
   let provenance: Classification['provenance'] | undefined;
   let firstSource: StoredInstance | undefined;
   let lastChunkMs = 0;
+  const prepareChunk = (from: number): { chunk: StoredInstance[]; prepared: Promise<PreparedSlices[]> } => {
+    const chunk = candidates.slice(from, from + CHUNK);
+    const prepared = Promise.all(chunk.map((instance) => deps.preparer.prepare(deps.spool.absolutePath(instance.path), tensorSpec)));
+    prepared.catch(() => undefined); // awaited below; a prefetch abandoned by a failure must not be an unhandled rejection
+    return { chunk, prepared };
+  };
+  let next: ReturnType<typeof prepareChunk> | undefined;
   for (let start = 0; start < candidates.length; start += CHUNK) {
     // Receiving comes first (issue #3: ingest may drop < 20 % while a study is analysed): while instances arrive,
     // wait for a pause in them, at most twice as long as the last chunk took, so the analysis keeps a third of its pace.
     await deps.intake.pause(INTAKE_YIELD_FACTOR * lastChunkMs);
     const chunkStarted = performance.now();
-    const chunk = candidates.slice(start, start + CHUNK);
+    const { chunk, prepared: preparing } = next ?? prepareChunk(start);
+    const prepared = await preparing;
+    // Decoding runs in worker threads. While intake is quiet the next chunk is decoded during this one's inference
+    // (both cores); while studies arrive, one step at a time, so the analysis never takes both cores from the SCP.
+    next = start + CHUNK < candidates.length && deps.intake.isQuiet() ? prepareChunk(start + CHUNK) : undefined;
     const images: Float32Array[] = [];
     const owners: StoredInstance[] = [];
-    // Decoded in worker threads, in order; one chunk at a time so decoding and inference never both take a core
-    // from the SCP (issue #3: receiving must not stall while a study is analysed).
-    const prepared = await Promise.all(chunk.map((instance) => deps.preparer.prepare(deps.spool.absolutePath(instance.path), tensorSpec)));
     prepared.forEach((p, k) => {
       const instance = chunk[k] as StoredInstance;
       if (p.kind !== 'prepared') {
@@ -116,9 +125,12 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
     result.probabilities.forEach((row, k) => {
       const instance = owners[k] as StoredInstance;
       const p = row[0] ?? 0;
-      const prev = scored.find((s) => s.instance === instance);
-      if (prev === undefined) scored.push({ instance, probability: p });
-      else prev.probability = Math.max(prev.probability, p);
+      const prev = scoredBy.get(instance);
+      if (prev === undefined) {
+        const entry = { instance, probability: p };
+        scored.push(entry);
+        scoredBy.set(instance, entry);
+      } else prev.probability = Math.max(prev.probability, p);
     });
   }
   if (scored.length === 0 || provenance === undefined || firstSource === undefined) {

@@ -17,6 +17,11 @@ export class IntakeGate {
     this.lastIntakeAt = this.now();
   }
 
+  /** Whether nothing was received for `quietMs`. */
+  isQuiet(): boolean {
+    return this.now() - this.lastIntakeAt >= this.quietMs;
+  }
+
   /** Resolves once intake has been quiet for `quietMs`, or after `maxWaitMs`, whichever comes first. */
   async pause(maxWaitMs: number): Promise<void> {
     const deadline = this.now() + maxWaitMs;
