@@ -90,9 +90,9 @@ export class Gateway {
     // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
     const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
     this.models = models;
-    // Decoding for the analysis, off the main thread; half the spare cores (inference has the rest, one stays with receiving).
     // Background work (analysis, report NLP) gives way to receiving: every stored instance or message touches this.
     const intake = new IntakeGate(INTAKE_QUIET_MS);
+    // Decoding for the analysis, off the main thread; half the spare cores (inference has the rest, one stays with receiving).
     const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)));
     this.preparer = preparer;
 
