@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   // HTTP API (src/http)
   GW_ERR_HTTP_UNAUTHORIZED: { dicomStatus: null, hl7: null, http: 401 },
   GW_ERR_HTTP_CROSS_ORIGIN: { dicomStatus: null, hl7: null, http: 403 },
+  GW_ERR_HTTP_HOST_NOT_ALLOWED: { dicomStatus: null, hl7: null, http: 403 },
   // TLS (src/tls): certificate files, and handshakes with peers on either side.
   GW_ERR_TLS_FILES: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_TLS_HANDSHAKE: { dicomStatus: null, hl7: null, http: null },

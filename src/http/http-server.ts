@@ -133,6 +133,14 @@ export class HttpServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const isProbe = url.pathname === '/healthz' || url.pathname === '/readyz';
+    // Without a token the listener is on loopback, and a browser on this host is the only way in: a page whose DNS
+    // name was rebound to 127.0.0.1 still sends its own name as Host, so only loopback names are served.
+    if (this.options.authToken === undefined && !isProbe && !isLoopbackHostHeader(req.headers.host)) {
+      this.deps.log.warn('http request for another host name refused', { code: 'GW_ERR_HTTP_HOST_NOT_ALLOWED', path: url.pathname, host: req.headers.host });
+      sendJson(res, 403, { error: `host name "${req.headers.host ?? ''}" is not served without http.authToken: use 127.0.0.1, localhost or [::1], or set a token`, code: 'GW_ERR_HTTP_HOST_NOT_ALLOWED' });
+      return;
+    }
     if ((url.pathname === '/metrics' || url.pathname.startsWith('/api/')) && !this.authorized(req, res, url)) return;
     const resend = /^\/api\/outbox\/(\d+)\/resend$/.exec(url.pathname);
     if (req.method === 'POST' && resend !== null) {
@@ -210,6 +218,13 @@ export class HttpServer {
     sendJson(res, 401, { error: verdict.error === 'invalid' ? 'the bearer token is not valid' : 'a bearer token is required (Authorization: Bearer <http.authToken>)', code: 'GW_ERR_HTTP_UNAUTHORIZED' });
     return false;
   }
+}
+
+/** Host header naming this machine's loopback: 127.x.x.x, localhost or [::1], with or without a port. */
+function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(name);
 }
 
 /** True when the request has no Origin (not from a browser page) or comes from the page this server serves. */

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT, runCleanups, tempDir } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -24,6 +25,28 @@ describe('interop: HTTP bearer token', function () {
 
     it('serves the API and /metrics without credentials', async () => {
       for (const path of PROTECTED) expect((await fetch(`http://127.0.0.1:${gw.httpPort}${path}`)).status, path).to.equal(200);
+    });
+
+    it('serves only loopback host names (DNS rebinding), probes excepted', async () => {
+      const get = (path: string, host: string): Promise<{ status: number; body: string }> =>
+        new Promise((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: gw.httpPort, path, headers: { host } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const rebound = await get('/api/studies', `attacker.example:${gw.httpPort}`);
+      expect(rebound.status).to.equal(403);
+      expect((JSON.parse(rebound.body) as { code: string }).code).to.equal('GW_ERR_HTTP_HOST_NOT_ALLOWED');
+      expect((await get('/', 'attacker.example')).status).to.equal(403);
+      for (const host of [`localhost:${gw.httpPort}`, `127.0.0.1:${gw.httpPort}`, `[::1]:${gw.httpPort}`, 'LOCALHOST']) {
+        expect((await get('/api/studies', host)).status, host).to.equal(200);
+      }
+      expect((await get('/healthz', 'attacker.example')).status).to.equal(200);
     });
 
     it('refuses a resend from another origin (CSRF) and lets a same-origin or Origin-less one through', async () => {
