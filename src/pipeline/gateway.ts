@@ -90,8 +90,10 @@ export class Gateway {
     // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
     const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
     this.models = models;
-    // Background work (analysis, report NLP) gives way to receiving: every stored instance or message touches this.
+    // Background work gives way to receiving. The analysis yields to any intake (instances and messages); the
+    // report NLP only to HL7 intake, whose ACKs it would delay: under a day of DICOM traffic it must keep its pace.
     const intake = new IntakeGate(INTAKE_QUIET_MS);
+    const hl7Intake = new IntakeGate(INTAKE_QUIET_MS);
     // Decoding for the analysis, off the main thread; half the spare cores (inference has the rest, one stays with receiving).
     const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)));
     this.preparer = preparer;
@@ -205,7 +207,7 @@ export class Gateway {
       const reports = new ReportWorker({
         messages,
         ner,
-        gate: intake,
+        gate: hl7Intake,
         log: log.child({ component: 'nlp' }),
         onProcessed: (r) => studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => this.resultsChanged?.(uid)),
       });
@@ -213,6 +215,7 @@ export class Gateway {
       reports.notify();
       const onStored = (): void => {
         intake.touch();
+        hl7Intake.touch();
         reports.notify();
       };
       this.mllp = new MllpServer(config.hl7, { handler: reportIntakeHandler({ messages, log: hl7Log, onStored }), log: hl7Log });

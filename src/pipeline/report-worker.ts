@@ -25,7 +25,7 @@ export class ReportWorker {
       messages: Hl7MessagesRepo;
       ner: NerModel | null;
       log: Logger;
-      /** Touched by intake (HL7 and DICOM): reports wait for a pause in it. */
+      /** Touched by HL7 intake: reports wait for a pause in it (bounded), so the NER never holds up an ACK. */
       gate: IntakeGate;
       /** A report's findings are stored: compare them with the AI (and tell the RIS) for the studies it links to. */
       onProcessed?: (report: { studyInstanceUid: string; accessionNumber: string }) => void;
