@@ -227,6 +227,8 @@ const housekeepingSchema = z.strictObject({
   dbMaintenance: z.strictObject({ schedule: cronSchedule.default('45 3 * * *') }).default({ schedule: '45 3 * * *' }),
   /** Free-space check of dataDir against storage.minFreeBytes (six fields: seconds first). */
   diskCheck: z.strictObject({ schedule: cronSchedule.default('*/10 * * * * *') }).default({ schedule: '*/10 * * * * *' }),
+  /** Completes studies past their quiet period that are still receiving (a completion its timer missed). */
+  studySweep: z.strictObject({ schedule: cronSchedule.default('*/1 * * * *') }).default({ schedule: '*/1 * * * *' }),
 });
 
 /** A model given by the model-config.json shipped beside it (paths in it are relative to its folder). */

@@ -12,7 +12,7 @@ import { sweepOutbox } from './outbox-sweep.js';
 import { HousekeepingScheduler, type RunOutcome } from './scheduler.js';
 import { runRetention } from './spool-retention.js';
 
-export const HOUSEKEEPING_JOBS = ['retention', 'outbox-sweep', 'db-maintenance', 'disk-check'] as const;
+export const HOUSEKEEPING_JOBS = ['retention', 'outbox-sweep', 'db-maintenance', 'disk-check', 'study-sweep'] as const;
 export type HousekeepingJobName = (typeof HOUSEKEEPING_JOBS)[number];
 
 export interface HousekeepingDeps {
@@ -20,6 +20,8 @@ export interface HousekeepingDeps {
   outbox: OutboxRepo;
   spool: Spool;
   log: Logger;
+  /** Completes every study that is due but still receiving; returns how many (the study assembler's sweep). */
+  sweepStudies: () => number;
   now?: () => number;
 }
 
@@ -51,6 +53,17 @@ export class Housekeeping {
     });
     this.scheduler.add({ name: 'db-maintenance', schedule: hk.dbMaintenance.schedule, run: async () => ({ ...maintainDatabase(deps.db) }) });
     this.scheduler.add({ name: 'disk-check', schedule: hk.diskCheck.schedule, run: () => this.disk.check(), quiet: true });
+    this.scheduler.add({
+      name: 'study-sweep',
+      schedule: hk.studySweep.schedule,
+      run: async () => {
+        const completed = deps.sweepStudies();
+        // Each one is a completion its timer missed: worth a warning, it should not happen.
+        if (completed > 0) log.warn('overdue studies completed by the sweep', { count: completed });
+        return completed === 0 ? undefined : { completed };
+      },
+      quiet: true,
+    });
   }
 
   /** Checks the disk once (so the first association already sees the watermark), then starts the schedules. */

@@ -164,7 +164,7 @@ export class Gateway {
     const resumed = assembler.resume();
 
     // Retention, outbox sweep, DB upkeep and the disk watermark run on their schedules (housekeeping.*).
-    const housekeeping = new Housekeeping(config, { db, outbox, spool, log: log.child({ component: 'housekeeping' }) });
+    const housekeeping = new Housekeeping(config, { db, outbox, spool, log: log.child({ component: 'housekeeping' }), sweepStudies: () => assembler.sweep() });
     this.housekeeping = housekeeping;
     await housekeeping.start();
 

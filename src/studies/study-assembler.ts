@@ -61,12 +61,27 @@ export class StudyAssembler {
     );
   }
 
+  /**
+   * Completes every study that is due (or at its announced count) but still receiving: the safety net for a
+   * completion whose timer was lost (an error while completing, a clock jump). Returns how many it completed.
+   */
+  sweep(): number {
+    const now = this.options.clock.now();
+    let completed = 0;
+    for (const s of this.store.receiving()) {
+      const due = s.completeDueAtMs <= now || (s.expectedInstances !== undefined && s.instanceCount >= s.expectedInstances);
+      if (due && this.tryComplete(s.studyInstanceUid)) completed += 1;
+    }
+    return completed;
+  }
+
   stop(): void {
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
   }
 
-  private tryComplete(studyInstanceUid: string): void {
+  /** True when this call completed the study. */
+  private tryComplete(studyInstanceUid: string): boolean {
     this.timers.get(studyInstanceUid)?.cancel();
     this.timers.delete(studyInstanceUid);
     try {
@@ -74,7 +89,7 @@ export class StudyAssembler {
       if (this.store.complete(studyInstanceUid, now, this.options.jobKind)) {
         this.options.log.debug('study complete', { studyInstanceUid });
         this.options.onComplete?.(studyInstanceUid);
-        return;
+        return true;
       }
       // Not due yet: Node's timers run on the loop's cached clock and can fire a little before Date.now() reaches
       // the due time (more so when the loop is busy). Left alone, the study would stay 'receiving' for good.
@@ -83,8 +98,9 @@ export class StudyAssembler {
         this.timers.set(studyInstanceUid, this.options.clock.setTimeout(() => this.tryComplete(studyInstanceUid), Math.max(1, due - now)));
       }
     } catch (err) {
-      // The row stays 'receiving' with its due time: the next start (or instance) retries.
+      // The row stays 'receiving' with its due time: the study sweep (housekeeping), a restart or a new instance retries.
       this.options.log.error('cannot mark study complete', { studyInstanceUid, err: (err as Error).message });
     }
+    return false;
   }
 }

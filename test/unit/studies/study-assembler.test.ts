@@ -112,4 +112,27 @@ describe('studies/study-assembler', () => {
     clock.advance(5_000);
     expect(store.jobs).to.deep.equal(['analyze-study:1.5', 'analyze-study:1.6']);
   });
+
+  it('sweep completes a due study whose completion failed (database busy), and leaves studies not yet due', () => {
+    const clock = new FakeClock();
+    const store = new MemoryStudies();
+    let failures = 1;
+    const flaky: StudyStore = {
+      receiving: () => store.receiving(),
+      dueAt: (uid) => store.dueAt(uid),
+      complete: (uid, now, kind) => {
+        if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+        return store.complete(uid, now, kind);
+      },
+    };
+    const a = new StudyAssembler(flaky, { jobKind: 'analyze-study', clock, log: silentLogger });
+    a.instanceRecorded(store.record(clock, '1.7', 1_000));
+    clock.advance(1_000); // the timer fires, completing throws: the study stays receiving, no timer left
+    expect(store.jobs).to.deep.equal([]);
+    a.instanceRecorded(store.record(clock, '1.8', 60_000));
+    expect(a.sweep()).to.equal(1);
+    expect(store.jobs).to.deep.equal(['analyze-study:1.7']);
+    expect(store.rows.get('1.8')?.status).to.equal('receiving');
+    expect(a.sweep()).to.equal(0);
+  });
 });
