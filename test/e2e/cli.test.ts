@@ -1,10 +1,11 @@
 /** The CLI as an operator uses it: check-config exit codes and messages, the quick start, graceful stop. */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { echoscu } from '../helpers/dcmtk.js';
 import { MAIN, spawnDaemon, startDaemon } from '../helpers/daemon.js';
-import { REPO_ROOT, runCleanups, tempDir } from '../helpers/fixtures.js';
+import { REPO_ROOT, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
 import { requirePeers, run } from '../helpers/peers.js';
 
 describe('e2e: command line', function () {
@@ -68,6 +69,22 @@ describe('e2e: command line', function () {
     }
     expect(await daemon.exited).to.equal(0);
     expect(daemon.output()).to.contain('"gateway stopped"');
+  });
+
+  it('SIGTERM while the models are still loading waits for the start, then drains and exits 0', async () => {
+    const dir = tempDir('pag-early-stop-');
+    const cfg = join(dir, 'config.yaml');
+    writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, 'var'), dicom: { port: 0 }, http: { port: 0 }, hl7: { port: 0 }, storage: { minFreeBytes: 0 } }));
+    const child = spawn(process.execPath, [MAIN, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // The first line comes before the demo model is loaded and before any port is open.
+    await waitFor('"configuration loaded"', () => out.includes('"configuration loaded"'), 30_000);
+    child.kill('SIGTERM');
+    expect(await exited, out).to.equal(0);
+    expect(out).to.contain('"signal received"');
+    expect(out).to.contain('"gateway stopped"');
   });
 
   it('logs one line per association without patient names or IDs', async function () {
