@@ -9,13 +9,17 @@ import { buildAiFlagsOru, sourceContextFromPart10 } from '../results/index.js';
 import type { Spool } from '../storage/index.js';
 import { compareFindings, type ReportMention } from './concordance.js';
 
-export interface AiFlagsDeps {
+/** What the writers of a study's results (this ORU, the report SR) read from and queue into. */
+export interface StudyResultsStores {
   studies: StudiesRepo;
   instances: InstancesRepo;
   results: ResultsRepo;
   messages: Hl7MessagesRepo;
   outbox: OutboxRepo;
   spool: Spool;
+}
+
+export interface AiFlagsDeps extends StudyResultsStores {
   destinations: ReadonlyArray<{ name: string; application?: string; facility?: string }>;
   demoModels: ReadonlySet<string>;
 }

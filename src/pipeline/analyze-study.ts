@@ -79,7 +79,7 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   const spec = classifier.spec;
   const started = performance.now();
   const tensorSpec = { ...spec.input, channels: spec.input.channels as 1 | 3 };
-  const scored: Scored[] = [];
+  // Per instance its best slice (insertion order = instance order).
   const scoredBy = new Map<StoredInstance, Scored>();
   let skipped = 0;
   let provenance: Classification['provenance'] | undefined;
@@ -126,13 +126,11 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
       const instance = owners[k] as StoredInstance;
       const p = row[0] ?? 0;
       const prev = scoredBy.get(instance);
-      if (prev === undefined) {
-        const entry = { instance, probability: p };
-        scored.push(entry);
-        scoredBy.set(instance, entry);
-      } else prev.probability = Math.max(prev.probability, p);
+      if (prev === undefined) scoredBy.set(instance, { instance, probability: p });
+      else prev.probability = Math.max(prev.probability, p);
     });
   }
+  const scored = [...scoredBy.values()];
   if (scored.length === 0 || provenance === undefined || firstSource === undefined) {
     throw new Error(`none of ${candidates.length} applicable instances could be decoded`);
   }

@@ -21,7 +21,7 @@ import { InstanceStoreHandler } from './store-instance.js';
 import { listStudyViews } from './study-view.js';
 import { reportIntakeHandler } from './report-intake.js';
 import { ReportWorker } from './report-worker.js';
-import { queueAiFlags, type AiFlagsDeps } from './ai-flags.js';
+import { queueAiFlags, type AiFlagsDeps, type StudyResultsStores } from './ai-flags.js';
 import { queueReportSr, type ReportSrDeps } from './report-sr.js';
 import { loadNerModel, REPORT_NLP_VERSION, type NerModel } from '../nlp/index.js';
 import { GatewayError, describeError } from '../errors.js';
@@ -111,8 +111,8 @@ export class Gateway {
     for (const dest of config.dicom.destinations) addDelivery(dest.name, dicomSender(dest, config.dicom.aeTitle, spool, timeouts), config.outbox.concurrency);
     // HL7 in order, one at a time: a RIS sees results in the sequence they were made.
     for (const dest of config.hl7.destinations) addDelivery(dest.name, hl7Sender(dest, timeouts, log.child({ component: 'hl7' }), (kind) => metrics.hl7Sent(dest.name, kind)), 1);
-    const flagsDeps: AiFlagsDeps = { studies, instances, results, messages, outbox, spool, destinations: config.hl7.destinations, demoModels };
-    const reportSrDeps: Omit<ReportSrDeps, 'analyzer'> = { studies, instances, results, messages, outbox, spool, destinations: config.dicom.destinations };
+    const stores: StudyResultsStores = { studies, instances, results, messages, outbox, spool };
+    const flagsDeps: AiFlagsDeps = { ...stores, destinations: config.hl7.destinations, demoModels };
     // A study's results changed (analysed, or a report linked to it processed): tell the RIS, and the PACS when asked.
     const resultsChanged = (studyUid: string): void => {
       try {
@@ -120,7 +120,7 @@ export class Gateway {
       } catch (err) {
         log.error('AI flags for the RIS not queued', { err: describeError(err) });
       }
-      queueReportSr(studyUid, { ...reportSrDeps, analyzer: reportAnalyzerIdentity(this.ner ?? null) }, Date.now()).then(
+      queueReportSr(studyUid, { ...stores, destinations: config.dicom.destinations, analyzer: reportAnalyzerIdentity(this.ner ?? null) }, Date.now()).then(
         (names) => names.forEach((n) => this.deliveries.get(n)?.notify()),
         (err: unknown) => log.error('report findings SR not written', { err: describeError(err) }),
       );

@@ -7,11 +7,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DicomDestination } from '../config/index.js';
-import type { Hl7MessagesRepo, InstancesRepo, OutboxRepo, ResultsRepo, StudiesRepo } from '../db/index.js';
 import { parseUid, type Uid } from '../dicom/index.js';
 import type { ReportFinding } from '../nlp/index.js';
 import { buildAiResultSr, deriveUid, isImageSopClass, sourceContextFromPart10, type AiFinding, type LocalCodingScheme } from '../results/index.js';
-import type { Spool } from '../storage/index.js';
+import type { StudyResultsStores } from './ai-flags.js';
 import { dicomDateTime } from './dicom-datetime.js';
 
 /** The gateway's own concepts (`LOCAL` in src/nlp/concepts.ts) as a private coding scheme (PS3.16 8.2: "99" prefix). */
@@ -21,13 +20,7 @@ const LOCAL_SCHEME: LocalCodingScheme = {
   uid: deriveUid('pacs-ai-gateway', 'coding-scheme', '99PAG'),
 };
 
-export interface ReportSrDeps {
-  studies: StudiesRepo;
-  instances: InstancesRepo;
-  results: ResultsRepo;
-  messages: Hl7MessagesRepo;
-  outbox: OutboxRepo;
-  spool: Spool;
+export interface ReportSrDeps extends StudyResultsStores {
   destinations: ReadonlyArray<DicomDestination>;
   /** The report analyser, as the SR's device observer and algorithm. */
   analyzer: { id: string; version: string; demo: boolean };
