@@ -3,7 +3,7 @@
  * the NegEx sentence set, CheXpert's labelled reports) and the Chinese set in test/fixtures/nlp, for the rules alone
  * and for model + rules. Prints precision / recall / F1 per finding, macro-F1 and negation accuracy.
  *
- * Splits: rules were tuned only on the dev parts (OpenI uid % 5 == 0, NegEx line % 5 == 0); the targets are judged on
+ * Splits: rules were tuned only on the dev parts (OpenI uid % 5 in {0, 1}, NegEx line % 5 == 0); the targets are judged on
  * the rest ("test"). The CheXpert sample (4 reports) and the Chinese set are test only.
  * Usage: npm run eval:nlp [-- --json out.json] [-- --split dev|test|all] [-- --limit N]
  */
@@ -57,7 +57,7 @@ async function evalOpenI(variants: Variant[]): Promise<Record<string, unknown>> 
   for (const g of gold) {
     const uid = (g.filename as string).replace(/^CXR/u, '');
     const rep = byUid.get(uid);
-    if (rep === undefined || !inSplit(Number(uid) % 5 === 0) || texts.size >= LIMIT) continue;
+    if (rep === undefined || !inSplit(Number(uid) % 5 < 2) || texts.size >= LIMIT) continue;
     // report text only: findings and impression (indication and comparison are not findings)
     texts.set(uid, [rep.findings, rep.impression].filter((t) => t && t.trim() !== '').join('\n\n'));
     goldSets.set(uid, new Set(labels.filter((l) => g[l] === '1')));

@@ -37,7 +37,14 @@ export function findConceptMentions(text: string): ConceptMention[] {
   return matchLexicon(text).mentions;
 }
 
-function matchLexicon(text: string): { mentions: ConceptMention[]; blocked: Array<[number, number]> } {
+/** Lexicon matches plus the ranges of known look-alikes that are not findings ("soft tissue edema"). */
+export interface LexiconScan {
+  mentions: ConceptMention[];
+  blocked: Array<[number, number]>;
+}
+
+/** findConceptMentions with the not-a-finding ranges, so other sources (the model) can respect them too. */
+export function matchLexicon(text: string): LexiconScan {
   const raw: Array<{ start: number; end: number; rule: Rule }> = [];
   for (const rule of RULES) {
     for (const m of text.matchAll(rule.re)) {

@@ -1,7 +1,7 @@
 // Report analysis: combines the NER model's spans with the lexicon and the ConText rules into coded findings
 // (certainty, anatomy, laterality, size) and answers certainty questions about caller-given terms.
 import { anatomyName, findAnatomy, type AnatomyMention } from './anatomy.js';
-import { findConceptMentions, normalizeFinding, type ConceptMention } from './concept-match.js';
+import { matchLexicon, normalizeFinding, type ConceptMention } from './concept-match.js';
 import { findLateralityCues, lateralityOf } from './laterality.js';
 import { findMeasurements, type Measurement } from './measurements.js';
 import { certaintyOf, clauseBreaks, findCues, isChinese, type CertaintyDecision, type Cue } from './negation.js';
@@ -38,9 +38,10 @@ export async function analyzeReport(text: string, options: AnalyzeOptions = {}):
   const sentences = splitSentences(text);
   const entities = options.ner ? await options.ner.tag(sentences.map((s) => s.text)) : [];
   // the lexicons run once over the whole text (7× faster than per sentence), then are shared out by sentence
+  const lexicon = matchLexicon(text);
   const whole: Whole = {
-    mentions: findConceptMentions(text), anatomy: findAnatomy(text), measurements: findMeasurements(text),
-    cues: findCues(text),
+    mentions: lexicon.mentions, blocked: lexicon.blocked, anatomy: findAnatomy(text),
+    measurements: findMeasurements(text), cues: findCues(text),
   };
   const findings: ReportFinding[] = [];
   const contexts: SentenceContext[] = [];
@@ -62,6 +63,8 @@ function shift(e: ModelEntity, by: number): ModelEntity {
 /** Everything the lexicons found in the whole text, with whole-text offsets. */
 interface Whole {
   mentions: ConceptMention[];
+  /** Known look-alikes that are not findings ("soft tissue edema"): a model span inside one is not a finding either. */
+  blocked: Array<[number, number]>;
   anatomy: AnatomyMention[];
   measurements: Measurement[];
   cues: Cue[];
@@ -93,6 +96,7 @@ function analyzeSentence(ctx: SentenceContext, whole: Whole, ents: ModelEntity[]
       for (const m of hit) m.source = 'both';
       continue;
     }
+    if (whole.blocked.some(([start, end]) => overlaps({ start, end }, e))) continue;
     const concepts = normalizeFinding(e.text);
     if (concepts.length > 0) {
       mentions.push({ start: e.start, end: e.end, text: e.text, concepts, statesNormal: false, source: 'model' });

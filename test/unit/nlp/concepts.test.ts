@@ -35,6 +35,9 @@ describe('nlp/concepts', () => {
     expect(conceptsIn('small right pleural effusion')).to.deep.equal(['pleural-effusion']);
     expect(conceptsIn('右侧少量胸腔积液')).to.deep.equal(['pleural-effusion']);
     expect(conceptsIn('the heart is enlarged')).to.deep.equal(['cardiomegaly']);
+    expect(conceptsIn('Borderline heart size.')).to.deep.equal(['cardiomegaly']);
+    expect(conceptsIn('masslike opacity')).to.include('mass');
+    expect(conceptsIn('mass-like density')).to.include('mass');
     expect(conceptsIn('心影增大')).to.deep.equal(['cardiomegaly']);
     expect(conceptsIn('bibasilar atelectatic changes')).to.deep.equal(['atelectasis']);
     expect(conceptsIn('右肺中叶不张')).to.deep.equal(['atelectasis']);

@@ -93,4 +93,19 @@ describe('nlp/ner-model (models/report-ner, local files only)', () => {
     expect(findings[0]).to.include({ concept: 'pneumothorax', source: 'model', laterality: 'left', certainty: 'present' });
     expect(findings[0]?.span).to.deep.equal([start, start + 12]);
   });
+
+  it('does not turn a model span inside a known look-alike ("soft tissue edema") into a finding', async () => {
+    const text = 'Left ankle. Soft tissue edema with no visible bony injury.';
+    const start = text.indexOf('edema');
+    const stub: NerModel = {
+      modelDir: '(stub)', labels: [], alignmentFallbacks: 0, dispose: async () => undefined,
+      tag: async (texts) => texts.map((t) => (t.includes('edema') ? [{ type: 'FINDING' as const, start: t.indexOf('edema'), end: t.indexOf('edema') + 5, text: 'edema' }] : [])),
+    };
+    expect(start).to.be.greaterThan(0);
+    const { findings } = await analyzeReport(text, { ner: stub });
+    expect(findings.map((f) => f.concept)).to.not.include('edema');
+    // the same span outside a look-alike is still taken
+    const plain = await analyzeReport('Interstitial edema.', { ner: stub });
+    expect(plain.findings.map((f) => f.concept)).to.include('edema');
+  });
 });
