@@ -67,6 +67,11 @@ export class OutboxRepo {
     return { id: (row as { id: number }).id, created: false };
   }
 
+  /** Whether the destination already holds an item with this dedupe key (in any state). */
+  has(destination: string, dedupeKey: string): boolean {
+    return this.db.prepare<[string, string], { id: number }>('SELECT id FROM outbox WHERE destination = ? AND dedupe_key = ?').get(destination, dedupeKey) !== undefined;
+  }
+
   /** Marks up to `limit` due pending rows of a destination as sending and returns them, oldest first. */
   claimDue(destination: string, nowMs: number, limit: number): OutboxItem[] {
     const now = isoNow(nowMs);

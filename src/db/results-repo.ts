@@ -70,7 +70,6 @@ export class ResultsRepo {
       .map(toResult);
   }
 
-  /** Whether a SOP Instance UID is an SR this gateway wrote (so receiving it back is not new data). */
   /** An SR this gateway wrote (image-AI result or report findings): routed back by the PACS, it re-opens nothing. */
   isOwnResult(sopInstanceUid: string): boolean {
     const row = this.db

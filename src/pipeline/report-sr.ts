@@ -32,8 +32,9 @@ export async function queueReportSr(studyInstanceUid: string, deps: ReportSrDeps
   const studyUid = parseUid(studyInstanceUid);
   if (targets.length === 0 || studyUid === undefined) return [];
   const report = deps.messages.latestReportFor(studyUid, deps.studies.accessionOf(studyUid) ?? '');
-  // The SR goes into the study: it needs the study's images (patient, study attributes, evidence) to exist.
-  const images = deps.instances.forStudy(studyUid).filter((i) => isImageSopClass(i.sopClassUid) && !deps.results.isOwnResult(i.sopInstanceUid));
+  // The SR goes into the study: it needs the study's images (patient, study attributes, evidence) to exist. SRs,
+  // our own results routed back included, are not images.
+  const images = deps.instances.forStudy(studyUid).filter((i) => isImageSopClass(i.sopClassUid));
   const first = images[0];
   if (report === undefined || first === undefined) return [];
   const findings = studyFindings(JSON.parse(report.findingsJson) as ReportFinding[]);
@@ -51,10 +52,14 @@ export async function queueReportSr(studyInstanceUid: string, deps: ReportSrDeps
     seriesNumber: 9001,
   });
   const srUid = parseUid(sr.sopInstanceUid) as Uid;
+  const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
+  // Results change for other reasons too (an analysis, a late instance): the same SR already queued everywhere is
+  // neither rewritten nor fsynced again.
+  const fresh = targets.filter((d) => !deps.outbox.has(d.name, dedupeKey));
+  if (fresh.length === 0) return [];
   const relative = await deps.spool.writeResult(studyUid, srUid, sr.part10);
   deps.results.saveReportSr(studyUid, report.id, srUid, nowMs);
-  const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
-  return targets
+  return fresh
     .filter((d) => deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, nowMs).created)
     .map((d) => d.name);
 }

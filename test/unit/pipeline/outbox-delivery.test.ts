@@ -32,6 +32,9 @@ describe('pipeline/outbox-delivery', () => {
     expect(a.created).to.equal(true);
     expect(b).to.deep.equal({ id: a.id, created: false });
     expect(outbox.enqueue({ ...item, destination: 'OTHER' }, 2).created).to.equal(true);
+    expect(outbox.has('PACS', '1.2.3')).to.equal(true);
+    expect(outbox.has('PACS', '1.2.4')).to.equal(false);
+    expect(outbox.has('ELSEWHERE', '1.2.3')).to.equal(false);
   });
 
   it('delivers, retries a retryable failure later, and dead-letters after maxAttempts; resend revives it', async () => {
