@@ -64,7 +64,12 @@ export async function loadNerModel(options: NerModelOptions = {}): Promise<NerMo
   let model: PreTrainedModel;
   try {
     tokenizer = await AutoTokenizer.from_pretrained(basename(modelDir));
-    model = await AutoModelForTokenClassification.from_pretrained(basename(modelDir), { device: 'cpu', dtype: 'fp32' });
+    // One thread, not spinning between runs (as the image engine, src/ai/onnx-session.ts): a report is small, and
+    // the cores belong to DICOM and HL7 intake. Measured here: reports/s within noise of the default two threads.
+    model = await AutoModelForTokenClassification.from_pretrained(basename(modelDir), {
+      device: 'cpu', dtype: 'fp32',
+      session_options: { intraOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: '0' } } } },
+    });
   } finally {
     env.allowRemoteModels = saved.remote;
     env.allowLocalModels = saved.local;
