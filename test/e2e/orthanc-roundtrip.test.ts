@@ -5,66 +5,36 @@
  */
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, freePort, runCleanups, waitFor } from '../helpers/fixtures.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startOrthanc, type Orthanc } from '../helpers/orthanc.js';
-import { requirePeers, run } from '../helpers/peers.js';
+import { REPO_ROOT, runCleanups, waitFor } from '../helpers/fixtures.js';
+import { sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair, type RoutedStudy } from '../helpers/orthanc-routing.js';
+import { requirePeers } from '../helpers/peers.js';
 
 const SAMPLE = join(REPO_ROOT, 'sample-dicom', 'DEMO001-nodule');
 
-interface StudyJson {
-  studyInstanceUid: string;
-  accessionNumber: string;
-  status: string;
-  instanceCount: number;
-  ai: Array<{ flagged: boolean; probability: number }>;
-  deliveries: Array<{ state: string; destination: string }>;
-}
-
 describe('e2e: Orthanc auto-routes to the gateway, the SR comes back to Orthanc', function () {
   this.timeout(180_000);
-  let gw: TestGateway;
-  let orthanc: Orthanc;
+  let pair: RoutedPair;
 
   before(async function () {
     requirePeers(this, 'Orthanc', 'dcmsend', 'cc');
-    const gatewayPort = await freePort();
-    orthanc = await startOrthanc({
+    pair = await startGatewayBehindOrthanc((gatewayPort) => ({
       modalities: { gateway: { aeTitle: 'AIGATEWAY', host: '127.0.0.1', port: gatewayPort } },
       stableAgeSec: 2,
       luaScript: `function OnStableStudy(studyId, tags, metadata)
   local body = '{"Resources": ["' .. studyId .. '"], "Asynchronous": true}'
   RestApiPost('/modalities/gateway/store', body)
 end`,
-    });
-    gw = await startGateway({
-      dicom: {
-        port: gatewayPort,
-        studyQuietSeconds: 1,
-        allowedPeers: [{ aeTitle: 'ORTHANC', host: '127.0.0.1' }],
-        destinations: [{ name: 'orthanc', aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort }],
-      },
-      outbox: { baseDelayMs: 500, maxDelayMs: 2000 },
-    });
+    }));
   });
   after(async () => {
-    await gw?.stop();
-    await orthanc?.stop();
+    await pair?.stop();
     runCleanups();
   });
 
   it('delivers one SR into the same study and does not loop when Orthanc routes the study back', async () => {
-    const files = readdirSync(SAMPLE).filter((f) => f.endsWith('.dcm')).map((f) => join(SAMPLE, f));
-    const sent = await run('dcmsend', ['-aec', orthanc.aeTitle, '127.0.0.1', String(orthanc.dicomPort), ...files]);
-    expect(sent.code, sent.stderr).to.equal(0);
-
-    const study = await waitFor(
-      'the gateway to analyse and deliver the study',
-      async () => (await gw.getJson<StudyJson[]>('/api/studies')).body.find((s) => s.accessionNumber === 'DEMOACC001' && s.status === 'delivered'),
-      90_000,
-    );
+    const { gw, orthanc } = pair;
+    const study = await sendThroughOrthanc(pair, SAMPLE, 'DEMOACC001');
     expect(study.ai[0]?.flagged, 'the nodule study is flagged').to.equal(true);
 
     // The SR is in Orthanc, in the same study.
@@ -88,7 +58,7 @@ end`,
 
     // Orthanc's stable-study rule routes the study (now with our SR) back: the gateway indexes the SR...
     await waitFor('the routed-back SR to be indexed', async () => {
-      const s = (await gw.getJson<StudyJson[]>('/api/studies')).body.find((x) => x.studyInstanceUid === study.studyInstanceUid);
+      const s = (await gw.getJson<RoutedStudy[]>('/api/studies')).body.find((x) => x.studyInstanceUid === study.studyInstanceUid);
       return s !== undefined && s.instanceCount === 17;
     }, 60_000);
     // ...and, once its quiet period has passed twice over, has queued no second analysis and no second SR.
