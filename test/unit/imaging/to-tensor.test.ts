@@ -14,6 +14,7 @@ import {
   type TensorSpec,
 } from '../../../src/imaging/index.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
+import { ctMeta } from '../../helpers/image-meta.js';
 
 function ctImage(rows: number, columns: number, seed: number, over: Partial<ImageMeta> = {}): DecodedImage {
   const frame = new Int16Array(rows * columns);
@@ -22,29 +23,7 @@ function ctImage(rows: number, columns: number, seed: number, over: Partial<Imag
     s = (s * 1103515245 + 12345) % 2 ** 31;
     frame[i] = (s % 3000) - 200; // stored; HU = stored − 1024
   }
-  const meta: ImageMeta = {
-    rows,
-    columns,
-    samplesPerPixel: 1,
-    bitsAllocated: 16,
-    bitsStored: 16,
-    highBit: 15,
-    pixelRepresentation: 1,
-    photometricInterpretation: 'MONOCHROME2',
-    sourcePhotometricInterpretation: 'MONOCHROME2',
-    planarConfiguration: 0,
-    numberOfFrames: 1,
-    rescaleSlope: 1,
-    rescaleIntercept: -1024,
-    windowCenter: 40,
-    windowWidth: 400,
-    voiLutFunction: 'LINEAR',
-    modality: 'CT',
-    transferSyntaxUid: '1.2.840.10008.1.2.1',
-    lossy: false,
-    hasModalityLutSequence: false,
-    ...over,
-  };
+  const meta = ctMeta({ rows, columns, ...over });
   return { meta, frames: [frame] };
 }
 

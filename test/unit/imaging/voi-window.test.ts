@@ -1,29 +1,8 @@
 import { expect } from 'chai';
-import { resolveWindow, voiToUnit, windowAffine, type ImageMeta, type VoiWindow } from '../../../src/imaging/index.js';
+import { resolveWindow, voiToUnit, windowAffine, type VoiWindow } from '../../../src/imaging/index.js';
+import { ctMeta } from '../../helpers/image-meta.js';
 
-const meta = (over: Partial<ImageMeta> = {}): ImageMeta => ({
-  rows: 1,
-  columns: 4,
-  samplesPerPixel: 1,
-  bitsAllocated: 16,
-  bitsStored: 16,
-  highBit: 15,
-  pixelRepresentation: 1,
-  photometricInterpretation: 'MONOCHROME2',
-  sourcePhotometricInterpretation: 'MONOCHROME2',
-  planarConfiguration: 0,
-  numberOfFrames: 1,
-  rescaleSlope: 1,
-  rescaleIntercept: -1024,
-  windowCenter: 40,
-  windowWidth: 400,
-  voiLutFunction: 'LINEAR',
-  modality: 'CT',
-  transferSyntaxUid: '1.2.840.10008.1.2.1',
-  lossy: false,
-  hasModalityLutSequence: false,
-  ...over,
-});
+const meta = ctMeta;
 const w = (center: number, width: number, voiLutFunction: VoiWindow['voiLutFunction']): VoiWindow => ({ center, width, voiLutFunction, source: 'preset' });
 
 describe('imaging/voi-window', () => {
