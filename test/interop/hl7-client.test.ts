@@ -4,16 +4,13 @@
  * sends, MSA-2 mismatch, AE/AR/CA; and against our own server.
  */
 import { expect } from 'chai';
-import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { buildHl7Message, createControlIdGenerator, MllpClient, MllpServer, type MllpClientOptions } from '../../src/hl7/index.js';
-import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
 import { silentLogger } from '../../src/log.js';
 import { freePort } from '../helpers/fixtures.js';
+import { listenLocal, mllpFrame, readMllpFrames } from '../helpers/mllp-peer.js';
 
-const VT = Buffer.from([0x0b]);
-const FS_CR = Buffer.from([0x1c, 0x0d]);
-const frame = (payload: Buffer | string): Buffer => Buffer.concat([VT, Buffer.from(payload), FS_CR]);
+const frame = mllpFrame;
 const oru = (id: string): string => `MSH|^~\\&|GW|RAD|RIS|HOSP|20260101||ORU^R01|${id}|P|2.5\rOBX|1|TX|R||AI: nodule\r`;
 const ackFor = (id: string, code = 'AA', extra = ''): string => `MSH|^~\\&|RIS|HOSP|GW|RAD|20260101||ACK^R01^ACK|R-${id}|P|2.5\rMSA|${code}|${id}${extra}\r`;
 
@@ -22,22 +19,8 @@ type Script = (socket: Socket, controlId: string, index: number) => void | Promi
 
 async function scriptedServer(script: Script): Promise<{ server: Server; port: number; received: string[] }> {
   const received: string[] = [];
-  const server = createServer({ noDelay: true }, (socket) => {
-    const decoder = new MllpDecoder({ maxMessageBytes: 1 << 20 });
-    socket.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => {
-      for (const e of decoder.push(chunk)) {
-        if (e.kind !== 'frame') continue;
-        const id = e.payload.toString('utf8').split('\r')[0]?.split('|')[9] ?? '';
-        received.push(id);
-        void script(socket, id, received.length - 1);
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const addr = server.address();
-  return { server, port: typeof addr === 'object' && addr !== null ? addr.port : 0, received };
+  const server = createServer({ noDelay: true }, (socket) => readMllpFrames(socket, received, (id, index) => void script(socket, id, index)));
+  return { server, port: await listenLocal(server), received };
 }
 
 /** Writes chunks as separate, flushed writes. */

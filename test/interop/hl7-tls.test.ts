@@ -12,16 +12,16 @@ import { readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { MllpClient, MllpServer } from '../../src/hl7/index.js';
-import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
 import { silentLogger } from '../../src/log.js';
 import type { OutboxItem } from '../../src/db/index.js';
 import { hl7Sender } from '../../src/pipeline/senders.js';
 import { runCleanups, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { listenLocal, mllpFrame, readMllpFrames } from '../helpers/mllp-peer.js';
 import { requirePeers } from '../helpers/peers.js';
 import { captureLog, makeTestPki, type CapturedLog, type TestPki } from '../helpers/tls.js';
 
-const frame = (payload: string): Buffer => Buffer.concat([Buffer.from([0x0b]), Buffer.from(payload), Buffer.from([0x1c, 0x0d])]);
+const frame = mllpFrame;
 const oru = (id: string): string =>
   `MSH|^~\\&|RIS|HOSP|AIGW|RAD|20260101120000||ORU^R01|${id}|P|2.5\rPID|1||12345\rOBR|1|ACC-${id}|ACC-${id}|CT CHEST\rOBX|1|TX|REPORT||No nodule.||||||F\r`;
 const ackFor = (id: string): string => `MSH|^~\\&|RIS|HOSP|GW|RAD|20260101||ACK^R01^ACK|R-${id}|P|2.5\rMSA|AA|${id}\r`;
@@ -55,23 +55,11 @@ function sClientSend(port: number, pki: TestPki, message: string, cert?: { certF
 /** A Node tls.Server that ACKs AA every MLLP frame (the RIS side), with our test server certificate. */
 async function tlsAckServer(pki: TestPki): Promise<{ server: TlsServer; port: number; received: string[] }> {
   const received: string[] = [];
-  const server = createTlsServer({ cert: readFileSync(pki.server.certFile), key: readFileSync(pki.server.keyFile) }, (socket) => {
-    const decoder = new MllpDecoder({ maxMessageBytes: 1 << 20 });
-    socket.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => {
-      for (const e of decoder.push(chunk)) {
-        if (e.kind !== 'frame') continue;
-        const id = e.payload.toString('utf8').split('\r')[0]?.split('|')[9] ?? '';
-        received.push(id);
-        socket.write(frame(ackFor(id)));
-      }
-    });
-  });
+  const server = createTlsServer({ cert: readFileSync(pki.server.certFile), key: readFileSync(pki.server.keyFile) }, (socket) =>
+    readMllpFrames(socket, received, (id) => socket.write(frame(ackFor(id)))),
+  );
   server.on('tlsClientError', () => {});
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const addr = server.address();
-  return { server, port: typeof addr === 'object' && addr !== null ? addr.port : 0, received };
+  return { server, port: await listenLocal(server), received };
 }
 
 describe('interop: MLLP over TLS', function () {
