@@ -5,6 +5,7 @@
  * error. A destination without `reportSr` gets the image-AI SR only; the same report sent again sends nothing new.
  */
 import { expect } from 'chai';
+import Database from 'better-sqlite3';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dcmsend, startStorescp, type Storescp } from '../helpers/dcmtk.js';
@@ -81,10 +82,22 @@ describe('e2e: report findings as a DICOM SR to the PACS', function () {
     expect(await studyOf(reportSr?.file ?? '')).to.equal(await studyOf(join(dir, readdirSync(dir).filter((f) => f.endsWith('.dcm'))[0] ?? '')));
     expect(srFiles(plain), 'no report SR for a destination without reportSr').to.have.length(1);
 
-    // the RIS sends the same report again (same MSH-10): ACKed, nothing new written or sent
+    // the RIS sends the same report again (same MSH-10): ACKed, nothing new queued. Reports are processed in
+    // arrival order, so once a later report (for another study) is processed, anything the copy set off is done.
     const again = await run('/usr/bin/python3', ['/usr/bin/mllp_send', '--file', file, '-p', String(gw.hl7Port), '127.0.0.1']);
     expect(again.stdout).to.match(/MSA\|AA\|RPTSR0001/);
-    await new Promise((r) => setTimeout(r, 3000));
+    const later = join(tempDir(), 'later.hl7');
+    writeFileSync(later, `\x0b${REPORT.replace(/RPTSR0001/u, 'RPTSR0002').replace(/DEMOACC002/gu, 'OTHERACC')}\x1c\r`, 'latin1');
+    expect((await run('/usr/bin/python3', ['/usr/bin/mllp_send', '--file', later, '-p', String(gw.hl7Port), '127.0.0.1'])).stdout).to.match(/MSA\|AA\|RPTSR0002/);
+    const db = new Database(join(gw.dataDir, 'gateway.sqlite'), { readonly: true });
+    try {
+      await waitFor('the later report to be processed', () =>
+        (db.prepare("SELECT state FROM hl7_messages WHERE control_id = 'RPTSR0002'").get() as { state: string } | undefined)?.state === 'processed');
+      const queued = db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE destination = 'pacs'").get() as { n: number };
+      expect(queued.n, 'the image-AI SR and one report SR').to.equal(2);
+    } finally {
+      db.close();
+    }
     expect(srFiles(pacs)).to.have.length(2);
   });
 });
