@@ -4,9 +4,10 @@
  * the transport is chosen here and nowhere else.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from '../log.js';
-import { describeHandshakeFailure, tcpSocketOf, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
+import { listenOn } from '../listen.js';
+import { createScreenedTlsServer, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
 import { AssociationPolicy, normalizeAddress } from './association-policy.js';
 import { ScpAssociation, type AssociationSummary, type ScpEvent, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
@@ -64,24 +65,21 @@ export class DicomScp {
     if (tls === undefined) throw new RangeError('listenTls() without tls options');
     const material = readTlsFiles(tls, 'dicom.tls');
     // The handshake counts against ARTIM: a peer gets that long from connect to a complete A-ASSOCIATE-RQ.
-    const server = createTlsServer(serverTlsOptions(material, { requireClientCert: tls.requireClientCert, handshakeTimeoutMs: this.options.artimTimeoutMs }), (socket) =>
-      this.onConnection(socket),
+    const server = createScreenedTlsServer(
+      serverTlsOptions(material, { requireClientCert: tls.requireClientCert, handshakeTimeoutMs: this.options.artimTimeoutMs }),
+      (socket) => this.onConnection(socket),
+      {
+        // Refuse unknown addresses before spending a handshake on them.
+        admit: (raw) => {
+          if (this.policy.addressAllowed(raw.remoteAddress ?? '')) return true;
+          this.deps.log.warn('association refused before TLS', { peer: normalizeAddress(raw.remoteAddress ?? ''), reason: 'address not in dicom.allowedPeers' });
+          raw.destroy();
+          return false;
+        },
+        handshakeFailed: ({ peerAddress, reason }) =>
+          this.deps.log.warn('TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peer: normalizeAddress(peerAddress), reason }),
+      },
     );
-    // Refuse unknown addresses before spending a handshake on them (Node then reports the handshake as failed: not logged twice).
-    const refused = new WeakSet<Socket>();
-    server.on('connection', (raw: Socket) => {
-      if (!this.policy.addressAllowed(raw.remoteAddress ?? '')) {
-        this.deps.log.warn('association refused before TLS', { peer: normalizeAddress(raw.remoteAddress ?? ''), reason: 'address not in dicom.allowedPeers' });
-        refused.add(raw);
-        raw.destroy();
-      }
-    });
-    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      const raw = tcpSocketOf(socket);
-      if (raw !== undefined && refused.has(raw)) return;
-      const { peerAddress, reason } = describeHandshakeFailure(err, socket);
-      this.deps.log.warn('TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peer: normalizeAddress(peerAddress), reason });
-    });
     this.tlsServer = server;
     return this.bind(server, tls.port);
   }
@@ -99,15 +97,9 @@ export class DicomScp {
   private bind(server: Server, port: number): Promise<number> {
     // Hard cap well above maxAssociations: between the two, peers get a proper A-ASSOCIATE-RJ; beyond it, a reset.
     server.maxConnections = this.options.maxAssociations * 2 + 4;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.options.host, port }, () => {
-        server.off('error', reject);
-        const addr = server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
-      });
-    });
+    return listenOn(server, { host: this.options.host, port }, this.deps.log, 'dicom');
   }
+
 
   get openAssociations(): number {
     return this.associations.size;

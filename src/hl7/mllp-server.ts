@@ -5,10 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { TLSSocket, type Server as TlsServer } from 'node:tls';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { describeHandshakeFailure, tcpSocketOf, identityMatches, readTlsFiles, serverSecureContext, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
+import { listenOn } from '../listen.js';
+import { createScreenedTlsServer, identityMatches, readTlsFiles, serverSecureContext, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
 import { HostAllowList, normalizePeerAddress } from './allowed-hosts.js';
 import { type ControlIdGenerator, createControlIdGenerator } from './control-id.js';
 import { type ExchangeDeps, type FrameAnswer, type Hl7MessageHandler, type Hl7Peer, type MessageOutcome, answerFrame, answerOversize } from './exchange.js';
@@ -110,26 +111,24 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
     const tls = this.options.tls;
     if (tls === undefined) throw new RangeError('listenTls() without tls options');
     const material = readTlsFiles(tls, 'hl7.tls');
-    const server = createTlsServer(
+    const server = createScreenedTlsServer(
       { ...serverTlsOptions(material, { requireClientCert: tls.requireClientCert, handshakeTimeoutMs: Math.min(this.options.idleTimeoutMs, 30_000) }), allowHalfOpen: true },
       (socket) => this.onConnection(socket),
+      {
+        // Refuse unknown addresses before spending a handshake on them.
+        admit: (raw) => {
+          const peerAddress = normalizePeerAddress(raw.remoteAddress ?? '');
+          if (this.allowList.allows(peerAddress)) return true;
+          this.refuse(raw, peerAddress, 'GW_ERR_HL7_PEER_NOT_ALLOWED');
+          return false;
+        },
+        handshakeFailed: (failure) => {
+          const peerAddress = normalizePeerAddress(failure.peerAddress);
+          this.deps.log.warn('hl7 TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peerAddress, reason: failure.reason });
+          this.emitSafely('connection-refused', { peerAddress, code: 'GW_ERR_TLS_HANDSHAKE' });
+        },
+      },
     );
-    // Refuse unknown addresses before spending a handshake on them (Node then reports the handshake as failed: not logged twice).
-    const refused = new WeakSet<Socket>();
-    server.on('connection', (raw: Socket) => {
-      const peerAddress = normalizePeerAddress(raw.remoteAddress ?? '');
-      if (this.allowList.allows(peerAddress)) return;
-      refused.add(raw);
-      this.refuse(raw, peerAddress, 'GW_ERR_HL7_PEER_NOT_ALLOWED');
-    });
-    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      const raw = tcpSocketOf(socket);
-      if (raw !== undefined && refused.has(raw)) return;
-      const failure = describeHandshakeFailure(err, socket);
-      const peerAddress = normalizePeerAddress(failure.peerAddress);
-      this.deps.log.warn('hl7 TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peerAddress, reason: failure.reason });
-      this.emitSafely('connection-refused', { peerAddress, code: 'GW_ERR_TLS_HANDSHAKE' });
-    });
     this.tlsServer = server;
     return this.bind(server, tls.port);
   }
@@ -144,16 +143,9 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
   private bind(server: Server, port: number): Promise<number> {
     // Hard cap above maxConnections: between the two, peers are closed with a log line; beyond it, by the kernel.
     server.maxConnections = this.options.maxConnections * 2 + 4;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.options.host, port }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.deps.log.error('hl7 listener error', { err: err.message }));
-        const addr = server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
-      });
-    });
+    return listenOn(server, { host: this.options.host, port }, this.deps.log, 'hl7');
   }
+
 
   get openConnections(): number {
     return this.connections.size;

@@ -4,6 +4,7 @@
  * need it as a bearer header; /healthz, /readyz and the page shell (which holds no data) stay open.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOn } from '../listen.js';
 import type { Logger } from '../log.js';
 import { bearerAuth, type AuthVerdict } from './bearer-auth.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
@@ -114,15 +115,9 @@ export class HttpServer {
   }
 
   listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : this.options.port);
-      });
-    });
+    return listenOn(this.server, this.options, this.deps.log, 'http');
   }
+
 
   close(): Promise<void> {
     return new Promise((resolve) => {
