@@ -20,6 +20,7 @@ import {
   type StoreSink,
 } from '../dicom/index.js';
 import type { Logger } from '../log.js';
+import { isImageSopClass } from '../results/index.js';
 import { sameDataset, type Spool, type SpoolFile } from '../storage/index.js';
 
 /** Identifying attributes sit near the start; this much of each dataset is kept in memory to read them. */
@@ -91,7 +92,8 @@ export class InstanceStoreHandler implements StoreHandler {
         this.deps.log.debug('duplicate instance ignored', { sopInstanceUid: request.sopInstanceUid });
         return { kind: 'duplicate' };
       }
-      const ownResult = this.deps.isOwnResult(request.sopInstanceUid);
+      // Our results are SRs, never images: the image instances of a study skip the lookup.
+      const ownResult = !isImageSopClass(request.sopClassUid) && this.deps.isOwnResult(request.sopInstanceUid);
       const { durable } = await file.commitAs(relative);
       // The directory fsync and the index commit are independent: overlap them, acknowledge after both.
       const [, progress] = await Promise.all([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes, !ownResult)]);
