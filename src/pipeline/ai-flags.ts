@@ -3,11 +3,11 @@
  * Called when a study has been analysed and when a report linked to it has been processed; an unchanged result
  * builds the same message (same MSH-10), which the outbox's dedupe key turns into no second delivery.
  */
-import { readFileSync } from 'node:fs';
 import type { Hl7MessagesRepo, InstancesRepo, OutboxRepo, ResultsRepo, StudiesRepo } from '../db/index.js';
-import { buildAiFlagsOru, sourceContextFromPart10 } from '../results/index.js';
+import { buildAiFlagsOru, type SourceContext } from '../results/index.js';
 import type { Spool } from '../storage/index.js';
 import { compareFindings, type ReportMention } from './concordance.js';
+import type { StudySource } from './study-source.js';
 
 /** What the writers of a study's results (this ORU, the report SR) read from and queue into. */
 export interface StudyResultsStores {
@@ -25,20 +25,18 @@ export interface AiFlagsDeps extends StudyResultsStores {
 }
 
 /** Returns the destination names that got a new message. */
-export function queueAiFlags(studyInstanceUid: string, deps: AiFlagsDeps, nowMs: number): string[] {
-  if (deps.destinations.length === 0) return [];
+export async function queueAiFlags(studyInstanceUid: string, source: StudySource, deps: AiFlagsDeps, nowMs: number): Promise<string[]> {
+  if (deps.destinations.length === 0 || deps.results.forStudy(studyInstanceUid).length === 0) return [];
+  const patient = patientOf(await source.context());
+  // From here on no await: the state is read and the message queued in one go, so a later change's message can
+  // never be queued before an earlier one's.
   const results = deps.results.forStudy(studyInstanceUid);
-  if (results.length === 0) return [];
   const accession = deps.studies.accessionOf(studyInstanceUid) ?? '';
   const report = deps.messages.latestReportFor(studyInstanceUid, accession);
   const concordance = report === undefined ? [] : compareFindings(
     results.map((r) => ({ ...r.finding, flagged: r.flagged, probability: r.probability, modelId: r.modelId })),
     JSON.parse(report.findingsJson) as ReportMention[],
   );
-  const first = deps.instances.forStudy(studyInstanceUid)[0];
-  // No instance left (retention purged the study): without the patient's ID the RIS cannot match a message.
-  if (first === undefined) return [];
-  const patient = patientOf(readFileSync(deps.spool.absolutePath(first.path)));
   const observedAt = new Date(results.reduce((t, r) => (r.analyzedAt > t ? r.analyzedAt : t), ''));
   const queued: string[] = [];
   for (const d of deps.destinations) {
@@ -60,8 +58,8 @@ export function queueAiFlags(studyInstanceUid: string, deps: AiFlagsDeps, nowMs:
 }
 
 /** PatientID and PatientName of a source instance: the RIS matches the result to its order with them. */
-function patientOf(part10: Buffer): { id: string; name: string } {
-  const attrs = sourceContextFromPart10(part10).attributes as Record<string, unknown>;
+function patientOf(source: SourceContext): { id: string; name: string } {
+  const attrs = source.attributes as Record<string, unknown>;
   const name = attrs.PatientName;
   const text = Array.isArray(name) ? String((name[0] as { Alphabetic?: string } | undefined)?.Alphabetic ?? '') : typeof name === 'string' ? name : '';
   return { id: typeof attrs.PatientID === 'string' ? attrs.PatientID : '', name: text };

@@ -22,6 +22,7 @@ import { listStudyViews } from './study-view.js';
 import { reportIntakeHandler } from './report-intake.js';
 import { ReportWorker } from './report-worker.js';
 import { queueAiFlags, type AiFlagsDeps, type StudyResultsStores } from './ai-flags.js';
+import { studySource } from './study-source.js';
 import { queueReportSr, type ReportSrDeps } from './report-sr.js';
 import { loadNerModel, REPORT_NLP_VERSION, type NerModel } from '../nlp/index.js';
 import { GatewayError, describeError } from '../errors.js';
@@ -115,13 +116,12 @@ export class Gateway {
     const flagsDeps: AiFlagsDeps = { ...stores, destinations: config.hl7.destinations, demoModels };
     // A study's results changed (analysed, or a report linked to it processed): tell the RIS, and the PACS when asked.
     const resultsChanged = (studyUid: string): void => {
-      try {
-        for (const name of queueAiFlags(studyUid, flagsDeps, Date.now())) this.deliveries.get(name)?.notify();
-      } catch (err) {
-        log.error('AI flags for the RIS not queued', { err: describeError(err) });
-      }
-      queueReportSr(studyUid, { ...stores, destinations: config.dicom.destinations, analyzer: reportAnalyzerIdentity(this.ner ?? null) }, Date.now()).then(
-        (names) => names.forEach((n) => this.deliveries.get(n)?.notify()),
+      const source = studySource(studyUid, stores);
+      if (source === undefined) return;
+      const notify = (names: string[]): void => names.forEach((n) => this.deliveries.get(n)?.notify());
+      queueAiFlags(studyUid, source, flagsDeps, Date.now()).then(notify, (err: unknown) => log.error('AI flags for the RIS not queued', { err: describeError(err) }));
+      queueReportSr(studyUid, source, { ...stores, destinations: config.dicom.destinations, analyzer: reportAnalyzerIdentity(this.ner ?? null) }, Date.now()).then(
+        notify,
         (err: unknown) => log.error('report findings SR not written', { err: describeError(err) }),
       );
     };

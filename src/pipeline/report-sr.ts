@@ -5,13 +5,13 @@
  * study was analysed); an unchanged report builds the same bytes, which the outbox's dedupe key sends only once.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { DicomDestination } from '../config/index.js';
 import { parseUid, type Uid } from '../dicom/index.js';
 import type { ReportFinding } from '../nlp/index.js';
-import { buildAiResultSr, deriveUid, isImageSopClass, sourceContextFromPart10, type AiFinding, type LocalCodingScheme } from '../results/index.js';
+import { buildAiResultSr, deriveUid, type AiFinding, type LocalCodingScheme } from '../results/index.js';
 import type { StudyResultsStores } from './ai-flags.js';
 import { dicomDateTime } from './dicom-datetime.js';
+import type { StudySource } from './study-source.js';
 
 /** The gateway's own concepts (`LOCAL` in src/nlp/concepts.ts) as a private coding scheme (PS3.16 8.2: "99" prefix). */
 const LOCAL_SCHEME: LocalCodingScheme = {
@@ -27,21 +27,21 @@ export interface ReportSrDeps extends StudyResultsStores {
 }
 
 /** Queues the study's report-findings SR for every `reportSr` destination; returns the destinations that got a new one. */
-export async function queueReportSr(studyInstanceUid: string, deps: ReportSrDeps, nowMs: number): Promise<string[]> {
+export async function queueReportSr(studyInstanceUid: string, source: StudySource, deps: ReportSrDeps, nowMs: number): Promise<string[]> {
   const targets = deps.destinations.filter((d) => d.reportSr);
   const studyUid = parseUid(studyInstanceUid);
   if (targets.length === 0 || studyUid === undefined) return [];
+  // The SR goes into the study: patient and study attributes from its images, which are also its evidence. Read
+  // first, so that the report below is the latest one when this call builds its SR.
+  const context = await source.context();
   const report = deps.messages.latestReportFor(studyUid, deps.studies.accessionOf(studyUid) ?? '');
-  // The SR goes into the study: it needs the study's images (patient, study attributes, evidence) to exist. SRs,
-  // our own results routed back included, are not images.
-  const images = deps.instances.forStudy(studyUid).filter((i) => isImageSopClass(i.sopClassUid));
-  const first = images[0];
-  if (report === undefined || first === undefined) return [];
+  if (report === undefined) return [];
+  const { images } = source;
   const findings = studyFindings(JSON.parse(report.findingsJson) as ReportFinding[]);
   if (findings.length === 0) return [];
 
   const sr = buildAiResultSr({
-    source: sourceContextFromPart10(await readFile(deps.spool.absolutePath(first.path))),
+    source: context,
     referencedInstances: images.map((i) => ({ sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid, seriesInstanceUid: i.seriesInstanceUid })),
     model: { id: deps.analyzer.id, version: deps.analyzer.version, manufacturer: 'pacs-ai-gateway', demo: deps.analyzer.demo },
     findings,
