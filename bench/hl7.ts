@@ -5,7 +5,7 @@
  * median of several rounds; then reports/s through the report NLP (model + rules) on the same text.
  * Usage: npm run bench:hl7 [-- --rounds N]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,35 +63,28 @@ async function blast(port: number, connections: number, offset: number): Promise
   return (per * connections) / ((performance.now() - t0) / 1000);
 }
 
-const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1] ?? '') || 3;
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
-/** Starts a node process and resolves with it once `ready` says it serves. */
-async function startProcess(args: string[], ready: () => Promise<boolean>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: 'ignore' });
-  await waitFor(`${args.join(' ')} to serve`, ready, 30_000);
-  return child;
-}
 
 async function main(): Promise<void> {
   console.log(`bench:hl7 — ${TOTAL} ORU^R01 of ${Buffer.byteLength(message(0))} bytes per run, ${ROUNDS} rounds after a warm-up, node ${process.version}`);
-  // The reference is its own process, like the daemon, so both get the same share of the machine.
-  const bare = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'hl7-bare-server.js')], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const barePort = await new Promise<number>((resolve, reject) => {
-    bare.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    bare.once('exit', (code) => reject(new Error(`the reference MLLP server exited (${code})`)));
-  });
   const dir = mkdtempSync(join(tmpdir(), 'pag-bench-hl7-'));
   const hl7Port = await freePort();
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, 'var'), dicom: { port: 0 }, http: { port: 0 }, hl7: { port: hl7Port, maxConnections: 64 }, models: [], log: { level: 'warn' }, storage: { minFreeBytes: 0 } }));
-  const accepts = (port: number) => async (): Promise<boolean> => {
-    const c = new MllpClient({ host: '127.0.0.1', port, connectTimeoutMs: 500, ackTimeoutMs: 5000, keepAlive: false }, { log: silentLogger });
-    return (await c.send(message(999_999))).kind === 'accepted';
-  };
-  const daemon = await startProcess([MAIN, 'start', '--config', cfg], accepts(hl7Port));
+  // The reference is its own process, like the daemon, so both get the same share of the machine.
+  const bare = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'hl7-bare-server.js')], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const daemon = spawn(process.execPath, [MAIN, 'start', '--config', cfg], { stdio: 'ignore' });
   try {
-    await accepts(barePort)();
+    const barePort = await new Promise<number>((resolve, reject) => {
+      bare.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      bare.once('exit', (code) => reject(new Error(`the reference MLLP server exited (${code})`)));
+    });
+    await waitFor('the daemon to ACK', async () => {
+      const c = new MllpClient({ host: '127.0.0.1', port: hl7Port, connectTimeoutMs: 500, ackTimeoutMs: 5000, keepAlive: false }, { log: silentLogger });
+      return (await c.send(message(999_999))).kind === 'accepted';
+    }, 30_000);
     // Warm-up, not measured: V8 compiles the hot paths, SQLite's WAL file grows to its working size, the daemon
     // finishes loading the NER model. A long-running daemon is past all three.
     let offset = 0;

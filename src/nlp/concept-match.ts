@@ -29,21 +29,17 @@ for (const c of CONCEPTS) {
 for (const p of NOT_FINDINGS_EN) RULES.push({ re: new RegExp(word(p), 'giu'), concept: null, normal: false });
 for (const p of NOT_FINDINGS_ZH) RULES.push({ re: new RegExp(p, 'gu'), concept: null, normal: false });
 
-/**
- * Every concept mention in the text. Overlaps are resolved longest-first ("pleural effusion" over "effusion",
- * "subcutaneous emphysema" over "emphysema"); matches of exactly the same span from two concepts are merged.
- */
-export function findConceptMentions(text: string): ConceptMention[] {
-  return matchLexicon(text).mentions;
-}
-
 /** Lexicon matches plus the ranges of known look-alikes that are not findings ("soft tissue edema"). */
 export interface LexiconScan {
   mentions: ConceptMention[];
   blocked: Array<[number, number]>;
 }
 
-/** findConceptMentions with the not-a-finding ranges, so other sources (the model) can respect them too. */
+/**
+ * Every concept mention in the text, and the ranges of look-alikes that are not findings (so other sources, the
+ * model, can respect them too). Overlaps are resolved longest-first ("pleural effusion" over "effusion",
+ * "subcutaneous emphysema" over "emphysema"); matches of exactly the same span from two concepts are merged.
+ */
 export function matchLexicon(text: string): LexiconScan {
   const raw: Array<{ start: number; end: number; rule: Rule }> = [];
   for (const rule of RULES) {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { CHEXPERT_OBSERVATIONS, CONCEPTS, conceptById } from '../../../src/nlp/index.js';
-import { findConceptMentions, normalizeFinding } from '../../../src/nlp/concept-match.js';
+import { matchLexicon, normalizeFinding } from '../../../src/nlp/concept-match.js';
 
-const conceptsIn = (text: string): string[] => findConceptMentions(text).flatMap((m) => m.concepts.map((c) => c.id));
+const conceptsIn = (text: string): string[] => matchLexicon(text).mentions.flatMap((m) => m.concepts.map((c) => c.id));
 
 describe('nlp/concepts', () => {
   it('covers the 14 CheXpert observations plus lung nodule, mass and lung cancer', () => {
