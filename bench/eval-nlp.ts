@@ -1,5 +1,5 @@
 /**
- * eval:nlp — scores the report analyser against ../shared/corpus/reports (OpenI reports with NegBio's gold labels,
+ * eval:nlp — scores the report analyser against corpus/reports (OpenI reports with NegBio's gold labels,
  * the NegEx sentence set, CheXpert's labelled reports) and the Chinese set in test/fixtures/nlp, for the rules alone
  * and for model + rules. Prints precision / recall / F1 per finding, macro-F1 and negation accuracy.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Enforces the dependency direction of DESIGN.md §2 and forbids import cycles between areas.
+// Enforces the dependency direction of docs/architecture.md and forbids import cycles between areas.
 // Transports (dicom, hl7, http) and engines (ai, nlp, imaging) import neither each other nor db/pipeline/results;
 // an area imports another only through its index.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -13,7 +13,7 @@ assigns B-/I- tags, so this script knows nothing of the tokenizer.
 Splits: train and dev come from the TRAIN templates; test comes from the held-out TEST templates only, so its score
 says how the model does on sentence shapes it never saw. Pseudo-word augmentation (random letter strings or random
 CJK characters in place of, or inserted between, O words) is applied to train only; without it a tiny model tags
-every unseen word as an entity (see shared/research/ml-libs.md §4).
+every unseen word as an entity (measured while building it: see models/report-ner/MODEL_CARD.md).
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 
-/** DICOM UIDs as DESIGN.md §3 allows them: dotted digits, at most 64 characters. */
+/** DICOM UIDs as the spool accepts them (docs/architecture.md, durability): dotted digits, at most 64 characters. */
 const uid = z
   .string()
   .max(64, 'a DICOM UID is at most 64 characters')

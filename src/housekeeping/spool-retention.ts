@@ -53,7 +53,7 @@ export async function runRetention(deps: RetentionDeps, policy: RetentionPolicy,
     report.purgedStudies += 1;
     report.purgedInstances += purged.instancePaths.length;
     report.purgedBytes += purged.bytes;
-    // The UID is debug-only (STYLE.md: no identifiers at info); the counts say what happened.
+    // The UID is debug-only (docs/architecture.md: no identifiers at info level); the counts say what happened.
     deps.log.info('study purged from the spool', { instances: purged.instancePaths.length, bytes: purged.bytes, reason: tooOld ? 'maxAgeDays' : 'maxTotalBytes' });
     deps.log.debug('purged study', { studyInstanceUid: purged.studyInstanceUid });
   }

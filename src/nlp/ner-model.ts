@@ -36,7 +36,7 @@ export interface NerModel {
 }
 
 const MAX_PIECES = 126; // + [CLS] and [SEP] = 128, the training length
-/** What transformers.js reads from a model folder (shared/research/ml-libs.md §4). */
+/** The files transformers.js reads from a local model folder; with remote loading off, a missing one is an error. */
 const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Deterministic UIDs for result objects (DESIGN.md §3): the same study, model and kind always give the same UID, so
+ * Deterministic UIDs for result objects (docs/architecture.md, durability): the same study, model and kind always give the same UID, so
  * a re-run or a retry re-creates the same SOP Instance instead of a second document.
  *
  * Form: "2.25." + the decimal value of a UUID (PS3.5 §B.2, ITU-T X.667). The UUID is a name-based UUIDv8

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { echoscu } from '../helpers/dcmtk.js';
 import { MAIN, spawnDaemon, startDaemon } from '../helpers/daemon.js';
-import { REPO_ROOT, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
+import { CORPUS, REPO_ROOT, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
 import { requirePeers, run } from '../helpers/peers.js';
 
 describe('e2e: command line', function () {
@@ -91,7 +91,7 @@ describe('e2e: command line', function () {
     requirePeers(this, 'dcmsend');
     const daemon = await startDaemon({ dataDir: join(tempDir(), 'var'), dicom: { port: 0 }, http: { port: 0 }, storage: { minFreeBytes: 0 } });
     try {
-      const r = await run('dcmsend', ['-aec', 'AIGATEWAY', '127.0.0.1', String(daemon.dicomPort), join(REPO_ROOT, '../shared/corpus/dicom/pydicom__CT_small.dcm')]);
+      const r = await run('dcmsend', ['-aec', 'AIGATEWAY', '127.0.0.1', String(daemon.dicomPort), join(CORPUS, 'dicom/pydicom__CT_small.dcm')]);
       expect(r.code, r.stderr).to.equal(0);
     } finally {
       daemon.child.kill('SIGTERM');

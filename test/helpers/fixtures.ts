@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CORPUS = resolve(REPO_ROOT, '../shared/corpus');
+/** The public test corpus that ships with the project (corpus/PROVENANCE.md says where each file comes from). */
+export const CORPUS = resolve(REPO_ROOT, 'corpus');
 
 const cleanups: Array<() => void> = [];
 

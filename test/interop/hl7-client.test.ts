@@ -1,5 +1,5 @@
 /**
- * The MLLP client against scripted servers on 127.0.0.1 (research/hl7-libs.md §4, client table): ACKs split
+ * The MLLP client against scripted servers on 127.0.0.1 (docs/hl7.md, "Framing cases", client side): ACKs split
  * between FS and CR or inside a UTF-8 character, servers that close after each ACK or never answer, pipelined
  * sends, MSA-2 mismatch, AE/AR/CA; and against our own server.
  */

@@ -1,5 +1,5 @@
 /**
- * Our MLLP server against the real peer `mllp_send` (Debian python3-hl7): every file of shared/corpus/hl7, one
+ * Our MLLP server against the real peer `mllp_send` (Debian python3-hl7): every file of corpus/hl7, one
  * connection per file and all of them on one connection, plus an FHS/BHS batch. Asserted through mllp_send's own
  * printed ACKs: AA (CA where MSH-15 asks for enhanced mode) for valid messages, AR/AE for the invalid one, and each
  * valid message handed to the handler exactly once. And our client against python3-hl7's asyncio MLLP receiver.

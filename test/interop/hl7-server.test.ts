@@ -1,5 +1,5 @@
 /**
- * The MLLP server against raw sockets on 127.0.0.1: every framing case of research/hl7-libs.md §4 (split frames,
+ * The MLLP server against raw sockets on 127.0.0.1: every framing case of docs/hl7.md, "Framing cases" (split frames,
  * packed frames, garbage, oversize, lone FS, LF after FS CR), ordering, ACK-after-commit, MSH-15, admission,
  * idle timeout and graceful close. Each asserts what the handler saw and which ACKs came back.
  */

@@ -219,7 +219,7 @@ export function buildAiResultSr(input: AiResultSrInput): AiResultSr {
   if (model.id === '' || model.version === '') throw new RangeError('model id and version must not be empty');
   const studyUid = source.studyInstanceUid;
   const evidence = collectEvidence(input.referencedInstances);
-  // PS3.5 B.2 UUID-derived UIDs (DESIGN.md §3): a re-run or retry re-creates the same instance.
+  // PS3.5 B.2 UUID-derived UIDs (docs/architecture.md, durability): a re-run or retry re-creates the same instance.
   const sopInstanceUid = deriveUid(studyUid, model.id, model.version, input.kind);
   const seriesInstanceUid = deriveUid(studyUid, model.id, model.version, 'series');
   const equipment = input.equipment ?? DEFAULT_EQUIPMENT;

@@ -1,5 +1,5 @@
 /* LD_PRELOAD shim: rewrites bind(INADDR_ANY / in6addr_any) to loopback, so peers without a bind option
- * (DCMTK storescp 3.6.7, Orthanc 1.10) listen on 127.0.0.1 only in tests. From shared/research/dicom-libs.md. */
+ * (DCMTK storescp 3.6.7, Orthanc 1.10) listen on 127.0.0.1 only in tests: neither has an option to choose the listening address. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <netinet/in.h>

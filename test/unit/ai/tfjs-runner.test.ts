@@ -43,7 +43,7 @@ describe('ai/tfjs-runner', () => {
   });
 
   it('counts 166 MFLOP per image from the model\'s conv and dense layers', () => {
-    // 2 × (8.30 M + 40.72 M + 32.51 M + 1.64 M + 128) multiply-adds (MODEL_CARD.md, research/ml-libs.md)
+    // 2 × (8.30 M + 40.72 M + 32.51 M + 1.64 M + 128) multiply-adds (MODEL_CARD.md)
     expect(runner.flopsPerImage).to.equal(166_333_440);
   });
 
