@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Enforces the dependency direction of docs/architecture.md and forbids import cycles between areas.
-// Transports (dicom, hl7, http) and engines (ai, nlp, imaging) import neither each other nor db/pipeline/results;
-// an area imports another only through its index.ts.
+// Transports (dicom, hl7, http) and engines (ai, nlp, imaging) import neither each other nor db/pipeline/results/flows;
+// each flow (src/flows/<name>) is an area of its own and imports no other flow: the composition root (app) connects
+// them. An area imports another only through its index.ts, and its index.ts exports only what other areas import.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const SRC = resolve('src');
+// 'flows' in a list stands for every src/flows/<name> area.
 const FORBIDDEN = {
   dicom: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
   hl7: ['db', 'pipeline', 'results', 'dicom', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
@@ -20,6 +22,19 @@ const FORBIDDEN = {
   config: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
   // TLS files, options and peer identity: shared by both transports and the config check, so a leaf
   tls: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
+  // the work loops the flows run on
+  pipeline: ['flows', 'app', 'cli', 'dicom', 'hl7', 'http', 'results', 'storage', 'studies', 'housekeeping'],
+  results: ['flows', 'app', 'pipeline', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
+  studies: ['flows', 'app', 'pipeline'],
+  storage: ['flows', 'app', 'pipeline'],
+  // a flow may use engines, transports, stores, studies, results, the work loops and config; never another flow
+  flows: ['flows', 'app', 'cli', 'housekeeping'],
+};
+for (const area of ['dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'db', 'housekeeping', 'config', 'tls']) FORBIDDEN[area].push('flows', 'app');
+
+const forbidden = (from, to) => {
+  const rules = FORBIDDEN[from.startsWith('flows/') ? 'flows' : from] ?? [];
+  return rules.includes(to) || (to.startsWith('flows/') && rules.includes('flows'));
 };
 
 function files(dir) {
@@ -28,22 +43,54 @@ function files(dir) {
     return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
   });
 }
-const areaOf = (file) => relative(SRC, file).split('/').length > 1 ? relative(SRC, file).split('/')[0] : '(root)';
+/** The first folder under src, or two for src/flows/<name> (each flow is its own area). */
+function areaOf(file) {
+  const parts = relative(SRC, file).split('/');
+  if (parts.length === 1) return '(root)';
+  return parts[0] === 'flows' && parts.length > 2 ? `flows/${parts[1]}` : parts[0];
+}
 
 const problems = [];
 const edges = new Map();
+/** Per area index.ts, the names other areas import from it. */
+const importedNames = new Map();
 for (const file of files(SRC)) {
   const from = areaOf(file);
   const text = readFileSync(file, 'utf8');
-  for (const m of text.matchAll(/from '(\.[^']+)'/g)) {
-    const target = resolve(dirname(file), m[1]).replace(/\.js$/, '.ts');
+  for (const m of text.matchAll(/import\s+(?:type\s+)?(?:\{([^}]*)\}|\* as \w+|\w+)\s+from '(\.[^']+)'|export\s+(?:type\s+)?\{[^}]*\}\s+from '(\.[^']+)'/g)) {
+    const target = resolve(dirname(file), m[2] ?? m[3]).replace(/\.js$/, '.ts');
     const to = areaOf(target);
     if (to === from || to === '(root)') continue;
-    if ((FORBIDDEN[from] ?? []).includes(to)) problems.push(`${relative(SRC, file)} imports ${to} (forbidden for ${from})`);
+    if (forbidden(from, to)) problems.push(`${relative(SRC, file)} imports ${to} (forbidden for ${from})`);
     if (!/\/index\.ts$/.test(target)) problems.push(`${relative(SRC, file)} imports ${relative(SRC, target)}: use ${to}/index.ts`);
     if (!edges.has(from)) edges.set(from, new Set());
     edges.get(from).add(to);
+    if (!importedNames.has(target)) importedNames.set(target, new Set());
+    for (const name of namesIn(m[1] ?? '')) importedNames.get(target).add(name);
   }
+}
+
+/** `a, type B, c as d` → a, B, c (with `values`, the type-only names are left out) */
+function namesIn(list, { values = false } = {}) {
+  return list
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '' && !(values && n.startsWith('type ')))
+    .map((n) => n.replace(/^type\s+/, '').split(/\s+as\s+/)[0]);
+}
+
+// Unused exports: a value (function, class, constant) an area's index.ts exports that no other area imports. Tests and
+// benches do not count: they import the module itself. Types are left out (a signature's types are part of the API
+// even where no caller names them). Checked for the areas listed; the others are still to be trimmed.
+const TRIMMED_AREAS = ['app', 'flows', 'pipeline', 'hl7', 'config', 'storage', 'housekeeping'];
+for (const index of files(SRC).filter((f) => f.endsWith('/index.ts'))) {
+  const area = areaOf(index);
+  if (!TRIMMED_AREAS.includes(area.split('/')[0]) || relative(SRC, dirname(index)) !== area) continue;
+  const used = importedNames.get(index) ?? new Set();
+  const text = readFileSync(index, 'utf8');
+  const exported = [...text.matchAll(/export\s+\{([^}]*)\}/g)].flatMap((m) => namesIn(m[1], { values: true }));
+  const unused = exported.filter((n) => !used.has(n));
+  if (unused.length > 0) problems.push(`src/${area}/index.ts exports what no other area imports: ${unused.join(', ')}`);
 }
 // cycle check between areas
 const state = new Map();

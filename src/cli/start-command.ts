@@ -1,7 +1,7 @@
 /** `pacs-ai-gateway start`: the daemon in the foreground until SIGTERM/SIGINT, which drain and exit 0. */
 import { GatewayError, describeError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { Gateway, type GatewayPorts } from '../pipeline/index.js';
+import { Gateway, type GatewayPorts } from '../app/index.js';
 import { notifyServiceManager } from '../service-notify.js';
 import { ExitCode } from './exit-codes.js';
 import { readConfigOrExit } from './config-file.js';

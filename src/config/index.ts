@@ -1,2 +1,2 @@
-export { configSchema, type GatewayConfig, type GatewayConfigInput, type AllowedPeer, type DicomDestination, type ModelEntry, type DicomTlsSettings, type Hl7TlsSettings, type TlsClientSettings } from './schema.js';
-export { loadConfig, loadConfigOrThrow, validateConfig, configPathFrom, formatProblems, type ConfigProblem, type ConfigResult } from './load.js';
+export { type GatewayConfig, type GatewayConfigInput, type AllowedPeer, type DicomDestination, type ModelEntry, type DicomTlsSettings, type Hl7TlsSettings, type TlsClientSettings } from './schema.js';
+export { loadConfig, configPathFrom, formatProblems, type ConfigProblem, type ConfigResult } from './load.js';

@@ -65,15 +65,6 @@ export function loadConfig(path: string | undefined): ConfigResult {
   return validateConfig(doc.toJS() ?? {}, path);
 }
 
-/** Like loadConfig, but a problem is an exception naming every bad key. */
-export function loadConfigOrThrow(path: string | undefined): Readonly<GatewayConfig> {
-  const result = loadConfig(path);
-  if (result.ok) return result.config;
-  throw new GatewayError('GW_ERR_CONFIG_INVALID', formatProblems(result.source, result.problems), {
-    context: { file: result.source },
-  });
-}
-
 export function formatProblems(source: string, problems: ConfigProblem[]): string {
   const lines = problems.map((p) => `  ${p.path === '' ? '(file)' : p.path}: ${p.reason}`);
   return `invalid configuration in ${source}:\n${lines.join('\n')}`;

@@ -57,3 +57,15 @@ const STORAGE_SOP_CLASS_ROOTS = [
 export function isStorageSopClass(uid: string): boolean {
   return STORAGE_SOP_CLASS_ROOTS.some((root) => uid.startsWith(root));
 }
+
+/**
+ * Storage SOP classes that are not images, so cannot be IMAGE content items (PS3.3 C.18.4; DCMTK's dsrdump rejects
+ * them): SR and Key Object Selection (88.x), presentation states (11.x), waveforms (9.x), encapsulated documents
+ * (104.x), RT objects other than RT Image (481.2 and up).
+ */
+const NON_IMAGE_SOP_CLASS = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88|11|9|104)\.|^1\.2\.840\.10008\.5\.1\.4\.1\.1\.481\.([2-9]|\d\d)/;
+
+/** Whether instances of this storage SOP class may be referenced as images by an SR. */
+export function isImageSopClass(sopClassUid: string): boolean {
+  return !NON_IMAGE_SOP_CLASS.test(sopClassUid);
+}

@@ -23,7 +23,7 @@ export class IntakeGate {
   }
 
   /** Resolves once intake has been quiet for `quietMs`, or after `maxWaitMs`, whichever comes first. */
-  async pause(maxWaitMs: number): Promise<void> {
+  async waitForQuiet(maxWaitMs: number): Promise<void> {
     const deadline = this.now() + maxWaitMs;
     for (;;) {
       const now = this.now();

@@ -42,7 +42,7 @@ export class ReportWorker {
   }
 
   private yieldToIntake(): Promise<void> {
-    return this.deps.gate.pause(Math.max(0, MAX_DEFER_MS - (Date.now() - this.lastProcessedAt)));
+    return this.deps.gate.waitForQuiet(Math.max(0, MAX_DEFER_MS - (Date.now() - this.lastProcessedAt)));
   }
 
   stop(): Promise<void> {

@@ -1,4 +1,3 @@
 export { Spool, SpoolFile } from './spool.js';
-export { DirSyncer } from './dir-sync.js';
 export { freeBytes } from './disk-space.js';
 export { sameDataset } from './compare.js';

@@ -1,7 +1,8 @@
 /** Starts a Gateway in-process on free ports with its own data dir. */
-import { validateConfig, type GatewayConfig, type GatewayConfigInput } from '../../src/config/index.js';
+import { type GatewayConfig, type GatewayConfigInput } from '../../src/config/index.js';
+import { validateConfig } from '../../src/config/load.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
-import { Gateway } from '../../src/pipeline/index.js';
+import { Gateway } from '../../src/app/index.js';
 import { tempDir } from './fixtures.js';
 
 export interface TestGateway {

@@ -5,7 +5,9 @@
  */
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
-import { buildHl7Message, createControlIdGenerator, MllpClient, MllpServer, type MllpClientOptions } from '../../src/hl7/index.js';
+import { buildHl7Message, MllpClient, MllpServer } from '../../src/hl7/index.js';
+import { type MllpClientOptions } from '../../src/hl7/mllp-client.js';
+import { createControlIdGenerator } from '../../src/hl7/control-id.js';
 import { silentLogger } from '../../src/log.js';
 import { freePort } from '../helpers/fixtures.js';
 import { listenLocal, mllpFrame, readMllpFrames } from '../helpers/mllp-peer.js';

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { readAck, type Hl7AckDecision, type ReceivedAck } from '../../src/hl7/ack.js';
 import { readMessageBytes } from '../../src/hl7/inbound.js';
-import { MllpServer, type FrameError, type MllpServerOptions, type ReceivedHl7Message } from '../../src/hl7/index.js';
+import { MllpServer, type ReceivedHl7Message } from '../../src/hl7/index.js';
+import { type FrameError, type MllpServerOptions } from '../../src/hl7/mllp-server.js';
 import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
 import { silentLogger } from '../../src/log.js';
 

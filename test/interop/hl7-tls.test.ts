@@ -14,7 +14,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { MllpClient, MllpServer } from '../../src/hl7/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { OutboxItem } from '../../src/db/index.js';
-import { hl7Sender } from '../../src/pipeline/senders.js';
+import { hl7Sender } from '../../src/flows/delivery/senders.js';
 import { runCleanups, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { listenLocal, mllpFrame, readMllpFrames } from '../helpers/mllp-peer.js';

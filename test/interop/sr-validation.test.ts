@@ -7,10 +7,10 @@ import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildAiResultSr, DEMO_DISCLAIMER, FindingCodes, readSourceContext, type AiResultSr } from '../../src/results/index.js';
+import { buildFindingsSr, DEMO_DISCLAIMER, FindingCodes, readSourceContext, type FindingsSr } from '../../src/results/index.js';
 import { CORPUS, runCleanups, tempDir } from '../helpers/fixtures.js';
 import type { ReportFinding } from '../../src/nlp/index.js';
-import { studyFindings } from '../../src/pipeline/report-sr.js';
+import { studyFindings } from '../../src/flows/results/report-sr.js';
 import { requirePeers, run } from '../helpers/peers.js';
 
 /** Corpus images of different modalities, syntaxes and header quirks (PROVENANCE.md). */
@@ -92,12 +92,12 @@ describe('interop: AI result SR validated by dciodvfy, dsrdump and pydicom', fun
       const demo = index % 2 === 0;
       let file: string;
       let src: SourceIds;
-      let sr: AiResultSr;
+      let sr: FindingsSr;
 
       before(async () => {
         const path = join(CORPUS, 'dicom', name);
         src = sourceIds(path);
-        sr = buildAiResultSr({
+        sr = buildFindingsSr({
           source: await readSourceContext(path),
           referencedInstances: [{ sopClassUid: src.sopClassUid, sopInstanceUid: src.sopInstanceUid, seriesInstanceUid: src.seriesInstanceUid }],
           model: { id: 'demo-nodule-cnn', version: '1.0.0', manufacturer: 'pacs-ai-gateway project', demo },
@@ -180,7 +180,7 @@ describe('interop: a report-findings SR with a local coding scheme passes dciodv
       mention({ concept: 'lung-opacity', code: 'pag-lung-opacity', scheme: 'LOCAL', label: 'Lung opacity', certainty: 'uncertain' }),
       mention({ concept: 'lung-nodule', code: '786838002', scheme: 'SCT', label: 'Pulmonary nodule', certainty: 'present', sizeMm: 12 }),
     ]);
-    const sr = buildAiResultSr({
+    const sr = buildFindingsSr({
       source: await readSourceContext(path),
       referencedInstances: [{ sopClassUid: src.sopClassUid, sopInstanceUid: src.sopInstanceUid, seriesInstanceUid: src.seriesInstanceUid }],
       model: { id: 'report-ner', version: '1.0.0', manufacturer: 'pacs-ai-gateway', demo: true },

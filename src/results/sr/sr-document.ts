@@ -11,7 +11,7 @@
  * decoded from the source may hold any character; declaring ISO_IR 100 would mislabel those bytes. The disclaimer's
  * em dash needs it too.
  */
-import { IMPLEMENTATION_VERSION_NAME, parseUid, type Uid } from '../../dicom/index.js';
+import { IMPLEMENTATION_VERSION_NAME, isImageSopClass, parseUid, type Uid } from '../../dicom/index.js';
 import { GatewayError } from '../../errors.js';
 import { deriveUid } from '../derive-uid.js';
 import { Codes, sameConcept } from './codes.js';
@@ -74,7 +74,7 @@ export interface WriterEquipment {
   readonly softwareVersion: string;
 }
 
-export interface AiResultSrInput {
+export interface FindingsSrInput {
   readonly source: SourceContext;
   readonly referencedInstances: readonly ReferencedInstance[];
   readonly model: ModelIdentity;
@@ -90,7 +90,7 @@ export interface AiResultSrInput {
   readonly codingSchemes?: readonly LocalCodingScheme[];
 }
 
-export interface AiResultSr {
+export interface FindingsSr {
   readonly part10: Buffer;
   readonly sopClassUid: typeof COMPREHENSIVE_3D_SR_SOP_CLASS;
   readonly sopInstanceUid: Uid;
@@ -114,18 +114,6 @@ function lo(value: string, field: string): string {
   return value;
 }
 
-/**
- * Storage SOP classes that are not images, so cannot be IMAGE content items (PS3.3 C.18.4; DCMTK's dsrdump rejects
- * them): SR and Key Object Selection (88.x), presentation states (11.x), waveforms (9.x), encapsulated documents
- * (104.x), RT objects other than RT Image (481.2 and up).
- */
-const NON_IMAGE_SOP_CLASS = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88|11|9|104)\.|^1\.2\.840\.10008\.5\.1\.4\.1\.1\.481\.([2-9]|\d\d)/;
-
-/** Whether instances of this storage SOP class may be referenced as images by an SR. */
-export function isImageSopClass(sopClassUid: string): boolean {
-  return !NON_IMAGE_SOP_CLASS.test(sopClassUid);
-}
-
 interface Evidence {
   refs: ReferencedInstance[];
   byInstance: Map<string, ReferencedInstance>;
@@ -141,7 +129,7 @@ function collectEvidence(instances: readonly ReferencedInstance[]): Evidence {
       sopInstanceUid: uidOf(ref.sopInstanceUid, 'referenced SOP Instance UID'),
       seriesInstanceUid: uidOf(ref.seriesInstanceUid, 'referenced Series Instance UID'),
     };
-    if (NON_IMAGE_SOP_CLASS.test(checked.sopClassUid)) {
+    if (!isImageSopClass(checked.sopClassUid)) {
       throw new RangeError(`referenced instance ${checked.sopInstanceUid} has SOP class ${checked.sopClassUid}, not an image: an AI result references images`);
     }
     const seen = byInstance.get(checked.sopInstanceUid);
@@ -170,7 +158,7 @@ function evidenceSequence(studyInstanceUid: Uid, refs: readonly ReferencedInstan
   ];
 }
 
-function reportOf(input: AiResultSrInput, evidence: Evidence, studyUid: Uid): Tid1500Report {
+function reportOf(input: FindingsSrInput, evidence: Evidence, studyUid: Uid): Tid1500Report {
   const { model } = input;
   const toImage = (r: ReferencedInstance): ImageReference => ({ sopClassUid: r.sopClassUid as Uid, sopInstanceUid: r.sopInstanceUid as Uid });
   const findings: Tid1501Finding[] = input.findings.map((f) => {
@@ -209,8 +197,8 @@ function reportOf(input: AiResultSrInput, evidence: Evidence, studyUid: Uid): Ti
   };
 }
 
-/** Builds the Comprehensive 3D SR for one AI result on one study. Same input → byte-identical output. */
-export function buildAiResultSr(input: AiResultSrInput): AiResultSr {
+/** Builds the Comprehensive 3D SR of coded findings (an image model's result, or a report's findings) on one study. Same input → byte-identical output. */
+export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
   const { source, model } = input;
   const dt = DT_PATTERN.exec(input.contentDateTime);
   if (dt === null) throw new RangeError(`contentDateTime "${input.contentDateTime}" is not DICOM DT YYYYMMDDHHMMSS[.FFFFFF]`);
@@ -283,8 +271,8 @@ export function buildAiResultSr(input: AiResultSrInput): AiResultSr {
   };
 }
 
-/** What `parseAiResultSr` reads back from an SR written by `buildAiResultSr`. */
-export interface ParsedAiResultSr {
+/** What `parseFindingsSr` reads back from an SR written by `buildFindingsSr`. */
+export interface ParsedFindingsSr {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly seriesInstanceUid: string;
@@ -296,7 +284,7 @@ export interface ParsedAiResultSr {
 }
 
 /** Parses an AI result SR (Part-10 bytes); throws GW_ERR_DATASET_UNREADABLE on anything it cannot read. */
-export function parseAiResultSr(bytes: Uint8Array): ParsedAiResultSr {
+export function parseFindingsSr(bytes: Uint8Array): ParsedFindingsSr {
   const { dataset } = readPart10(bytes);
   const at = 'dataset';
   const evidence = sequence(dataset, 'CurrentRequestedProcedureEvidenceSequence', at).flatMap((study, i) =>

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, validateConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { validateConfig } from '../../../src/config/load.js';
 import { REPO_ROOT, tempDir } from '../../helpers/fixtures.js';
 
 function problemsOf(raw: unknown): Array<{ path: string; reason: string }> {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { validateConfig } from '../../../src/config/index.js';
+import { validateConfig } from '../../../src/config/load.js';
 
 describe('config: housekeeping', () => {
   it('defaults: retention off (no limit), the other jobs scheduled, disk checked every 10 s', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig } from '../../../src/config/index.js';
+import { validateConfig } from '../../../src/config/load.js';
 import { tempDir } from '../../helpers/fixtures.js';
 
 const TOKEN = '3f9c2a7d8e1b4c6a9d0e2f4a6b8c0d1e';

@@ -8,7 +8,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { configSchema, validateConfig } from '../../../src/config/index.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { validateConfig } from '../../../src/config/load.js';
 import { REPO_ROOT, tempDir } from '../../helpers/fixtures.js';
 
 function problemsOf(raw: unknown): Array<{ path: string; reason: string }> {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseHl7Message, type ParsedHl7Message } from '../../../src/hl7/index.js';
+import { parseHl7Message, type ParsedHl7Message } from '../../../src/hl7/message.js';
 import { extractReport } from '../../../src/hl7/report-extract.js';
 import { CORPUS } from '../../helpers/fixtures.js';
 

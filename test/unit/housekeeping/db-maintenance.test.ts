@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobsRepo, openDatabase } from '../../../src/db/index.js';
-import { maintainDatabase } from '../../../src/housekeeping/index.js';
+import { maintainDatabase } from '../../../src/housekeeping/db-maintenance.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
 
 describe('housekeeping/db-maintenance', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DiskWatermark } from '../../../src/housekeeping/index.js';
+import { DiskWatermark } from '../../../src/housekeeping/disk-watermark.js';
 import { silentLogger } from '../../../src/log.js';
 
 describe('housekeeping/disk-watermark', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { OutboxRepo, openDatabase } from '../../../src/db/index.js';
-import { sweepOutbox } from '../../../src/housekeeping/index.js';
+import { sweepOutbox } from '../../../src/housekeeping/outbox-sweep.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 /** The scheduler: a seconds cron really fires, a job never overlaps itself, a failure is logged and not fatal, stop() waits. */
 import { expect } from 'chai';
-import { HousekeepingScheduler } from '../../../src/housekeeping/index.js';
+import { HousekeepingScheduler } from '../../../src/housekeeping/scheduler.js';
 import type { LogFields, Logger } from '../../../src/log.js';
 import { waitFor } from '../../helpers/fixtures.js';
 

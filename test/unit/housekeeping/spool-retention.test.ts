@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { JobKind, JobsRepo, OutboxRepo, RetentionRepo, StudiesRepo, openDatabase, type Db } from '../../../src/db/index.js';
 import { prepareInstanceWrites } from '../../../src/db/instance-writes.js';
 import type { Uid } from '../../../src/dicom/index.js';
-import { runRetention } from '../../../src/housekeeping/index.js';
+import { runRetention } from '../../../src/housekeeping/spool-retention.js';
 import { silentLogger } from '../../../src/log.js';
 import { Spool } from '../../../src/storage/index.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';

@@ -13,7 +13,7 @@ describe('pipeline/IntakeGate', () => {
   it('lets background work go at once when nothing was received', async () => {
     const gate = new IntakeGate(50, () => 1000);
     expect(gate.isQuiet()).to.equal(true);
-    expect(await settledAfter(gate.pause(10_000), 0)).to.equal(true);
+    expect(await settledAfter(gate.waitForQuiet(10_000), 0)).to.equal(true);
   });
 
   it('waits for intake to be quiet for quietMs after the last touch (injected clock)', async () => {
@@ -21,7 +21,7 @@ describe('pipeline/IntakeGate', () => {
     const gate = new IntakeGate(20, () => now);
     gate.touch();
     expect(gate.isQuiet()).to.equal(false);
-    const p = gate.pause(10_000);
+    const p = gate.waitForQuiet(10_000);
     now = 1010;
     expect(await settledAfter(p, 60), 'within the quiet period').to.equal(false);
     now = 1020;
@@ -33,7 +33,7 @@ describe('pipeline/IntakeGate', () => {
     let now = 1000;
     const gate = new IntakeGate(20, () => now);
     gate.touch();
-    const p = gate.pause(100);
+    const p = gate.waitForQuiet(100);
     for (const t of [1015, 1030, 1045, 1060, 1075, 1090]) {
       now = t;
       gate.touch(); // never quiet

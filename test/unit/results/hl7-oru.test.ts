@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseHl7Message } from '../../../src/hl7/index.js';
+import { parseHl7Message } from '../../../src/hl7/message.js';
 import { buildAiFlagsOru, type AiFlagsOruInput } from '../../../src/results/index.js';
 
 const input: AiFlagsOruInput = {

@@ -3,12 +3,12 @@ import dcmjs from 'dcmjs';
 import { join } from 'node:path';
 import { GatewayError } from '../../../src/errors.js';
 import {
-  buildAiResultSr,
+  buildFindingsSr,
   Codes,
   COMPREHENSIVE_3D_SR_SOP_CLASS,
   DEMO_DISCLAIMER,
   FindingCodes,
-  parseAiResultSr,
+  parseFindingsSr,
   readSourceContext,
   sourceContextFromDataset,
   sourceContextFromPart10,
@@ -37,8 +37,8 @@ function errorCode(fn: () => unknown): string | undefined {
 describe('results/sr AI result document (Comprehensive 3D SR)', () => {
   it('round-trips: build → Part-10 bytes → parse gives the UIDs, evidence and TID 1500 content back', () => {
     const input = srInput();
-    const sr = buildAiResultSr(input);
-    const parsed = parseAiResultSr(sr.part10);
+    const sr = buildFindingsSr(input);
+    const parsed = parseFindingsSr(sr.part10);
     expect(parsed).to.include({
       sopClassUid: COMPREHENSIVE_3D_SR_SOP_CLASS,
       sopInstanceUid: sr.sopInstanceUid,
@@ -61,21 +61,21 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
   });
 
   it('is deterministic: the same input gives identical bytes and UIDs', () => {
-    const a = buildAiResultSr(srInput());
-    const b = buildAiResultSr(srInput());
+    const a = buildFindingsSr(srInput());
+    const b = buildFindingsSr(srInput());
     expect(a.part10.equals(b.part10)).to.equal(true);
     expect([a.sopInstanceUid, a.seriesInstanceUid]).to.deep.equal([b.sopInstanceUid, b.seriesInstanceUid]);
   });
 
   it('a new model version gives new SOP, series, tracking and device UIDs; a new kind only a new SOP Instance UID', () => {
-    const base = buildAiResultSr(srInput());
+    const base = buildFindingsSr(srInput());
     const input = srInput();
-    const v2 = buildAiResultSr({ ...input, model: { ...input.model, version: '1.0.1' } });
-    const kind = buildAiResultSr({ ...input, kind: 'image-ai-rerun-check' });
+    const v2 = buildFindingsSr({ ...input, model: { ...input.model, version: '1.0.1' } });
+    const kind = buildFindingsSr({ ...input, kind: 'image-ai-rerun-check' });
     expect(v2.sopInstanceUid).to.not.equal(base.sopInstanceUid);
     expect(v2.seriesInstanceUid).to.not.equal(base.seriesInstanceUid);
-    const r1 = parseAiResultSr(base.part10).report;
-    const r2 = parseAiResultSr(v2.part10).report;
+    const r1 = parseFindingsSr(base.part10).report;
+    const r2 = parseFindingsSr(v2.part10).report;
     expect(r2.findings[0]?.trackingUid).to.not.equal(r1.findings[0]?.trackingUid);
     expect(r2.observer.uid).to.not.equal(r1.observer.uid);
     expect(kind.sopInstanceUid).to.not.equal(base.sopInstanceUid);
@@ -86,7 +86,7 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
   });
 
   it('writes a new series in the source study, with the source patient and every Type 2 attribute present', () => {
-    const sr = buildAiResultSr(srInput());
+    const sr = buildFindingsSr(srInput());
     const { meta, dataset } = header(sr.part10);
     expect(meta).to.include({ TransferSyntaxUID: '1.2.840.10008.1.2.1', MediaStorageSOPInstanceUID: sr.sopInstanceUid, ImplementationVersionName: 'PACSAIGW_010' });
     expect(dataset).to.include({
@@ -114,7 +114,7 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
   });
 
   it('groups Current Requested Procedure Evidence by series, each instance once', () => {
-    const sr = buildAiResultSr(srInput({ referencedInstances: [...INSTANCES, ...INSTANCES] }));
+    const sr = buildFindingsSr(srInput({ referencedInstances: [...INSTANCES, ...INSTANCES] }));
     const evidence = header(sr.part10).dataset.CurrentRequestedProcedureEvidenceSequence as Item[];
     expect(evidence).to.have.length(1);
     const series = evidence[0]?.ReferencedSeriesSequence as Item[];
@@ -127,8 +127,8 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
   it('names no disclaimer for a non-demo model, and takes Procedure reported from the source study', () => {
     const procedure = { CodeValue: '25045-6', CodingSchemeDesignator: 'LN', CodeMeaning: 'CT unspecified body region' };
     const input = srInput({ source: sourceContextFromDataset(sourceDataset({ ProcedureCodeSequence: [procedure] })) });
-    const sr = buildAiResultSr({ ...input, model: { ...input.model, demo: false } });
-    const { report } = parseAiResultSr(sr.part10);
+    const sr = buildFindingsSr({ ...input, model: { ...input.model, demo: false } });
+    const { report } = parseFindingsSr(sr.part10);
     expect(report.comments).to.deep.equal([]);
     expect(report.procedureReported).to.deep.equal({ value: '25045-6', scheme: 'LN', meaning: 'CT unspecified body region' });
     expect(JSON.stringify(header(sr.part10).dataset)).to.not.include('synthetic');
@@ -156,7 +156,7 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
     const source = sourceContextFromPart10(new Uint8Array(dict.write()));
     expect(dcmjs.data.ReadBufferStream.prototype.more, 'work-around restored').to.equal(more);
     expect(source.procedureCode?.meaning).to.equal(meaning);
-    const parsed = parseAiResultSr(buildAiResultSr(srInput({ source })).part10);
+    const parsed = parseFindingsSr(buildFindingsSr(srInput({ source })).part10);
     expect(parsed.report.procedureReported.meaning).to.equal(meaning);
     expect(parsed.report.comments).to.deep.equal([DEMO_DISCLAIMER]);
   });
@@ -164,30 +164,30 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
   describe('refuses input it cannot turn into a valid SR', () => {
     it('a referenced instance that is not an image, or an invalid UID', () => {
       const sr = { sopClassUid: '1.2.840.10008.5.1.4.1.1.88.33', sopInstanceUid: '1.2.3', seriesInstanceUid: '1.2.4' };
-      expect(() => buildAiResultSr(srInput({ referencedInstances: [sr] }))).to.throw(RangeError, /not an image/);
+      expect(() => buildFindingsSr(srInput({ referencedInstances: [sr] }))).to.throw(RangeError, /not an image/);
       const bad = { sopClassUid: CT_IMAGE, sopInstanceUid: '1.2.03', seriesInstanceUid: '1.2.4' };
-      expect(errorCode(() => buildAiResultSr(srInput({ referencedInstances: [bad] })))).to.equal('GW_ERR_UID_INVALID');
+      expect(errorCode(() => buildFindingsSr(srInput({ referencedInstances: [bad] })))).to.equal('GW_ERR_UID_INVALID');
     });
 
     it('a finding citing an instance outside referencedInstances, or the same finding twice', () => {
       const input = srInput();
-      expect(() => buildAiResultSr({ ...input, findings: [{ finding: FindingCodes.Nodule, presence: 'present', probability: 0.5, sourceInstanceUids: ['9.9.9'] }] })).to.throw(
+      expect(() => buildFindingsSr({ ...input, findings: [{ finding: FindingCodes.Nodule, presence: 'present', probability: 0.5, sourceInstanceUids: ['9.9.9'] }] })).to.throw(
         RangeError,
         /not in referencedInstances/,
       );
       const twice = { finding: FindingCodes.Nodule, presence: 'present' as const, probability: 0.5 };
-      expect(() => buildAiResultSr({ ...input, findings: [twice, twice] })).to.throw(RangeError, /twice/);
+      expect(() => buildFindingsSr({ ...input, findings: [twice, twice] })).to.throw(RangeError, /twice/);
     });
 
     it('a content date/time that is not DICOM DT, and a source without a Study Instance UID', () => {
-      expect(() => buildAiResultSr(srInput({ contentDateTime: '2026-11-30T12:00:00Z' }))).to.throw(RangeError, /DT/);
+      expect(() => buildFindingsSr(srInput({ contentDateTime: '2026-11-30T12:00:00Z' }))).to.throw(RangeError, /DT/);
       expect(errorCode(() => sourceContextFromDataset(sourceDataset({ StudyInstanceUID: undefined })))).to.equal('GW_ERR_UID_INVALID');
     });
 
     it('bytes that are not Part-10, as source or as SR', () => {
       expect(errorCode(() => sourceContextFromPart10(Buffer.from('not dicom')))).to.equal('GW_ERR_DATASET_UNREADABLE');
-      const sr = buildAiResultSr(srInput()).part10;
-      expect(errorCode(() => parseAiResultSr(sr.subarray(0, 100)))).to.equal('GW_ERR_DATASET_UNREADABLE');
+      const sr = buildFindingsSr(srInput()).part10;
+      expect(errorCode(() => parseFindingsSr(sr.subarray(0, 100)))).to.equal('GW_ERR_DATASET_UNREADABLE');
     });
   });
 });

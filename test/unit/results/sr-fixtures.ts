@@ -1,5 +1,5 @@
 /** Inputs shared by the SR unit tests: a synthetic source study with two series, and a model with two findings. */
-import { FindingCodes, sourceContextFromDataset, type AiResultSrInput, type ReferencedInstance } from '../../../src/results/index.js';
+import { FindingCodes, sourceContextFromDataset, type FindingsSrInput, type ReferencedInstance } from '../../../src/results/index.js';
 
 export const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const STUDY_UID = '1.2.826.0.1.3680043.9.7433.1.1';
@@ -32,7 +32,7 @@ export function sourceDataset(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-export function srInput(overrides: Partial<AiResultSrInput> = {}): AiResultSrInput {
+export function srInput(overrides: Partial<FindingsSrInput> = {}): FindingsSrInput {
   return {
     source: sourceContextFromDataset(sourceDataset()),
     referencedInstances: INSTANCES,

@@ -1,7 +1,7 @@
 /** What GET /api/destinations shows: every configured destination with its outbox numbers (zeros when idle). */
-import type { GatewayConfig } from '../config/index.js';
-import type { OutboxRepo } from '../db/index.js';
-import type { DestinationHealth } from '../http/index.js';
+import type { GatewayConfig } from '../../config/index.js';
+import type { OutboxRepo } from '../../db/index.js';
+import type { DestinationHealth } from '../../http/index.js';
 
 export function listDestinationHealth(config: Pick<GatewayConfig, 'dicom' | 'hl7'>, outbox: OutboxRepo): DestinationHealth[] {
   const stats = new Map(outbox.destinationStats().map((s) => [s.destination, s]));

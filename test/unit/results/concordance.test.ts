@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { compareFindings } from '../../../src/pipeline/concordance.js';
+import { compareFindings } from '../../../src/results/concordance.js';
 
 const nodule = { code: '786838002', scheme: 'SCT', meaning: 'Pulmonary nodule', modelId: 'm', probability: 0.9 };
 
-describe('pipeline/concordance', () => {
+describe('results/concordance', () => {
   it('classifies each AI finding against the report', () => {
     const mention = (certainty: 'present' | 'absent' | 'uncertain') => [{ code: '786838002', scheme: 'SCT', label: 'nodule', certainty }];
     expect(compareFindings([{ ...nodule, flagged: true }], mention('present'))[0]?.state).to.equal('concordant');

@@ -2,11 +2,11 @@
  * Connects the metrics (src/http/metrics.ts) to what they count: the transports' events, turned into record
  * calls here because transports know nothing of http, and the scrape-time sources read from SQLite and disk.
  */
-import type { GatewayConfig } from '../config/index.js';
-import type { JobsRepo, OutboxRepo } from '../db/index.js';
-import { isSuccessOrWarning, type ScpEvent } from '../dicom/index.js';
-import type { GatewayMetrics, MetricsSources } from '../http/index.js';
-import { freeBytes } from '../storage/index.js';
+import type { GatewayConfig } from '../../config/index.js';
+import type { JobsRepo, OutboxRepo } from '../../db/index.js';
+import { isSuccessOrWarning, type ScpEvent } from '../../dicom/index.js';
+import type { GatewayMetrics, MetricsSources } from '../../http/index.js';
+import { freeBytes } from '../../storage/index.js';
 
 export interface MetricsSourceDeps {
   config: Pick<GatewayConfig, 'dicom' | 'hl7'>;

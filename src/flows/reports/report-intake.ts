@@ -2,10 +2,10 @@
  * What a received HL7 message becomes: a committed row (raw bytes, report text, accession) and only then an
  * ACK AA. A message sent again (same sender and MSH-10) is ACKed again but not stored or processed twice.
  */
-import type { Hl7MessagesRepo } from '../db/index.js';
-import { describeError } from '../errors.js';
-import { extractReport, type Hl7AckDecision, type ReceivedHl7Message } from '../hl7/index.js';
-import type { Logger } from '../log.js';
+import type { Hl7MessagesRepo } from '../../db/index.js';
+import { describeError } from '../../errors.js';
+import { extractReport, type Hl7AckDecision, type ReceivedHl7Message } from '../../hl7/index.js';
+import type { Logger } from '../../log.js';
 
 export function reportIntakeHandler(deps: { messages: Hl7MessagesRepo; log: Logger; onStored?: () => void }): (m: ReceivedHl7Message) => Promise<Hl7AckDecision> {
   return async (received) => {

@@ -1,11 +1,11 @@
 /** Turns the config's `models:` entries into loadable specs (absolute paths) and the set of demo models. */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModelSpecFile, resolveModelPaths, type ModelSpec } from '../ai/index.js';
-import type { ModelEntry } from '../config/index.js';
+import { loadModelSpecFile, resolveModelPaths, type ModelSpec } from '../../ai/index.js';
+import type { ModelEntry } from '../../config/index.js';
 
-/** The package root (dist/src/pipeline → ../../..), where the shipped demo model lives. */
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The package root (dist/src/flows/images → ../../../..), where the shipped demo model lives. */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** The shipped demo model: used when the config has no `models:` key. */
 export const DEFAULT_MODEL_ENTRIES: readonly ModelEntry[] = [

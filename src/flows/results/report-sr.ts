@@ -5,12 +5,11 @@
  * study was analysed); an unchanged report builds the same bytes, which the outbox's dedupe key sends only once.
  */
 import { createHash } from 'node:crypto';
-import type { DicomDestination } from '../config/index.js';
-import { parseUid, type Uid } from '../dicom/index.js';
-import type { ReportFinding } from '../nlp/index.js';
-import { buildAiResultSr, deriveUid, type AiFinding, type LocalCodingScheme } from '../results/index.js';
+import type { DicomDestination } from '../../config/index.js';
+import { parseUid, type Uid } from '../../dicom/index.js';
+import type { ReportFinding } from '../../nlp/index.js';
+import { buildFindingsSr, deriveUid, dicomDateTime, type AiFinding, type LocalCodingScheme } from '../../results/index.js';
 import type { StudyResultsStores } from './ai-flags.js';
-import { dicomDateTime } from './dicom-datetime.js';
 import type { StudySource } from './study-source.js';
 
 /** The gateway's own concepts (`LOCAL` in src/nlp/concepts.ts) as a private coding scheme (PS3.16 8.2: "99" prefix). */
@@ -40,7 +39,7 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
   const findings = studyFindings(JSON.parse(report.findingsJson) as ReportFinding[]);
   if (findings.length === 0) return [];
 
-  const sr = buildAiResultSr({
+  const sr = buildFindingsSr({
     source: context,
     referencedInstances: images.map((i) => ({ sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid, seriesInstanceUid: i.seriesInstanceUid })),
     model: { id: deps.analyzer.id, version: deps.analyzer.version, manufacturer: 'pacs-ai-gateway', demo: deps.analyzer.demo },

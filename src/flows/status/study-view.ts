@@ -2,9 +2,9 @@
  * What /api/studies shows for a study: its receive state, jobs, AI results and per-destination delivery,
  * folded into one status: receiving | complete | analyzing | analyzed | delivered | failed.
  */
-import type { Hl7MessagesRepo, JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, StudySummary } from '../db/index.js';
-import { compareFindings, type ReportMention } from './concordance.js';
-import type { StudyListItem } from '../http/index.js';
+import type { Hl7MessagesRepo, JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, StudySummary } from '../../db/index.js';
+import { compareFindings, type ReportMention } from '../../results/index.js';
+import type { StudyListItem } from '../../http/index.js';
 
 export interface StudyViewDeps {
   studies: StudiesRepo;

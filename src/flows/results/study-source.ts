@@ -3,9 +3,10 @@
  * and the source context (patient and study attributes) of the first one — read from the spool at most once per
  * results change, and only if a writer gets that far.
  */
-import type { InstancesRepo, StoredInstance } from '../db/index.js';
-import { isImageSopClass, readSourceContext, type SourceContext } from '../results/index.js';
-import type { Spool } from '../storage/index.js';
+import type { InstancesRepo, StoredInstance } from '../../db/index.js';
+import { isImageSopClass } from '../../dicom/index.js';
+import { readSourceContext, type SourceContext } from '../../results/index.js';
+import type { Spool } from '../../storage/index.js';
 
 export interface StudySource {
   /** The study's image instances, at least one (SRs, ours routed back included, are not images). */

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import type { ReportFinding } from '../../../src/nlp/index.js';
-import { studyFindings } from '../../../src/pipeline/report-sr.js';
+import type { ReportFinding } from '../../../../src/nlp/index.js';
+import { studyFindings } from '../../../../src/flows/results/report-sr.js';
 
 function mention(concept: string, certainty: ReportFinding['certainty'], sizeMm: number | null = null, scheme: ReportFinding['scheme'] = 'SCT'): ReportFinding {
   return { concept, code: `c-${concept}`, scheme, label: concept, certainty, anatomy: null, laterality: null, sizeMm, span: [0, 1], text: concept, source: 'rules', cue: null };
 }
 
-describe('pipeline/report-sr studyFindings', () => {
+describe('flows/results/report-sr studyFindings', () => {
   it('gives one finding per concept: present over uncertain over absent, whatever the order', () => {
     const out = studyFindings([mention('effusion', 'absent'), mention('effusion', 'present'), mention('effusion', 'uncertain'), mention('edema', 'uncertain'), mention('edema', 'absent')]);
     expect(out.map((f) => [f.finding.value, f.presence])).to.deep.equal([['c-effusion', 'present'], ['c-edema', 'undetermined']]);

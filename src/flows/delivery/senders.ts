@@ -1,11 +1,11 @@
 /** How the outbox sends each kind of item: a DICOM SR by C-STORE, an HL7 message over MLLP with its ACK checked. */
-import type { DicomDestination, TlsClientSettings } from '../config/index.js';
-import type { OutboxItem } from '../db/index.js';
-import { deliveryVerdict, storeFiles } from '../dicom/index.js';
-import { MllpClient, type MllpSendKind } from '../hl7/index.js';
-import type { Logger } from '../log.js';
-import type { Spool } from '../storage/index.js';
-import type { SendOutcome } from './outbox-delivery.js';
+import type { DicomDestination, TlsClientSettings } from '../../config/index.js';
+import type { OutboxItem } from '../../db/index.js';
+import { deliveryVerdict, storeFiles } from '../../dicom/index.js';
+import { MllpClient, type MllpSendKind } from '../../hl7/index.js';
+import type { Logger } from '../../log.js';
+import type { Spool } from '../../storage/index.js';
+import type { SendOutcome } from '../../pipeline/index.js';
 
 export interface SendTimeouts {
   connectTimeoutMs: number;

@@ -4,12 +4,13 @@
  * failure status and leaves nothing half-stored.
  */
 import { open, unlink } from 'node:fs/promises';
-import { ERROR_CODES, GatewayError, describeError } from '../errors.js';
-import type { InstancesRepo, StudyProgress } from '../db/index.js';
+import { ERROR_CODES, GatewayError, describeError } from '../../errors.js';
+import type { InstancesRepo, StudyProgress } from '../../db/index.js';
 import {
   Status,
   buildFileMetaHeader,
   discardingSink,
+  isImageSopClass,
   parseUid,
   readDatasetHeader,
   type DatasetHeader,
@@ -18,10 +19,9 @@ import {
   type StoreOutcome,
   type StoreRequest,
   type StoreSink,
-} from '../dicom/index.js';
-import type { Logger } from '../log.js';
-import { isImageSopClass } from '../results/index.js';
-import { sameDataset, type Spool, type SpoolFile } from '../storage/index.js';
+} from '../../dicom/index.js';
+import type { Logger } from '../../log.js';
+import { sameDataset, type Spool, type SpoolFile } from '../../storage/index.js';
 
 /** Identifying attributes sit near the start; this much of each dataset is kept in memory to read them. */
 const HEADER_PREFIX_BYTES = 64 * 1024;

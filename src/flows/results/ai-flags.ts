@@ -3,10 +3,9 @@
  * Called when a study has been analysed and when a report linked to it has been processed; an unchanged result
  * builds the same message (same MSH-10), which the outbox's dedupe key turns into no second delivery.
  */
-import type { Hl7MessagesRepo, InstancesRepo, OutboxRepo, ResultsRepo, StudiesRepo } from '../db/index.js';
-import { buildAiFlagsOru, type SourceContext } from '../results/index.js';
-import type { Spool } from '../storage/index.js';
-import { compareFindings, type ReportMention } from './concordance.js';
+import type { Hl7MessagesRepo, InstancesRepo, OutboxRepo, ResultsRepo, StudiesRepo } from '../../db/index.js';
+import { buildAiFlagsOru, compareFindings, type ReportMention, type SourceContext } from '../../results/index.js';
+import type { Spool } from '../../storage/index.js';
 import type { StudySource } from './study-source.js';
 
 /** What the writers of a study's results (this ORU, the report SR) read from and queue into. */

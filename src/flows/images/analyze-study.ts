@@ -1,22 +1,21 @@
 /**
  * The analyze-study job: for each model that applies to the study's instances, decode and preprocess the
  * slices, classify them in batches, aggregate to a study result, write the result SR, and queue it for every
- * destination — each step idempotent, so a retried job ends in the same rows and the same SR bytes.
+ * destination — each step idempotent, so a retried job ends in the same rows and the same SR bytes. An abort (the
+ * gateway stops) is checked before each model and each batch: the job is handed back for a retry, not failed.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { appliesTo, type Classification, type Classifier, type ModelRegistry } from '../ai/index.js';
-import type { DicomDestination } from '../config/index.js';
-import type { InstancesRepo, Job, OutboxRepo, ResultsRepo, StoredInstance } from '../db/index.js';
-import { parseUid, type Uid } from '../dicom/index.js';
-import { describeError } from '../errors.js';
-import type { PreparedSlices, SlicePreparer } from '../imaging/index.js';
-import type { Logger } from '../log.js';
-import { buildAiResultSr, sourceContextFromPart10, type ReferencedInstance } from '../results/index.js';
-import type { Spool } from '../storage/index.js';
-import { dicomDateTime } from './dicom-datetime.js';
-import type { IntakeGate } from './intake-gate.js';
-import type { JobOutcome } from './job-worker.js';
+import { appliesTo, type Classification, type Classifier, type ModelStatus } from '../../ai/index.js';
+import type { DicomDestination } from '../../config/index.js';
+import type { InstancesRepo, Job, OutboxRepo, ResultsRepo, StoredInstance } from '../../db/index.js';
+import { parseUid, type Uid } from '../../dicom/index.js';
+import { describeError } from '../../errors.js';
+import type { PreparedSlices, SlicePreparer } from '../../imaging/index.js';
+import type { Logger } from '../../log.js';
+import { buildFindingsSr, dicomDateTime, sourceContextFromPart10, type ReferencedInstance } from '../../results/index.js';
+import type { Spool } from '../../storage/index.js';
+import type { IntakeGate, JobOutcome } from '../../pipeline/index.js';
 
 /** How many top-scoring images the top-k mean and the SR's driving references use. */
 const TOP_K = 3;
@@ -25,14 +24,27 @@ const CHUNK = 64;
 /** Under continuous intake, the analysis waits this many times its last chunk's time before the next chunk. */
 const INTAKE_YIELD_FACTOR = 2;
 
+/** Why an aborted analysis is handed back: the job runs again after the restart. */
+export const ANALYSIS_INTERRUPTED = 'analysis interrupted by a stop: it runs again after the restart';
+
+/** A loaded image model, as the analysis uses it. */
+export type ImageClassifier = Pick<Classifier, 'spec' | 'classify'>;
+
+/** The image models (ModelRegistry): which are configured, and each loaded one. */
+export interface ImageModels {
+  readonly ready: boolean;
+  status(): ReadonlyArray<Pick<ModelStatus, 'id'>>;
+  get(id: string): ImageClassifier | undefined;
+}
+
 export interface AnalyzeStudyDeps {
-  instances: InstancesRepo;
-  results: ResultsRepo;
-  outbox: OutboxRepo;
-  spool: Spool;
-  models: ModelRegistry;
+  instances: Pick<InstancesRepo, 'forStudy'>;
+  results: Pick<ResultsRepo, 'save'>;
+  outbox: Pick<OutboxRepo, 'enqueue'>;
+  spool: Pick<Spool, 'absolutePath' | 'writeResult'>;
+  models: ImageModels;
   /** Decodes and preprocesses instances in worker threads. */
-  preparer: SlicePreparer;
+  preparer: Pick<SlicePreparer, 'prepare'>;
   /** Touched by intake: while studies arrive, the analysis runs at most a third of the time (see analyzeWithModel). */
   intake: IntakeGate;
   destinations: ReadonlyArray<DicomDestination>;
@@ -51,7 +63,8 @@ interface Scored {
   probability: number;
 }
 
-export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps): Promise<JobOutcome> {
+/** `signal` aborts the analysis between steps; what is aborted leaves no row and no SR, and asks for a retry. */
+export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps, signal?: AbortSignal): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
   const studyUid = parseUid(job.studyInstanceUid);
   if (studyUid === undefined) return { kind: 'failed', reason: `not a valid Study Instance UID: ${job.studyInstanceUid}` };
@@ -59,15 +72,18 @@ export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps): Promise<Jo
   const all = deps.instances.forStudy(studyUid);
   const log = deps.log.child({ jobId: job.id });
   let analysed = 0;
+  const interrupted = (): boolean => signal?.aborted === true;
   for (const status of deps.models.status()) {
     const classifier = deps.models.get(status.id);
     if (classifier === undefined) continue;
     const candidates = all.filter((i) => appliesTo(classifier.spec, { modality: i.modality, bodyPart: i.bodyPart, sopClassUid: i.sopClassUid }));
     if (candidates.length === 0) continue;
+    if (interrupted()) return { kind: 'retry', reason: ANALYSIS_INTERRUPTED };
     try {
-      await analyzeWithModel(studyUid, candidates, classifier, deps, log, now);
+      await analyzeWithModel(studyUid, candidates, classifier, deps, log, now, signal);
       analysed += 1;
     } catch (err) {
+      if (interrupted()) return { kind: 'retry', reason: ANALYSIS_INTERRUPTED };
       return { kind: 'retry', reason: `model ${classifier.spec.id}: ${describeError(err)}` };
     }
   }
@@ -75,7 +91,15 @@ export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps): Promise<Jo
   return { kind: 'done' };
 }
 
-async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], classifier: Classifier, deps: AnalyzeStudyDeps, log: Logger, now: () => number): Promise<void> {
+async function analyzeWithModel(
+  studyUid: Uid,
+  candidates: StoredInstance[],
+  classifier: ImageClassifier,
+  deps: AnalyzeStudyDeps,
+  log: Logger,
+  now: () => number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const spec = classifier.spec;
   const started = performance.now();
   const tensorSpec = { ...spec.input, channels: spec.input.channels as 1 | 3 };
@@ -95,10 +119,12 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   for (let start = 0; start < candidates.length; start += CHUNK) {
     // Receiving comes first (issue #3: ingest may drop < 20 % while a study is analysed): while instances arrive,
     // wait for a pause in them, at most twice as long as the last chunk took, so the analysis keeps a third of its pace.
-    await deps.intake.pause(INTAKE_YIELD_FACTOR * lastChunkMs);
+    await deps.intake.waitForQuiet(INTAKE_YIELD_FACTOR * lastChunkMs);
+    signal?.throwIfAborted();
     const chunkStarted = performance.now();
     const { chunk, prepared: preparing } = next ?? prepareChunk(start);
-    const prepared = await preparing;
+    // Decoding a chunk can take seconds: a stop does not wait for it (the pool is closed right after).
+    const prepared = await abortable(preparing, signal);
     // Decoding runs in worker threads. While intake is quiet the next chunk is decoded during this one's inference
     // (both cores); while studies arrive, one step at a time, so the analysis never takes both cores from the SCP.
     next = start + CHUNK < candidates.length && deps.intake.isQuiet() ? prepareChunk(start + CHUNK) : undefined;
@@ -119,6 +145,9 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
       }
     });
     if (images.length === 0) continue;
+    // Inference is not abandoned half-way: the models are closed after it, and a native run must end first. One
+    // batch bounds the wait.
+    signal?.throwIfAborted();
     const result = await classifier.classify(images);
     lastChunkMs = performance.now() - chunkStarted;
     provenance = result.provenance;
@@ -143,7 +172,7 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   deps.onAnalysed?.(spec.id, durationMs);
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
-  const sr = buildAiResultSr({
+  const sr = buildFindingsSr({
     source: sourceContextFromPart10(await readFile(deps.spool.absolutePath(firstSource.path))),
     referencedInstances: referenced,
     model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
@@ -184,4 +213,15 @@ async function analyzeWithModel(studyUid: Uid, candidates: StoredInstance[], cla
   }
   log.info('study analysed', { modelId: spec.id, flagged, instances: scored.length, skipped, ms: Math.round(durationMs), engine: provenance.engine, provider: provenance.provider, queued: queued.length });
   if (queued.length > 0) deps.onQueued(queued);
+}
+
+/** Settles as `work` does, or rejects with the abort reason as soon as `signal` aborts (the work runs on, unheeded). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

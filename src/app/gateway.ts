@@ -1,0 +1,198 @@
+/**
+ * The composition root of the daemon: opens the stores, loads the engines, builds each flow with its collaborators,
+ * connects the flows' events, serves the transports, and stops it all in order. Flows never call each other: every
+ * arrow between them is an `events` line in `start()`.
+ */
+import { availableParallelism } from 'node:os';
+import { ModelRegistry } from '../ai/index.js';
+import type { GatewayConfig } from '../config/index.js';
+import { DicomScp } from '../dicom/index.js';
+import { GatewayError, describeError } from '../errors.js';
+import { Deliveries } from '../flows/delivery/index.js';
+import { ImageFlow, resolveModelEntries } from '../flows/images/index.js';
+import { ReportFlow, loadReportNer, reportAnalyzerIdentity } from '../flows/reports/index.js';
+import { resultsFlow } from '../flows/results/index.js';
+import { apiViews, metricsSources, recordScpEvent } from '../flows/status/index.js';
+import { MllpServer } from '../hl7/index.js';
+import { Housekeeping, type HousekeepingJobName, type RunOutcome } from '../housekeeping/index.js';
+import { GatewayMetrics, HttpServer } from '../http/index.js';
+import { SlicePreparer } from '../imaging/index.js';
+import type { Logger } from '../log.js';
+import { IntakeGate } from '../pipeline/index.js';
+import { checkHealth, checkReady, type HealthDeps } from './health.js';
+import { closeStores, openStores, type Stores } from './stores.js';
+
+/** Intake must be this quiet before the analysis takes a step. */
+const INTAKE_QUIET_MS = 50;
+
+export interface GatewayPorts {
+  /** The plain DICOM port; undefined when dicom.tls.keepPlainPort is false. */
+  dicom: number | undefined;
+  http: number;
+  /** Undefined when hl7.enabled is false (or hl7.tls.keepPlainPort is false). */
+  hl7: number | undefined;
+  /** The TLS ports; undefined without dicom.tls / hl7.tls. */
+  dicomTls: number | undefined;
+  hl7Tls: number | undefined;
+}
+
+/** Everything `start()` built, in one piece: `stop()` takes it apart in reverse. */
+interface Running {
+  stores: Stores;
+  models: ModelRegistry;
+  preparer: SlicePreparer;
+  housekeeping: Housekeeping;
+  deliveries: Deliveries;
+  images: ImageFlow;
+  /** Undefined when hl7.enabled is false. */
+  reports: ReportFlow | undefined;
+  scp: DicomScp;
+  mllp: MllpServer | undefined;
+  http: HttpServer;
+}
+
+export class Gateway {
+  private running: Running | undefined;
+
+  constructor(
+    private readonly config: Readonly<GatewayConfig>,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<GatewayPorts> {
+    const { config, log } = this;
+    const stores = openStores(config);
+    const { specs, demoModels } = resolveModelEntries(config.models);
+    // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
+    const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
+    // Decoding for the analysis, off the main thread; half the spare cores (inference has the rest, one stays with receiving).
+    const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)));
+    // Background work gives way to receiving: the analysis yields to any intake (instances and messages).
+    const intake = new IntakeGate(INTAKE_QUIET_MS);
+    let scp: DicomScp | undefined; // read by the metrics at scrape time only, once it exists
+    const metrics = new GatewayMetrics(metricsSources({ config, jobs: stores.jobs, outbox: stores.outbox, spoolRoot: stores.spool.root, openAssociations: () => scp?.openAssociations ?? 0 }));
+
+    const ner = config.hl7.enabled ? await loadReportNer(log) : null;
+
+    // The flows, each told what to do when another one's work is needed. These lines are every arrow between them.
+    const deliveries = new Deliveries({ config, outbox: stores.outbox, spool: stores.spool, metrics, log });
+    const outboxQueued = (names: string[]): void => deliveries.notify(names);
+    // A study's results changed (analysed, or a report linked to it processed): tell the RIS, and the PACS when asked.
+    const resultsChanged = resultsFlow({
+      ...stores,
+      hl7Destinations: config.hl7.destinations,
+      dicomDestinations: config.dicom.destinations,
+      demoModels,
+      reportAnalyzer: reportAnalyzerIdentity(ner),
+      log,
+      events: { outboxQueued },
+    });
+    const reports = config.hl7.enabled ? new ReportFlow({ ...stores, intake, ner, log, events: { resultsChanged } }) : undefined;
+    const images = new ImageFlow({
+      ...stores,
+      models,
+      preparer,
+      intake,
+      destinations: config.dicom.destinations,
+      demoModels,
+      log,
+      events: { resultsChanged, outboxQueued, analysed: (modelId, ms) => metrics.studyAnalysed(modelId, ms / 1000) },
+    });
+    // Retention, outbox sweep, DB upkeep and the disk watermark run on their schedules (housekeeping.*).
+    const housekeeping = new Housekeeping(config, { ...stores, log: log.child({ component: 'housekeeping' }), sweepStudies: () => images.sweepStudies() });
+
+    scp = new DicomScp(config.dicom, {
+      handler: images.storeHandler,
+      log: log.child({ component: 'dicom.scp' }),
+      refusing: () => housekeeping.disk.refusal,
+      onEvent: (e) => recordScpEvent(metrics, e),
+      onAssociationEnded: (summary) => metrics.associationEnded(summary.outcome),
+    });
+    const mllp = reports === undefined ? undefined : new MllpServer(config.hl7, { handler: reports.handler, log: log.child({ component: 'hl7' }) });
+    mllp?.on('message', (m) => metrics.hl7Received(m.ackCode));
+    const health: HealthDeps = { db: stores.db, spoolRoot: stores.spool.root, diskRefusal: () => housekeeping.disk.refusal, models: () => models.status() };
+    const http = new HttpServer(config.http, {
+      ...apiViews({ ...stores, config }),
+      health: () => checkHealth(health),
+      ready: () => checkReady(health),
+      resendOutbox: (id) => this.resend(id),
+      metrics,
+      log: log.child({ component: 'http' }),
+    });
+    this.running = { stores, models, preparer, housekeeping, deliveries, images, reports, scp, mllp, http };
+
+    // Work first (what was in flight at the last stop resumes), then the listeners.
+    deliveries.start();
+    const resumedStudies = images.start();
+    reports?.start();
+    await housekeeping.start();
+    return this.listen(this.running, resumedStudies);
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (running === undefined) return;
+    this.running = undefined;
+    this.log.info('gateway stopping');
+    await running.housekeeping.stop();
+    await Promise.all([running.scp.close(), running.mllp?.close()]);
+    await running.images.stop();
+    await running.reports?.stop();
+    await running.deliveries.stop();
+    await running.models.close();
+    await running.preparer.close();
+    await running.http.close();
+    await closeStores(running.stores);
+    this.log.info('gateway stopped');
+  }
+
+  /** Runs a housekeeping job now instead of waiting for its schedule (tests, operators). */
+  runHousekeeping(name: HousekeepingJobName): Promise<RunOutcome> {
+    return this.running === undefined ? Promise.resolve({ kind: 'skipped' }) : this.running.housekeeping.run(name);
+  }
+
+  /**
+   * SIGHUP: the TLS listeners take renewed certificate files for new connections (destinations read theirs at each
+   * connect). Bad files are logged and the old certificates stay in use.
+   */
+  reloadTls(): void {
+    for (const [name, listener] of [['dicom.tls', this.running?.scp], ['hl7.tls', this.running?.mllp]] as const) {
+      try {
+        listener?.reloadTls();
+      } catch (err) {
+        this.log.error('TLS files not reloaded: keeping the current certificate', { listener: name, code: err instanceof GatewayError ? err.code : undefined, err: describeError(err) });
+        continue;
+      }
+      if (listener !== undefined && (name === 'dicom.tls' ? this.config.dicom.tls : this.config.hl7.tls) !== undefined) this.log.info('TLS files reloaded', { listener: name });
+    }
+  }
+
+  /** Operator resend (CLI or API): the row becomes due now. */
+  resend(id: number): boolean {
+    return this.running?.deliveries.resend(id) ?? false;
+  }
+
+  private async listen(running: Running, resumedStudies: number): Promise<GatewayPorts> {
+    const { config } = this;
+    const { scp, mllp } = running;
+    const ports: GatewayPorts = {
+      dicom: config.dicom.tls?.keepPlainPort === false ? undefined : await scp.listen(),
+      dicomTls: config.dicom.tls === undefined ? undefined : await scp.listenTls(),
+      http: await running.http.listen(),
+      hl7: mllp === undefined || config.hl7.tls?.keepPlainPort === false ? undefined : await mllp.listen(),
+      hl7Tls: mllp === undefined || config.hl7.tls === undefined ? undefined : await mllp.listenTls(),
+    };
+    const at = (host: string, port: number | undefined): string => (port === undefined ? 'off' : `${host}:${port}`);
+    this.log.info('gateway started', {
+      aeTitle: config.dicom.aeTitle,
+      dicom: at(config.dicom.host, ports.dicom),
+      dicomTls: at(config.dicom.host, ports.dicomTls),
+      http: `${config.http.host}:${ports.http}`,
+      hl7: config.hl7.enabled ? at(config.hl7.host, ports.hl7) : 'disabled',
+      hl7Tls: at(config.hl7.host, ports.hl7Tls),
+      dataDir: config.dataDir,
+      resumedStudies,
+    });
+    return ports;
+  }
+}

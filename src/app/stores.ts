@@ -1,0 +1,41 @@
+/** The gateway's durable state: the spool folder and the SQLite database with its writer thread and repositories. */
+import { join } from 'node:path';
+import type { GatewayConfig } from '../config/index.js';
+import { DbWriter, Hl7MessagesRepo, InstancesRepo, JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db } from '../db/index.js';
+import { Spool } from '../storage/index.js';
+
+export interface Stores {
+  spool: Spool;
+  db: Db;
+  writer: DbWriter;
+  instances: InstancesRepo;
+  studies: StudiesRepo;
+  results: ResultsRepo;
+  jobs: JobsRepo;
+  outbox: OutboxRepo;
+  messages: Hl7MessagesRepo;
+}
+
+export function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom'>): Stores {
+  const spool = new Spool(config.dataDir);
+  const path = join(config.dataDir, 'gateway.sqlite');
+  const db = openDatabase(path);
+  const writer = new DbWriter({ path, studyQuietSeconds: config.dicom.studyQuietSeconds });
+  return {
+    spool,
+    db,
+    writer,
+    instances: new InstancesRepo(db, writer),
+    studies: new StudiesRepo(db),
+    results: new ResultsRepo(db),
+    jobs: new JobsRepo(db),
+    outbox: new OutboxRepo(db),
+    messages: new Hl7MessagesRepo(db),
+  };
+}
+
+/** Last of all: nothing may write after this. */
+export async function closeStores(stores: Stores): Promise<void> {
+  await stores.writer.close();
+  stores.db.close();
+}

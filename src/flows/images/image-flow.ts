@@ -1,0 +1,92 @@
+/**
+ * The images flow: a C-STORE becomes a spool file and an index row (store-instance), a quiet or full study an
+ * analyze-study job (studies), the job a result SR queued for the PACS (analyze-study). It tells the composition
+ * root what happened through `ImageFlowEvents`; it knows no other flow.
+ */
+import type { DicomDestination } from '../../config/index.js';
+import { JobKind, type InstancesRepo, type JobsRepo, type OutboxRepo, type ResultsRepo, type StudiesRepo } from '../../db/index.js';
+import type { Logger } from '../../log.js';
+import type { IntakeGate } from '../../pipeline/index.js';
+import type { Spool } from '../../storage/index.js';
+import { StudyAssembler, systemClock } from '../../studies/index.js';
+import type { AnalyzeStudyDeps } from './analyze-study.js';
+import { AnalysisWorker } from './analysis-worker.js';
+import { InstanceStoreHandler } from './store-instance.js';
+
+export interface ImageFlowEvents {
+  /** A study was analysed: its results changed. */
+  resultsChanged: (studyInstanceUid: string) => void;
+  /** Result SRs were queued for these destinations. */
+  outboxQueued: (destinations: string[]) => void;
+  /** A model analysed a study in this long (for the latency histogram). */
+  analysed: (modelId: string, durationMs: number) => void;
+}
+
+export interface ImageFlowDeps {
+  instances: InstancesRepo;
+  studies: StudiesRepo;
+  results: ResultsRepo;
+  jobs: JobsRepo;
+  outbox: OutboxRepo;
+  spool: Spool;
+  models: AnalyzeStudyDeps['models'];
+  preparer: AnalyzeStudyDeps['preparer'];
+  /** Touched by every intake; the analysis gives way to it. */
+  intake: IntakeGate;
+  destinations: ReadonlyArray<DicomDestination>;
+  /** Model ids whose SR carries the "not for clinical use" disclaimer. */
+  demoModels: ReadonlySet<string>;
+  log: Logger;
+  events: ImageFlowEvents;
+}
+
+export class ImageFlow {
+  /** What the SCP hands each C-STORE to. */
+  readonly storeHandler: InstanceStoreHandler;
+  private readonly assembler: StudyAssembler;
+  private readonly analysis: AnalysisWorker;
+
+  constructor(deps: ImageFlowDeps) {
+    const { log, events } = deps;
+    this.analysis = new AnalysisWorker({
+      ...deps,
+      log: log.child({ component: 'analysis' }),
+      onQueued: events.outboxQueued,
+      onAnalysed: events.analysed,
+      onAnalysedStudy: events.resultsChanged,
+    });
+    this.assembler = new StudyAssembler(deps.studies, {
+      jobKind: JobKind.AnalyzeStudy,
+      clock: systemClock,
+      log: log.child({ component: 'studies' }),
+      onComplete: () => this.analysis.notify(),
+    });
+    this.storeHandler = new InstanceStoreHandler({
+      spool: deps.spool,
+      instances: deps.instances,
+      log: log.child({ component: 'dicom.scp' }),
+      onRecorded: (progress) => {
+        deps.intake.touch();
+        this.assembler.instanceRecorded(progress);
+      },
+      isOwnResult: (uid) => deps.results.isOwnResult(uid),
+    });
+  }
+
+  /** Resumes queued analyses and the studies that were receiving at the last stop; returns how many studies. */
+  start(): number {
+    this.analysis.start();
+    return this.assembler.resume();
+  }
+
+  /** Completes the studies whose quiet period is over (housekeeping's study-sweep); returns how many. */
+  sweepStudies(): number {
+    return this.assembler.sweep();
+  }
+
+  /** Call once the SCP is closed. Bounded: the analysis in hand is aborted and its job queued again. */
+  async stop(): Promise<void> {
+    this.assembler.stop();
+    await this.analysis.stop();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The reports flow: an HL7 report becomes a committed row and an ACK (report-intake), then coded findings (the
+ * report NLP, paced by HL7 intake). It tells the composition root which studies' results changed; it knows no
+ * other flow.
+ */
+import type { Hl7MessagesRepo, StudiesRepo } from '../../db/index.js';
+import { describeError } from '../../errors.js';
+import type { Hl7AckDecision, ReceivedHl7Message } from '../../hl7/index.js';
+import type { Logger } from '../../log.js';
+import { loadNerModel, REPORT_NLP_VERSION, type NerModel } from '../../nlp/index.js';
+import { IntakeGate, ReportWorker } from '../../pipeline/index.js';
+import { reportIntakeHandler } from './report-intake.js';
+
+/** HL7 intake must be this quiet before the report NLP takes a step. */
+const HL7_QUIET_MS = 50;
+
+export interface ReportFlowEvents {
+  /** A processed report links to this study: its results (concordance, report SR) changed. */
+  resultsChanged: (studyInstanceUid: string) => void;
+}
+
+export interface ReportFlowDeps {
+  messages: Hl7MessagesRepo;
+  studies: StudiesRepo;
+  /** The analysis's gate: HL7 intake touches it too, so the analysis gives way to it. */
+  intake: IntakeGate;
+  /** From `loadReportNer`; the flow disposes of it on stop. */
+  ner: NerModel | null;
+  log: Logger;
+  events: ReportFlowEvents;
+}
+
+/** The report analyser, as a report SR's device observer and algorithm. */
+export interface ReportAnalyzerIdentity {
+  id: string;
+  version: string;
+  /** Whether its SRs carry the "not for clinical use" disclaimer. */
+  demo: boolean;
+}
+
+/** The NER model plus rules, or the rules alone when it did not load (or HL7 is off). */
+export function reportAnalyzerIdentity(ner: NerModel | null): ReportAnalyzerIdentity {
+  // The NER model is trained on synthetic sentences only: its SRs carry the demo disclaimer.
+  return ner === null ? { id: 'report-rules', version: REPORT_NLP_VERSION, demo: false } : { id: 'report-ner', version: REPORT_NLP_VERSION, demo: true };
+}
+
+/** Loads the report NER model; null when it cannot load: reports are still stored, ACKed and analysed by the rules. */
+export function loadReportNer(log: Logger): Promise<NerModel | null> {
+  return loadNerModel().catch((err: unknown) => {
+    log.error('report NER model not loaded: rules only', { err: describeError(err) });
+    return null;
+  });
+}
+
+export class ReportFlow {
+  /** What the MLLP server hands each message to. */
+  readonly handler: (message: ReceivedHl7Message) => Promise<Hl7AckDecision>;
+  private readonly worker: ReportWorker;
+  private readonly ner: NerModel | null;
+
+  constructor(deps: ReportFlowDeps) {
+    const { ner } = deps;
+    this.ner = ner;
+    // The NLP gives way only to HL7 intake, whose ACKs it would delay: under a day of DICOM traffic it keeps its pace.
+    const hl7Intake = new IntakeGate(HL7_QUIET_MS);
+    this.worker = new ReportWorker({
+      messages: deps.messages,
+      ner,
+      gate: hl7Intake,
+      log: deps.log.child({ component: 'nlp' }),
+      onProcessed: (r) => deps.studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => deps.events.resultsChanged(uid)),
+    });
+    this.handler = reportIntakeHandler({
+      messages: deps.messages,
+      log: deps.log.child({ component: 'hl7' }),
+      onStored: () => {
+        deps.intake.touch();
+        hl7Intake.touch();
+        this.worker.notify();
+      },
+    });
+  }
+
+  /** Processes the reports stored before the last stop. */
+  start(): void {
+    this.worker.notify();
+  }
+
+  /** Call once the MLLP server is closed. */
+  async stop(): Promise<void> {
+    await this.worker.stop();
+    await this.ner?.dispose();
+  }
+}
