@@ -20,6 +20,8 @@ const FORBIDDEN = {
   config: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
   // TLS files, options and peer identity: shared by both transports and the config check, so a leaf
   tls: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
+  // request/reply over worker_threads for db, imaging and ai: a leaf
+  workers: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'tls', 'cli'],
 };
 
 function files(dir) {
