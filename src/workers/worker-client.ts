@@ -35,6 +35,8 @@ export type CrashCause = { kind: 'exit'; exitCode: number } | { kind: 'error'; e
 export interface WorkerCrash {
   worker: string;
   cause: CrashCause;
+  /** The cause in words, e.g. 'exited with code 3'. */
+  reason: string;
   /** What the unanswered calls were rejected with. */
   error: GatewayError;
   /** Calls that were in flight and rejected. */
@@ -217,7 +219,7 @@ export class WorkerClient<P extends Protocol, R = unknown> {
     const rejectedCalls = run.pending.size;
     this.rejectAll(run, error);
     run.settleReady.reject(cause.kind === 'init-failed' ? new GatewayError('GW_ERR_WORKER_FAILED', `${name} worker ${what}`, { context }) : error);
-    this.options.onCrash?.({ worker: name, cause, error, rejectedCalls, willRestart });
+    this.options.onCrash?.({ worker: name, cause, reason: what, error, rejectedCalls, willRestart });
   }
 
   private rejectAll(run: Incarnation<P, R>, err: Error): void {
