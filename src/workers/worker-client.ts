@@ -153,7 +153,7 @@ export class WorkerClient<P extends Protocol, R = unknown> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), options.graceMs ?? 0)));
     try {
-      await Promise.race([this.idle(run), deadline]);
+      await Promise.race([this.idle(run), run.exited, deadline]); // a worker that dies meanwhile will answer nothing
       this.post(run, { type: 'close' });
       if ((await Promise.race([run.exited, deadline])) === 'deadline') await run.worker.terminate();
     } finally {
