@@ -29,6 +29,8 @@ const FORBIDDEN = {
   storage: ['flows', 'app', 'pipeline'],
   // a flow may use engines, transports, stores, studies, results, the work loops and config; never another flow
   flows: ['flows', 'app', 'cli', 'housekeeping'],
+  // request/reply over worker_threads for db, imaging and ai: a leaf
+  workers: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'tls', 'cli', 'flows', 'app'],
 };
 for (const area of ['dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'db', 'housekeeping', 'config', 'tls']) FORBIDDEN[area].push('flows', 'app');
 

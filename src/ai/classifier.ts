@@ -1,6 +1,7 @@
 /** One model ready to classify: picks its runner, batches images through it, and records provenance. */
 import { GatewayError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import type { WorkerCrash } from '../workers/index.js';
 import { inputSize, type ModelSpec } from './model-spec.js';
 import { OnnxRunner, type OnnxRunnerOptions } from './onnx-runner.js';
 import type { Engine, InferenceRunner, RunnerInfo } from './runner.js';
@@ -146,6 +147,9 @@ export class Classifier {
 
 async function pickRunner(spec: ModelSpec, options: ClassifierOptions, log: Logger): Promise<InferenceRunner> {
   const engine = options.engine ?? 'auto';
+  // A crash is logged here, once; the runs it failed are logged where the analysis handles them.
+  const onCrash = (crash: WorkerCrash): void =>
+    log.error('worker crashed', { worker: crash.worker, reason: crash.reason, rejectedCalls: crash.rejectedCalls, willRestart: crash.willRestart });
   const tfjsPath = spec.format === 'tfjs' ? spec.path : spec.tfjsPath;
   if (engine === 'tfjs' || (engine === 'auto' && spec.format === 'tfjs')) {
     if (tfjsPath === undefined) {
@@ -153,17 +157,17 @@ async function pickRunner(spec: ModelSpec, options: ClassifierOptions, log: Logg
         context: { model: spec.id, field: 'tfjsPath' },
       });
     }
-    return TfjsRunner.create(spec, { ...options.tfjs, path: tfjsPath });
+    return TfjsRunner.create(spec, { ...options.tfjs, path: tfjsPath, onCrash });
   }
   if (spec.format !== 'onnx') {
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `model ${spec.id} is ${spec.format}, not onnx`, { context: { model: spec.id, field: 'format' } });
   }
   try {
-    return await OnnxRunner.create(spec, options.onnx);
+    return await OnnxRunner.create(spec, { ...options.onnx, onCrash });
   } catch (err) {
     if (engine !== 'auto' || tfjsPath === undefined) throw err;
     // The TF.js copy needs no native code, so it still runs where onnxruntime's binary cannot load.
     log.error('onnxruntime cannot load the model; using its TF.js copy', { error: (err as Error).message, tfjsPath });
-    return TfjsRunner.create(spec, { ...options.tfjs, path: tfjsPath });
+    return TfjsRunner.create(spec, { ...options.tfjs, path: tfjsPath, onCrash });
   }
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { GatewayError } from '../errors.js';
 import { inputShape, inputSize, type ExecutionProvider, type ModelSpec } from './model-spec.js';
 import type { InferenceRunner, RunnerInfo } from './runner.js';
+import type { WorkerCrash } from '../workers/index.js';
 import { WorkerHost, type RunResult } from './worker-host.js';
 
 /** Sent to onnx-worker.ts as workerData. */
@@ -17,6 +18,8 @@ export interface OnnxWorkerData {
 export interface OnnxRunnerOptions {
   /** onnxruntime intra-op threads; default: the cores this process may use. */
   intraOpThreads?: number;
+  /** Told when the worker crashes (its runs in flight fail; the next run reloads the model). */
+  onCrash?: (crash: WorkerCrash) => void;
 }
 
 /**
@@ -45,7 +48,7 @@ export class OnnxRunner implements InferenceRunner {
     };
     let host: WorkerHost;
     try {
-      host = await WorkerHost.start(new URL('./onnx-worker.js', import.meta.url), data, 'onnxruntime');
+      host = await WorkerHost.start(new URL('./onnx-worker.js', import.meta.url), data, 'onnxruntime', options.onCrash);
     } catch (err) {
       throw new GatewayError('GW_ERR_CONFIG_INVALID', `model ${spec.id}: onnxruntime-node cannot load ${spec.path}: ${(err as Error).message}`, {
         context: { model: spec.id, file: spec.path },

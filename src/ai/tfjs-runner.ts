@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { GatewayError } from '../errors.js';
 import { inputSize, type ExecutionProvider, type ModelSpec } from './model-spec.js';
 import type { InferenceRunner, RunnerInfo } from './runner.js';
+import type { WorkerCrash } from '../workers/index.js';
 import { WorkerHost, type RunResult } from './worker-host.js';
 
 /** Sent to tfjs-worker.ts as workerData. */
@@ -21,6 +22,8 @@ export interface TfjsRunnerOptions {
   workers?: number;
   /** Model file to load instead of `spec.path` (e.g. an ONNX spec's `tfjsPath`). */
   path?: string;
+  /** Told when a worker crashes (its runs in flight fail; its next run reloads the model). */
+  onCrash?: (crash: WorkerCrash) => void;
 }
 
 /**
@@ -57,7 +60,7 @@ export class TfjsRunner implements InferenceRunner {
     const wanted = Math.max(1, options.workers ?? availableParallelism());
     // A GPU needs one worker and wasm one per core; only a possible tfjs-node-gpu makes the first worker decide.
     const gpuPossible = data.providers.includes('cuda') && resolvable(TFJS_NODE_GPU);
-    const launch = (n: number): Promise<WorkerHost[]> => startAll(n, () => start(spec.id, path, script, data));
+    const launch = (n: number): Promise<WorkerHost[]> => startAll(n, () => start(spec.id, path, script, data, options.onCrash));
     const hosts = await launch(gpuPossible ? 1 : wanted);
     const first = hosts[0];
     if (first === undefined) throw new Error('no tfjs worker started');
@@ -148,9 +151,9 @@ async function startAll(n: number, startOne: () => Promise<WorkerHost>): Promise
   throw failed.reason;
 }
 
-async function start(id: string, path: string, script: URL, data: TfjsWorkerData): Promise<WorkerHost> {
+async function start(id: string, path: string, script: URL, data: TfjsWorkerData, onCrash: TfjsRunnerOptions['onCrash']): Promise<WorkerHost> {
   try {
-    return await WorkerHost.start(script, data, 'tfjs');
+    return await WorkerHost.start(script, data, 'tfjs', onCrash);
   } catch (err) {
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `model ${id}: tfjs cannot load ${path}: ${(err as Error).message}`, {
       context: { model: id, file: path },

@@ -1,5 +1,5 @@
-/** Messages between a runner and its inference worker thread, and the worker-side serving loop. */
-import { parentPort } from 'node:worker_threads';
+/** The protocol between a runner and its inference worker thread, and the worker-side serving of one model. */
+import { serve, transferring } from '../workers/index.js';
 import type { RunnerInfo } from './runner.js';
 
 /** What a worker reports once its model is loaded. `parallelism` is set by the host, not the worker. */
@@ -9,14 +9,16 @@ export type WorkerReady = Omit<RunnerInfo, 'parallelism'> & {
   flopsPerImage?: number;
 };
 
-/** `batch` may be longer than `n × size` (a reused buffer); it is handed back with the result for reuse. */
-export type HostMessage = { kind: 'run'; id: number; batch: Float32Array; n: number; size: number } | { kind: 'close' };
+/** A run's output, and the input buffer back from the worker for the next batch. */
+export interface RunResult {
+  output: Float32Array;
+  batch: Float32Array;
+}
 
-export type WorkerMessage =
-  | { kind: 'ready'; ready: WorkerReady }
-  | { kind: 'init-failed'; message: string }
-  | { kind: 'result'; id: number; output: Float32Array; batch: Float32Array }
-  | { kind: 'run-failed'; id: number; message: string };
+/** `batch` may be longer than `n × size` (a reused buffer); it is handed back with the result for reuse. */
+export type ModelProtocol = {
+  run: { request: { batch: Float32Array; n: number; size: number }; reply: RunResult };
+};
 
 /** A model loaded inside a worker: computes one batch synchronously or asynchronously. */
 export interface WorkerModel {
@@ -25,42 +27,23 @@ export interface WorkerModel {
   close(): Promise<void>;
 }
 
-/**
- * Worker side: loads the model with `init`, reports ready (or the reason it failed), then serves runs one at a
- * time in arrival order. Errors become messages: nothing throws out of the message listener.
- */
+/** Worker side: loads the model with `init`, reports ready (or why it could not), then serves runs. */
 export function serveWorker(init: () => Promise<WorkerModel>): void {
-  const port = parentPort;
-  if (port === null) throw new Error('serveWorker must run in a worker thread');
-  const send = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
-  init().then(
-    (model) => {
+  serve<ModelProtocol, WorkerReady>(async () => {
+    const model = await init();
+    return {
+      ready: model.ready,
       // One run at a time: the engine already uses every thread it was given, so overlapping runs only thrash.
-      let queue: Promise<void> = Promise.resolve();
-      port.on('message', (m: HostMessage) => {
-        if (m.kind === 'close') {
-          queue = queue
-            .then(() => model.close())
-            .catch(() => undefined) // closing anyway: a failed dispose must not crash the worker first
-            .finally(() => port.close());
-          return;
-        }
-        queue = queue.then(async () => {
-          try {
-            const output = await model.run(m.batch.subarray(0, m.n * m.size), m.n);
-            // A fresh copy, so the transfer never detaches memory the engine still owns.
-            const copy = output.slice();
-            send({ kind: 'result', id: m.id, output: copy, batch: m.batch }, [copy.buffer, m.batch.buffer as ArrayBuffer]);
-          } catch (err) {
-            send({ kind: 'run-failed', id: m.id, message: err instanceof Error ? err.message : String(err) });
-          }
-        });
-      });
-      send({ kind: 'ready', ready: model.ready });
-    },
-    (err: unknown) => {
-      send({ kind: 'init-failed', message: err instanceof Error ? err.message : String(err) });
-      port.close();
-    },
-  );
+      serial: true,
+      handlers: {
+        run: async ({ batch, n, size }) => {
+          const output = await model.run(batch.subarray(0, n * size), n);
+          // A fresh copy, so the transfer never detaches memory the engine still owns.
+          const copy = output.slice();
+          return transferring({ output: copy, batch }, [copy.buffer, batch.buffer as ArrayBuffer]);
+        },
+      },
+      close: () => model.close(),
+    };
+  });
 }

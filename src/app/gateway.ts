@@ -21,6 +21,7 @@ import type { Logger } from '../log.js';
 import { IntakeGate } from '../pipeline/index.js';
 import { checkHealth, checkReady, type HealthDeps } from './health.js';
 import { closeStores, openStores, type Stores } from './stores.js';
+import { logWorkerCrash } from './worker-crash.js';
 
 /** Intake must be this quiet before the analysis takes a step. */
 const INTAKE_QUIET_MS = 50;
@@ -61,12 +62,12 @@ export class Gateway {
 
   async start(): Promise<GatewayPorts> {
     const { config, log } = this;
-    const stores = openStores(config);
+    const stores = openStores(config, log);
     const { specs, demoModels } = resolveModelEntries(config.models);
     // Inference leaves one core to receiving: a study being analysed must not stall the SCP (issue #3 target).
     const models = await ModelRegistry.load(specs, { logger: log, onnx: { intraOpThreads: Math.max(1, availableParallelism() - 1) } });
     // Decoding for the analysis, off the main thread; half the spare cores (inference has the rest, one stays with receiving).
-    const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)));
+    const preparer = new SlicePreparer(Math.max(1, Math.floor((availableParallelism() - 1) / 2)), { onCrash: logWorkerCrash(log) });
     // Background work gives way to receiving: the analysis yields to any intake (instances and messages).
     const intake = new IntakeGate(INTAKE_QUIET_MS);
     let scp: DicomScp | undefined; // read by the metrics at scrape time only, once it exists

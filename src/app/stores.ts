@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
 import { DbWriter, Hl7MessagesRepo, InstancesRepo, JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, openDatabase, type Db } from '../db/index.js';
 import { Spool } from '../storage/index.js';
+import type { Logger } from '../log.js';
+import { logWorkerCrash } from './worker-crash.js';
 
 export interface Stores {
   spool: Spool;
@@ -16,11 +18,11 @@ export interface Stores {
   messages: Hl7MessagesRepo;
 }
 
-export function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom'>): Stores {
+export function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom'>, log: Logger): Stores {
   const spool = new Spool(config.dataDir);
   const path = join(config.dataDir, 'gateway.sqlite');
   const db = openDatabase(path);
-  const writer = new DbWriter({ path, studyQuietSeconds: config.dicom.studyQuietSeconds });
+  const writer = new DbWriter({ path, studyQuietSeconds: config.dicom.studyQuietSeconds, onCrash: logWorkerCrash(log) });
   return {
     spool,
     db,

@@ -2,54 +2,56 @@
  * Worker thread that commits instance rows (before C-STORE Success). better-sqlite3 is synchronous and
  * synchronous=FULL fsyncs the WAL on every commit (~2 ms here): on the main thread that would stall every
  * association. Records that arrive while a commit runs are committed together in the next transaction (group
- * commit).
+ * commit); each write is answered only after its transaction committed.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import { serve } from '../workers/index.js';
 import { openDatabase } from './database.js';
 import { prepareInstanceWrites } from './instance-writes.js';
-import type { WriteReply, WriteRequest } from './db-writer.js';
+import type { WriterProtocol, WriterWorkerData } from './db-writer.js';
+import type { InstanceRecord, StudyProgress } from './instance-types.js';
 
-const { path, quietMs } = workerData as { path: string; quietMs: number };
-const port = parentPort;
-if (port === null) throw new Error('writer-worker must run as a worker thread');
-const db = openDatabase(path);
-const writeInstance = prepareInstanceWrites(db, quietMs);
-let queue: WriteRequest[] = [];
-let scheduled = false;
-
-port.on('message', (msg: WriteRequest | 'close') => {
-  if (msg === 'close') {
-    db.close();
-    port.close();
-    return;
-  }
-  queue.push(msg);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flush);
-  }
-});
-
-function apply(req: WriteRequest): WriteReply['result'] {
-  return { ok: true, value: writeInstance(req.record) };
+interface QueuedWrite {
+  record: InstanceRecord;
+  resolve: (progress: StudyProgress) => void;
+  reject: (err: unknown) => void;
 }
 
-/** One transaction for the batch; if it fails, each write alone, so one bad row fails only itself. */
-function flush(): void {
-  scheduled = false;
-  const batch = queue;
-  queue = [];
-  let results: Array<WriteReply['result']>;
-  try {
-    results = db.transaction(() => batch.map(apply))();
-  } catch {
-    results = batch.map((req) => {
-      try {
-        return db.transaction(() => apply(req))();
-      } catch (err) {
-        return { ok: false, error: (err as Error).message };
+serve<WriterProtocol, null>(() => {
+  const { path, quietMs } = workerData as WriterWorkerData;
+  const db = openDatabase(path);
+  const writeInstance = prepareInstanceWrites(db, quietMs);
+  let queue: QueuedWrite[] = [];
+
+  /** One transaction for the batch; if it fails, each write alone, so one bad row fails only itself. */
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    try {
+      const results = db.transaction(() => batch.map((w) => writeInstance(w.record)))();
+      results.forEach((progress, i) => batch[i]?.resolve(progress));
+    } catch {
+      for (const w of batch) {
+        try {
+          w.resolve(db.transaction(() => writeInstance(w.record))());
+        } catch (err) {
+          w.reject(err);
+        }
       }
-    });
-  }
-  port?.postMessage(batch.map((req, i) => ({ id: req.id, result: results[i] }) as WriteReply));
-}
+    }
+  };
+
+  return {
+    ready: null,
+    handlers: {
+      write: (record) =>
+        new Promise<StudyProgress>((resolve, reject) => {
+          queue.push({ record, resolve, reject });
+          if (queue.length === 1) setImmediate(flush);
+        }),
+    },
+    close: () => {
+      db.close();
+    },
+  };
+});

@@ -1,67 +1,47 @@
 /**
  * A small pool of worker threads that turn stored instances into model input (`prepareSlices`), so the analysis
- * never decodes on the main thread. Requests go to the worker with the fewest in flight; a worker that dies fails
- * its requests with the reason and is replaced.
+ * never decodes on the main thread. Requests go to the worker with the fewest in flight. A worker that dies fails
+ * only its own requests (GW_ERR_WORKER_FAILED) while the others keep serving; it restarts on its next request, and
+ * one that keeps crashing is left out until every worker has failed (crash policy: `workers/worker-client.ts`).
  */
-import { Worker } from 'node:worker_threads';
+import { WorkerClient, type WorkerCrash } from '../workers/index.js';
 import type { PreparedSlices } from './slice-prep.js';
-import type { PrepReply, PrepRequest } from './slice-prep-worker.js';
 import type { TensorSpec } from './to-tensor.js';
 
-interface Pending {
-  resolve: (r: PreparedSlices) => void;
-  reject: (e: Error) => void;
-}
-
-interface Slot {
-  worker: Worker;
-  pending: Map<number, Pending>;
-}
+export type SlicePrepProtocol = {
+  prepare: { request: { path: string; spec: TensorSpec }; reply: PreparedSlices };
+};
 
 export class SlicePreparer {
-  private readonly slots: Slot[] = [];
-  private nextId = 1;
-  private closed = false;
+  private readonly workers: Array<WorkerClient<SlicePrepProtocol, null>> = [];
 
-  constructor(readonly threads: number) {
+  constructor(
+    readonly threads: number,
+    options: { onCrash?: (crash: WorkerCrash) => void } = {},
+  ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
-    for (let i = 0; i < threads; i++) this.slots.push(this.spawn());
+    for (let i = 0; i < threads; i++) {
+      const client = new WorkerClient<SlicePrepProtocol, null>({
+        name: `slice preparation ${i + 1}/${threads}`,
+        script: new URL('./slice-prep-worker.js', import.meta.url),
+        ...(options.onCrash === undefined ? {} : { onCrash: options.onCrash }),
+      });
+      client.start().catch(() => undefined); // warm now, as before; a failure is reported through onCrash
+      this.workers.push(client);
+    }
   }
 
-  /** Decodes and preprocesses the file at `path` for a model with input `spec`; rejects only if the file cannot be read. */
+  /** Decodes and preprocesses the file at `path` for a model with input `spec`; rejects if the file cannot be read or the worker died. */
   prepare(path: string, spec: TensorSpec): Promise<PreparedSlices> {
-    if (this.closed) return Promise.reject(new Error('slice preparer is closed'));
-    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, path, spec } satisfies PrepRequest);
-    });
+    const serving = this.workers.filter((w) => w.failure === undefined);
+    // All failed: the first one rejects with its reason.
+    const worker = serving.reduce<WorkerClient<SlicePrepProtocol, null> | undefined>((a, b) => (a === undefined || b.inFlight < a.inFlight ? b : a), undefined) ?? this.workers[0];
+    if (worker === undefined) return Promise.reject(new Error('slice preparer has no workers'));
+    return worker.call('prepare', { path, spec });
   }
 
+  /** Stops the workers at once: requests in flight reject with GW_ERR_SHUTTING_DOWN. */
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-  }
-
-  private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(new URL('./slice-prep-worker.js', import.meta.url)), pending: new Map() };
-    slot.worker.on('message', (reply: PrepReply) => {
-      const p = slot.pending.get(reply.id);
-      slot.pending.delete(reply.id);
-      if (reply.ok) p?.resolve(reply.result);
-      else p?.reject(new Error(reply.error));
-    });
-    const fail = (err: Error): void => {
-      for (const p of slot.pending.values()) p.reject(err);
-      slot.pending.clear();
-      const i = this.slots.indexOf(slot);
-      if (!this.closed && i >= 0) this.slots[i] = this.spawn();
-    };
-    slot.worker.on('error', (err) => fail(new Error(`slice preparation worker failed: ${err.message}`)));
-    slot.worker.on('exit', (code) => {
-      if (!this.closed) fail(new Error(`slice preparation worker exited with code ${code}`));
-    });
-    return slot;
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { WorkerHost } from '../../../src/ai/worker-host.js';
 import { GatewayError } from '../../../src/errors.js';
+import type { WorkerCrash } from '../../../src/workers/index.js';
 
 const script = new URL('./echo-worker.js', import.meta.url);
 
@@ -29,7 +30,8 @@ describe('ai/worker-host', () => {
 
   it('reports the worker\'s own reason when the model cannot load', async () => {
     const err = await rejection(WorkerHost.start(script, { failInit: true }, 'test'));
-    expect(err.message).to.equal('weights file is truncated');
+    expect((err as GatewayError).code).to.equal('GW_ERR_WORKER_FAILED');
+    expect(err.message).to.equal('test worker failed to start: weights file is truncated');
   });
 
   it('a failed run rejects that run only; the worker keeps serving', async () => {
@@ -45,15 +47,30 @@ describe('ai/worker-host', () => {
     }
   });
 
-  it('a worker that dies fails its pending and later runs, and says why', async () => {
+  it('a worker that dies fails its pending runs and says why; the next run reloads the model in a new worker', async () => {
+    const crashes: WorkerCrash[] = [];
+    const host = await WorkerHost.start(script, {}, 'test', (c) => crashes.push(c));
+    try {
+      const err = await rejection(host.run(new Float32Array(99), 99, 1));
+      expect((err as GatewayError).code).to.equal('GW_ERR_WORKER_FAILED');
+      expect(err.message).to.equal('test worker exited with code 3 before it answered');
+      expect(crashes.map((c) => c.reason)).to.deep.equal(['exited with code 3']);
+      expect(host.error, 'restarting, not failed').to.equal(undefined);
+      expect(Array.from(await host.run(Float32Array.from([1]), 1, 1))).to.deep.equal([2]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('a worker that keeps dying stays failed, and error says why', async () => {
     const host = await WorkerHost.start(script, {}, 'test');
-    const err = await rejection(host.run(new Float32Array(99), 99, 1));
-    expect((err as GatewayError).code).to.equal('GW_ERR_INTERNAL');
-    expect(err.message).to.equal('test worker is not running: worker exited with code 3');
-    expect(host.error).to.equal('worker exited with code 3');
-    const later = await rejection(host.run(Float32Array.from([1]), 1, 1));
-    expect(later.message).to.contain('not running');
-    await host.close();
+    try {
+      for (let i = 0; i < 4; i++) await rejection(host.run(new Float32Array(99), 99, 1));
+      expect(host.error).to.match(/^test worker stopped after 4 crashes within 60 s \(last: exited with code 3\)/);
+      expect((await rejection(host.run(Float32Array.from([1]), 1, 1))).message).to.equal(host.error);
+    } finally {
+      await host.close();
+    }
   });
 });
 

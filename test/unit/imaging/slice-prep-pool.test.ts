@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { SlicePreparer, prepareSlices, type TensorSpec } from '../../../src/imaging/index.js';
+import type { GatewayError } from '../../../src/errors.js';
 import { CORPUS } from '../../helpers/fixtures.js';
 
 const SPEC: TensorSpec = { width: 64, height: 64, channels: 3, layout: 'NHWC', window: { center: 40, width: 400 }, normalize: { min: 0, max: 1 } };
@@ -43,5 +44,13 @@ describe('imaging/SlicePreparer (decode + preprocess in worker threads)', () => 
     expect(all.filter((r) => r.kind === 'prepared')).to.have.length(20);
     // each reply went to its own request: every buffer is distinct (transferred, not shared)
     expect(new Set(all.map((r) => (r.kind === 'prepared' ? r.tensors[0]?.buffer : undefined))).size).to.equal(20);
+  });
+
+  it('close() rejects the requests still in flight instead of leaving them pending', async () => {
+    const closing = new SlicePreparer(1);
+    const pending = closing.prepare(join(CORPUS, 'dicom', 'pydicom__JPEG2000.dcm'), SPEC);
+    await closing.close();
+    const err = await pending.then(() => undefined, (e: unknown) => e as GatewayError);
+    expect(err?.code).to.equal('GW_ERR_SHUTTING_DOWN');
   });
 });
