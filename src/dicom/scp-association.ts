@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { GatewayError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type AdmissionState, type AssociationPolicy, type RejectReasonName, normalizeAddress, rejectReasonName } from './association-policy.js';
+import { normalizeAddress } from '../net/index.js';
+import { type AdmissionState, type AssociationPolicy, type RejectReasonName, rejectReasonName } from './association-policy.js';
 import { CommandField, NO_DATASET, Status, decodeCommand, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
 import {
   AbortReason,

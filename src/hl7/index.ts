@@ -11,6 +11,5 @@ export { resolveCharset, decodeHl7Bytes, encodeHl7Text, type DeclaredCharset } f
 export { ACK_CODES, ackCodeFor, buildAck, readAck, type AckCode, type Hl7AckDecision, type ReceivedAck } from './ack.js';
 export { buildHl7Message, type Hl7HeaderSpec, type Hl7SegmentSpec, type Hl7FieldValue, type Hl7Repetition, type Hl7Component } from './builder.js';
 export { createControlIdGenerator, type ControlIdGenerator } from './control-id.js';
-export { HostAllowList } from './allowed-hosts.js';
 export { HL7_ERROR_CODES, TABLE_0357, ackForProblem, type Hl7ErrorCode, type Hl7Problem, type Hl7ErrorDetail, type Hl7ErrorLocation, type Hl7ConditionCode, type Hl7Severity } from './problems.js';
 export { extractReport, type ExtractedReport } from './report-extract.js';
