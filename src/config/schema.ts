@@ -6,13 +6,16 @@ import { isIP } from 'node:net';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { modelSpecSchema } from '../ai/index.js';
-import { isLoopbackAddress, parseAddressBlock } from '../net/index.js';
+import { isLoopbackAddress, parseAddressBlock, parseAeTitle, type AeTitle } from '../net/index.js';
 import { AUTH_TOKEN_RULE, isValidAuthToken } from './http-auth.js';
 
-const aeTitle = z
-  .string()
-  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1–16 printable ASCII characters without backslash')
-  .refine((s) => s.trim().length > 0, 'an AE title cannot be only spaces');
+/** Checked and trimmed by the parser every other entry point uses, so the title compared on the wire is this one. */
+const aeTitle = z.string().transform((s, ctx): AeTitle => {
+  const parsed = parseAeTitle(s);
+  if (parsed.ok) return parsed.aeTitle;
+  ctx.addIssue({ code: 'custom', message: parsed.reason });
+  return z.NEVER;
+});
 
 /** An IPv4/IPv6 address or a CIDR block (10.0.0.0/8): the parser the listeners build their allow-lists with. */
 const hostOrCidr = z.string().superRefine((s, ctx) => {
@@ -87,7 +90,7 @@ const dicomDestination = z.strictObject({
 });
 
 const dicomSchema = z.strictObject({
-  aeTitle: aeTitle.default('AIGATEWAY'),
+  aeTitle: aeTitle.prefault('AIGATEWAY'),
   host: listenHost.default('127.0.0.1'),
   port: port.default(11112),
   allowedPeers: z.array(allowedPeer).default([{ aeTitle: '*', host: '127.0.0.1' }, { aeTitle: '*', host: '::1' }]),

@@ -2,7 +2,7 @@
  * Who may associate, and which presentation contexts we accept. Pure functions: testable without a socket.
  */
 import type { AllowedPeer } from '../config/index.js';
-import { AddressAllowList, normalizeAddress } from '../net/index.js';
+import { AddressAllowList, normalizeAddress, type AeTitle } from '../net/index.js';
 import { identityMatches, type TlsPeerIdentity } from '../tls/index.js';
 import { PresentationResult, RejectReason, RejectResult, RejectSource, type AssociateRj, type AssociateRq, type ContextDecision } from './pdu.js';
 import { APPLICATION_CONTEXT_NAME, STORAGE_TRANSFER_SYNTAXES, TransferSyntax, VERIFICATION_SOP_CLASS, isStorageSopClass } from './uids.js';
@@ -23,7 +23,7 @@ export class AssociationPolicy {
   private readonly peers: ReadonlyArray<{ aeTitle: string; hosts: AddressAllowList; clientCertName: string | undefined }>;
 
   constructor(
-    private readonly ourAeTitle: string,
+    private readonly ourAeTitle: AeTitle,
     allowedPeers: ReadonlyArray<AllowedPeer>,
   ) {
     this.peers = allowedPeers.map((p) => ({ aeTitle: p.aeTitle, hosts: new AddressAllowList([p.host], 'dicom.allowedPeers'), clientCertName: p.clientCertName }));

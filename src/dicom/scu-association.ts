@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { GatewayError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { AeTitle } from '../net/index.js';
 import { describeTlsFailure, isTlsFailure, tlsPeerIdentity } from '../tls/index.js';
 import { decodeCommand, encodeCommand, type DimseCommand } from './dimse-command.js';
 import {
@@ -34,8 +35,8 @@ import { describeAbort, describeReject, timeoutText, type AssociationFailure, ty
 export interface ScuAssociationOptions {
   host: string;
   port: number;
-  callingAeTitle: string;
-  calledAeTitle: string;
+  callingAeTitle: AeTitle;
+  calledAeTitle: AeTitle;
   connectTimeoutMs: number;
   /** ARTIM: A-ASSOCIATE-AC/RJ after the RQ, and A-RELEASE-RP after the RQ. */
   associationTimeoutMs: number;

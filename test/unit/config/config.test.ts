@@ -43,6 +43,15 @@ describe('config', () => {
     ]);
   });
 
+  it('checks AE titles with the parser the SCP, SCU and CLI use, and keeps them trimmed', () => {
+    const r = validateConfig({ dicom: { aeTitle: ' GATEWAY ', allowedPeers: [{ aeTitle: 'PACS ', host: '127.0.0.1' }] } }, 'test');
+    expect(r.ok).to.equal(true);
+    if (r.ok) expect([r.config.dicom.aeTitle, r.config.dicom.allowedPeers[0]?.aeTitle]).to.deep.equal(['GATEWAY', 'PACS']);
+    const problems = problemsOf({ dicom: { aeTitle: 'A\\B', destinations: [{ name: 'p', aeTitle: '   ', host: 'h', port: 104 }] } });
+    expect(problems.map((p) => p.path)).to.deep.equal(['dicom.aeTitle', 'dicom.destinations.0.aeTitle']);
+    expect(problems[0]?.reason).to.contain('"A\\\\B" is not an AE title: it has a backslash');
+  });
+
   it('names the replacement of a renamed key instead of calling it unknown', () => {
     const problems = problemsOf({ dicom: { quietSeconds: 5 } });
     expect(problems).to.have.length(1);
