@@ -27,6 +27,9 @@ export type AssemblyStep =
   | { kind: 'dataset'; contextId: number; data: Buffer; isLast: boolean }
   | { kind: 'fault'; fault: AssemblyFault };
 
+/** A command set is a few hundred bytes; this bounds what a peer can make us hold (both roles). */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+
 export interface DimseAssemblerOptions {
   /** Largest command set accepted, all fragments together (bytes). */
   maxCommandBytes: number;

@@ -10,7 +10,7 @@ import { GatewayError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { normalizeAddress } from '../net/index.js';
 import { type AdmissionState, type AssociationPolicy, type RejectReasonName, rejectReasonName } from './association-policy.js';
-import { DimseAssembler, type AssemblyFault } from './dimse-assembler.js';
+import { DimseAssembler, MAX_COMMAND_BYTES, type AssemblyFault } from './dimse-assembler.js';
 import { CommandField, NO_DATASET, Status, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
 import {
   AbortReason,
@@ -91,7 +91,6 @@ interface PendingStore {
 const MAX_QUEUED_PDUS = 4;
 /** A-ASSOCIATE-RQ and other non-data PDUs: generous (hundreds of contexts) but bounded. */
 const MAX_CONTROL_PDU_BYTES = 128 * 1024;
-const MAX_COMMAND_BYTES = 64 * 1024;
 
 export class ScpAssociation {
   readonly id = randomBytes(4).toString('hex');

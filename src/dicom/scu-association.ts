@@ -10,7 +10,7 @@ import { GatewayError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AeTitle } from '../net/index.js';
 import { describeTlsFailure, isTlsFailure, tlsPeerIdentity } from '../tls/index.js';
-import { DimseAssembler, type AssemblyFault } from './dimse-assembler.js';
+import { DimseAssembler, MAX_COMMAND_BYTES, type AssemblyFault } from './dimse-assembler.js';
 import { NO_DATASET, encodeCommand, type DimseCommand } from './dimse-command.js';
 import {
   AbortReason,
@@ -73,7 +73,6 @@ type PeerEvent =
 
 /** Non-P-DATA PDUs are small; P-DATA is bounded by our advertised max. */
 const MAX_CONTROL_PDU_BYTES = 64 * 1024;
-const MAX_COMMAND_BYTES = 64 * 1024;
 /** Files are read in blocks of about this size, each written as one batch of fragments. */
 const SEND_BLOCK_BYTES = 1024 * 1024;
 /** After our A-ABORT or A-RELEASE-RP, how long the peer gets to close before we destroy the socket. */
