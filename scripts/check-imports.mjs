@@ -21,6 +21,8 @@ const FORBIDDEN = {
   // config embeds the model-spec schema of ai (a leaf: zod only), nothing else
   config: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
   // TLS files, options and peer identity: shared by both transports and the config check, so a leaf
+  // peer addresses and IP/CIDR allow-lists: shared by both transports and the config check, so a leaf
+  net: ['config', 'tls', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'cli'],
   tls: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
   // the work loops the flows run on
   pipeline: ['flows', 'app', 'cli', 'dicom', 'hl7', 'http', 'results', 'storage', 'studies', 'housekeeping'],

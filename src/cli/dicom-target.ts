@@ -1,9 +1,10 @@
 /** Who `echo` and `send` talk to: `AE@HOST:PORT`, or the name of a configured `dicom.destinations` entry. */
 import type { GatewayConfig, TlsClientSettings } from '../config/index.js';
+import { parseAeTitle, type AeTitle } from '../net/index.js';
 import { UsageError } from './exit-codes.js';
 
 export interface DicomTarget {
-  aeTitle: string;
+  aeTitle: AeTitle;
   host: string;
   port: number;
   /** How to name it in messages: the destination name or AE@HOST:PORT. */
@@ -12,18 +13,17 @@ export interface DicomTarget {
   tls?: TlsClientSettings | undefined;
 }
 
-const AE_TITLE = /^[\x20-\x5b\x5d-\x7e]{1,16}$/;
-
 /** Parses `AE@HOST:PORT` (`AE@[::1]:104` for IPv6). Throws UsageError saying what is wrong. */
 export function parseDicomAddress(text: string): DicomTarget {
   const m = /^([^@]+)@(\[[^\]]+\]|[^:@[\]]+):(\d{1,5})$/.exec(text);
   if (m === null) throw new UsageError(`"${text}" is not AE@HOST:PORT (e.g. ORTHANC@10.20.0.15:4242)`);
-  const [, aeTitle = '', rawHost = '', portText = ''] = m;
-  if (!AE_TITLE.test(aeTitle) || aeTitle.trim() === '') throw new UsageError(`"${aeTitle}" is not an AE title (1–16 printable characters, no backslash)`);
+  const [, aeText = '', rawHost = '', portText = ''] = m;
+  const ae = parseAeTitle(aeText);
+  if (!ae.ok) throw new UsageError(ae.reason);
   const port = Number(portText);
   if (port < 1 || port > 65535) throw new UsageError(`port ${portText} is outside 1–65535`);
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
-  return { aeTitle, host, port, label: text };
+  return { aeTitle: ae.aeTitle, host, port, label: text };
 }
 
 /** A configured destination by name, else an address. */

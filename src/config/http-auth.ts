@@ -3,24 +3,12 @@
  * from `http.authTokenFile` so the secret can live outside the YAML (mode 0600, owned by the service user).
  */
 import { readFileSync } from 'node:fs';
-import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** RFC 6750 b64token characters, so the token travels in an Authorization header unchanged. */
 export const AUTH_TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export const AUTH_TOKEN_MIN_CHARS = 16;
 export const AUTH_TOKEN_RULE = `at least ${AUTH_TOKEN_MIN_CHARS} characters of A–Z a–z 0–9 - . _ ~ + / (make one with: openssl rand -hex 32)`;
-
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
-
-/** Whether a listen address is reachable only from this host (127.0.0.0/8, ::1, ::ffff:127.x). */
-export function isLoopbackHost(host: string): boolean {
-  const mapped = host.toLowerCase().startsWith('::ffff:') ? host.slice(7) : host;
-  if (isIP(mapped) === 4) return loopback.check(mapped, 'ipv4');
-  return isIP(host) === 6 && loopback.check(host, 'ipv6');
-}
 
 export function isValidAuthToken(token: string): boolean {
   return token.length >= AUTH_TOKEN_MIN_CHARS && token.length <= 1024 && AUTH_TOKEN_PATTERN.test(token);

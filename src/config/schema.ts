@@ -6,21 +6,22 @@ import { isIP } from 'node:net';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { modelSpecSchema } from '../ai/index.js';
-import { AUTH_TOKEN_RULE, isLoopbackHost, isValidAuthToken } from './http-auth.js';
+import { isLoopbackAddress, parseAddressBlock, parseAeTitle, type AeTitle } from '../net/index.js';
+import { AUTH_TOKEN_RULE, isValidAuthToken } from './http-auth.js';
 
-const aeTitle = z
-  .string()
-  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1–16 printable ASCII characters without backslash')
-  .refine((s) => s.trim().length > 0, 'an AE title cannot be only spaces');
+/** Checked and trimmed by the parser every other entry point uses, so the title compared on the wire is this one. */
+const aeTitle = z.string().transform((s, ctx): AeTitle => {
+  const parsed = parseAeTitle(s);
+  if (parsed.ok) return parsed.aeTitle;
+  ctx.addIssue({ code: 'custom', message: parsed.reason });
+  return z.NEVER;
+});
 
-/** An IPv4/IPv6 address or a CIDR block (10.0.0.0/8). */
-const hostOrCidr = z.string().refine((s) => {
-  const [addr, bits, extra] = s.split('/');
-  if (extra !== undefined || addr === undefined || isIP(addr) === 0) return false;
-  if (bits === undefined) return true;
-  const max = isIP(addr) === 4 ? 32 : 128;
-  return /^\d+$/.test(bits) && Number(bits) <= max;
-}, 'expected an IP address or CIDR block such as 127.0.0.1 or 10.20.0.0/16');
+/** An IPv4/IPv6 address or a CIDR block (10.0.0.0/8): the parser the listeners build their allow-lists with. */
+const hostOrCidr = z.string().superRefine((s, ctx) => {
+  const parsed = parseAddressBlock(s);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+});
 
 const listenHost = z.string().refine((s) => isIP(s) !== 0, 'expected an IP address to listen on, such as 0.0.0.0 or 127.0.0.1');
 const port = z.number().int().min(0).max(65535);
@@ -89,7 +90,7 @@ const dicomDestination = z.strictObject({
 });
 
 const dicomSchema = z.strictObject({
-  aeTitle: aeTitle.default('AIGATEWAY'),
+  aeTitle: aeTitle.prefault('AIGATEWAY'),
   host: listenHost.default('127.0.0.1'),
   port: port.default(11112),
   allowedPeers: z.array(allowedPeer).default([{ aeTitle: '*', host: '127.0.0.1' }, { aeTitle: '*', host: '::1' }]),
@@ -129,7 +130,7 @@ const httpSchema = z
     if (http.authToken !== undefined && http.authTokenFile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['authTokenFile'], message: 'set http.authToken or http.authTokenFile, not both' });
     }
-    if (!isLoopbackHost(http.host) && http.authToken === undefined && http.authTokenFile === undefined) {
+    if (!isLoopbackAddress(http.host) && http.authToken === undefined && http.authTokenFile === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['authToken'],

@@ -1,8 +1,8 @@
 /**
  * Who may associate, and which presentation contexts we accept. Pure functions: testable without a socket.
  */
-import { BlockList, isIP } from 'node:net';
 import type { AllowedPeer } from '../config/index.js';
+import { AddressAllowList, normalizeAddress, type AeTitle } from '../net/index.js';
 import { identityMatches, type TlsPeerIdentity } from '../tls/index.js';
 import { PresentationResult, RejectReason, RejectResult, RejectSource, type AssociateRj, type AssociateRq, type ContextDecision } from './pdu.js';
 import { APPLICATION_CONTEXT_NAME, STORAGE_TRANSFER_SYNTAXES, TransferSyntax, VERIFICATION_SOP_CLASS, isStorageSopClass } from './uids.js';
@@ -19,25 +19,19 @@ export type AdmissionDecision =
   | { kind: 'accept'; contexts: ContextDecision[] }
   | { kind: 'reject'; rj: AssociateRj; reason: string };
 
-/** Strips the IPv4-mapped IPv6 prefix that dual-stack sockets report (::ffff:127.0.0.1). */
-export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
 export class AssociationPolicy {
-  private readonly peers: ReadonlyArray<{ aeTitle: string; hosts: BlockList; clientCertName: string | undefined }>;
+  private readonly peers: ReadonlyArray<{ aeTitle: string; hosts: AddressAllowList; clientCertName: string | undefined }>;
 
   constructor(
-    private readonly ourAeTitle: string,
+    private readonly ourAeTitle: AeTitle,
     allowedPeers: ReadonlyArray<AllowedPeer>,
   ) {
-    this.peers = allowedPeers.map((p) => ({ aeTitle: p.aeTitle, hosts: blockListFor(p.host), clientCertName: p.clientCertName }));
+    this.peers = allowedPeers.map((p) => ({ aeTitle: p.aeTitle, hosts: new AddressAllowList([p.host], 'dicom.allowedPeers'), clientCertName: p.clientCertName }));
   }
 
   /** Whether any configured peer may connect from this address (checked before any PDU is read). */
   addressAllowed(address: string): boolean {
-    const addr = normalizeAddress(address);
-    return this.peers.some((p) => matches(p.hosts, addr));
+    return this.peers.some((p) => p.hosts.allows(address));
   }
 
   /** `tlsPeer` is the peer's certificate on a TLS connection; entries with clientCertName admit only a verified match. */
@@ -53,7 +47,7 @@ export class AssociationPolicy {
     if (rq.calledAeTitle !== this.ourAeTitle) {
       return reject(RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized, `called AE title "${rq.calledAeTitle}" is not ours ("${this.ourAeTitle}")`);
     }
-    const aeAndHost = this.peers.filter((p) => (p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle) && matches(p.hosts, addr));
+    const aeAndHost = this.peers.filter((p) => (p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle) && p.hosts.allows(addr));
     const peer = aeAndHost.find((p) => p.clientCertName === undefined || identityMatches(tlsPeer, p.clientCertName));
     if (peer === undefined) {
       const aeKnown = this.peers.some((p) => p.aeTitle === '*' || p.aeTitle === rq.callingAeTitle);
@@ -132,18 +126,4 @@ function certWords(tlsPeer: TlsPeerIdentity | undefined): string {
 
 function reject(source: number, reason: number, why: string): AdmissionDecision {
   return { kind: 'reject', rj: { result: RejectResult.Permanent, source, reason }, reason: why };
-}
-
-function blockListFor(hostOrCidr: string): BlockList {
-  const list = new BlockList();
-  const [addr = '', bits] = hostOrCidr.split('/');
-  const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-  if (bits === undefined) list.addAddress(addr, type);
-  else list.addSubnet(addr, Number(bits), type);
-  return list;
-}
-
-function matches(list: BlockList, addr: string): boolean {
-  const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-  return isIP(addr) !== 0 && list.check(addr, type);
 }

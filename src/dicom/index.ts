@@ -4,7 +4,7 @@ export type { RejectReasonName } from './association-policy.js';
 export { discardingSink, type StoreHandler, type StoreSink, type StoreRequest, type StoreOutcome } from './store-handler.js';
 export { Status, isSuccessOrWarning } from './dimse-command.js';
 export { parseUid, isImageSopClass, type Uid, TransferSyntax, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
-export { buildFileMetaHeader } from './part10.js';
+export { buildFileMetaHeader, readFileMeta, readFileHead, MAX_FILE_META_BYTES, type FileMeta, type FileMetaResult } from './part10.js';
 export { readDatasetHeader, type DatasetHeader, type HeaderResult } from './dataset-header.js';
 export { DicomScu, echo, storeFiles, deliveryVerdict, SCU_DEFAULTS, type ScuOptions, type ScuTlsOptions, type EchoResult, type FileResult, type StoreFilesResult, type StoreHooks, type AssociationEnd, type DeliveryVerdict } from './scu.js';
 export { describeFailure, describeOutcome, type AssociationFailure, type InstanceOutcome, type ContextRefusal, type ScuPeer, type ScuPhase } from './scu-outcomes.js';

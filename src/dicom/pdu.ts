@@ -3,6 +3,7 @@
  * Decoders throw GatewayError GW_ERR_PDU_MALFORMED with the offending field named.
  */
 import { GatewayError } from '../errors.js';
+import { parseAeTitle, type AeTitle } from '../net/index.js';
 import { APPLICATION_CONTEXT_NAME, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 
 export const PduType = {
@@ -125,12 +126,10 @@ function malformed(field: string, detail: string): GatewayError {
   return new GatewayError('GW_ERR_PDU_MALFORMED', `malformed PDU: ${field}: ${detail}`, { context: { field } });
 }
 
-function readAe(body: Buffer, offset: number, field: string): string {
-  const raw = body.subarray(offset, offset + 16).toString('latin1');
-  const ae = raw.trim();
-  if (ae.length === 0) throw malformed(field, 'empty AE title');
-  if (!/^[\x20-\x7e]+$/.test(ae)) throw malformed(field, 'AE title has non-printable characters');
-  return ae;
+function readAe(body: Buffer, offset: number, field: string): AeTitle {
+  const parsed = parseAeTitle(body.subarray(offset, offset + 16).toString('latin1'));
+  if (!parsed.ok) throw malformed(field, parsed.reason);
+  return parsed.aeTitle;
 }
 
 function readUidText(buf: Buffer, field: string): string {

@@ -8,8 +8,10 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { GatewayError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type AdmissionState, type AssociationPolicy, type RejectReasonName, normalizeAddress, rejectReasonName } from './association-policy.js';
-import { CommandField, NO_DATASET, Status, decodeCommand, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
+import { normalizeAddress } from '../net/index.js';
+import { type AdmissionState, type AssociationPolicy, type RejectReasonName, rejectReasonName } from './association-policy.js';
+import { DimseAssembler, MAX_COMMAND_BYTES, type AssemblyFault } from './dimse-assembler.js';
+import { CommandField, NO_DATASET, Status, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
 import {
   AbortReason,
   AbortSource,
@@ -17,7 +19,6 @@ import {
   PresentationResult,
   decodeAbortLenient,
   decodeAssociateRq,
-  decodePData,
   encodeAbort,
   encodeAssociateAc,
   encodeAssociateRj,
@@ -90,7 +91,6 @@ interface PendingStore {
 const MAX_QUEUED_PDUS = 4;
 /** A-ASSOCIATE-RQ and other non-data PDUs: generous (hundreds of contexts) but bounded. */
 const MAX_CONTROL_PDU_BYTES = 128 * 1024;
-const MAX_COMMAND_BYTES = 64 * 1024;
 
 export class ScpAssociation {
   readonly id = randomBytes(4).toString('hex');
@@ -106,8 +106,11 @@ export class ScpAssociation {
   private calledAeTitle = '';
   private peerMaxPdu = 0;
   private accepted = new Map<number, { abstractSyntax: string; transferSyntax: string }>();
-  private commandChunks: Buffer[] = [];
-  private commandBytes = 0;
+  private readonly assembler = new DimseAssembler({
+    maxCommandBytes: MAX_COMMAND_BYTES,
+    isKnownContext: (id) => this.accepted.has(id),
+    commandDuringDataset: 'fault',
+  });
   private pending: PendingStore | undefined;
   private stats = { instancesStored: 0, instancesFailed: 0, datasetBytes: 0 };
   private outcome: AssociationOutcome = 'closed-by-peer';
@@ -308,62 +311,48 @@ export class ScpAssociation {
   }
 
   private async onPData(body: Buffer): Promise<void> {
-    let pdvs;
-    try {
-      pdvs = decodePData(body);
-    } catch (err) {
-      this.fail('aborted', describeError(err), AbortReason.InvalidPduParameterValue);
-      return;
-    }
-    for (const pdv of pdvs) {
+    for (const step of this.assembler.read(body)) {
       if (this.state !== 'established') return;
-      if (!this.accepted.has(pdv.contextId)) {
-        this.fail('aborted', `PDV on presentation context ${pdv.contextId}, which was not accepted`, AbortReason.InvalidPduParameterValue);
+      if (step.kind === 'fault') {
+        this.failAssembly(step.fault);
         return;
       }
-      if (pdv.isCommand) {
-        if (this.pending !== undefined) {
-          this.fail('aborted', 'command PDV while a C-STORE dataset was still arriving', AbortReason.UnexpectedPduParameter);
-          return;
-        }
-        this.commandBytes += pdv.data.length;
-        if (this.commandBytes > MAX_COMMAND_BYTES) {
-          this.fail('aborted', `DIMSE command larger than ${MAX_COMMAND_BYTES} bytes`, AbortReason.InvalidPduParameterValue);
-          return;
-        }
-        this.commandChunks.push(pdv.data);
-        if (pdv.isLast) {
-          const bytes = Buffer.concat(this.commandChunks);
-          this.commandChunks = [];
-          this.commandBytes = 0;
-          await this.onCommand(pdv.contextId, bytes);
-        }
-      } else {
-        const pending = this.pending;
-        if (pending === undefined || pending.contextId !== pdv.contextId) {
-          this.fail('aborted', 'dataset PDV without a C-STORE command on its context', AbortReason.UnexpectedPduParameter);
-          return;
-        }
-        this.stats.datasetBytes += pdv.data.length;
-        pending.datasetBytes += pdv.data.length;
-        if (!pending.sink.write(pdv.data)) await pending.sink.waitDrain();
-        if (pdv.isLast) {
-          this.pending = undefined;
-          const outcome = await pending.sink.finish();
-          this.sendStoreResponse(pending, outcome);
-        }
+      if (step.kind === 'command') {
+        this.onCommand(step.contextId, step.command);
+        continue;
+      }
+      // The assembler hands on dataset fragments only while one is due, which is while `pending` is set.
+      const pending = this.pending as PendingStore;
+      this.stats.datasetBytes += step.data.length;
+      pending.datasetBytes += step.data.length;
+      if (!pending.sink.write(step.data)) await pending.sink.waitDrain();
+      if (step.isLast) {
+        this.pending = undefined;
+        const outcome = await pending.sink.finish();
+        this.sendStoreResponse(pending, outcome);
       }
     }
   }
 
-  private async onCommand(contextId: number, bytes: Buffer): Promise<void> {
-    let cmd: DimseCommand;
-    try {
-      cmd = decodeCommand(bytes);
-    } catch (err) {
-      this.fail('aborted', describeError(err), AbortReason.InvalidPduParameterValue, 'GW_ERR_DIMSE_MALFORMED');
-      return;
+  /** Aborts for a P-DATA fault, in the SCP's words. */
+  private failAssembly(fault: AssemblyFault): void {
+    switch (fault.kind) {
+      case 'malformed-pdata':
+        return this.fail('aborted', fault.detail, AbortReason.InvalidPduParameterValue);
+      case 'unknown-context':
+        return this.fail('aborted', `PDV on presentation context ${fault.contextId}, which was not accepted`, AbortReason.InvalidPduParameterValue);
+      case 'command-during-dataset':
+        return this.fail('aborted', 'command PDV while a C-STORE dataset was still arriving', AbortReason.UnexpectedPduParameter);
+      case 'command-too-large':
+        return this.fail('aborted', `DIMSE command larger than ${fault.maxBytes} bytes`, AbortReason.InvalidPduParameterValue);
+      case 'malformed-command':
+        return this.fail('aborted', fault.detail, AbortReason.InvalidPduParameterValue, 'GW_ERR_DIMSE_MALFORMED');
+      case 'dataset-without-command':
+        return this.fail('aborted', 'dataset PDV without a C-STORE command on its context', AbortReason.UnexpectedPduParameter);
     }
+  }
+
+  private onCommand(contextId: number, cmd: DimseCommand): void {
     const context = this.accepted.get(contextId) as { abstractSyntax: string; transferSyntax: string };
     switch (cmd.commandField) {
       case CommandField.CEchoRq: {
@@ -383,10 +372,16 @@ export class ScpAssociation {
         rsp.errorComment = `command 0x${cmd.commandField.toString(16)} not supported`;
         this.sendCommand(contextId, rsp);
         if (cmd.dataSetType !== NO_DATASET) {
-          this.pending = { contextId, command: cmd, datasetBytes: 0, sink: discardingSink({ kind: 'failed', status: Status.UnrecognizedOperation, reason: 'unsupported command' }) };
+          this.expectDataset({ contextId, command: cmd, datasetBytes: 0, sink: discardingSink({ kind: 'failed', status: Status.UnrecognizedOperation, reason: 'unsupported command' }) });
         }
       }
     }
+  }
+
+  /** The command's dataset comes next: its fragments go to `pending.sink`. */
+  private expectDataset(pending: PendingStore): void {
+    this.pending = pending;
+    this.assembler.expectDataset(pending.contextId);
   }
 
   private beginStore(contextId: number, context: { abstractSyntax: string; transferSyntax: string }, cmd: DimseCommand): void {
@@ -418,7 +413,7 @@ export class ScpAssociation {
         messageId: cmd.messageId,
       });
     }
-    this.pending = { contextId, command: cmd, sink, datasetBytes: 0 };
+    this.expectDataset({ contextId, command: cmd, sink, datasetBytes: 0 });
   }
 
   private sendStoreResponse(pending: PendingStore, outcome: StoreOutcome): void {

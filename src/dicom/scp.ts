@@ -8,13 +8,14 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from '../log.js';
 import { listenOn } from '../listen.js';
 import { createScreenedTlsServer, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
-import { AssociationPolicy, normalizeAddress } from './association-policy.js';
+import { normalizeAddress, type AeTitle } from '../net/index.js';
+import { AssociationPolicy } from './association-policy.js';
 import { ScpAssociation, type AssociationSummary, type ScpEvent, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
 import type { AllowedPeer } from '../config/index.js';
 
 export interface ScpOptions extends ScpTimeouts {
-  aeTitle: string;
+  aeTitle: AeTitle;
   host: string;
   port: number;
   allowedPeers: ReadonlyArray<AllowedPeer>;

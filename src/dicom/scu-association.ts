@@ -8,8 +8,10 @@ import { connect, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { GatewayError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { AeTitle } from '../net/index.js';
 import { describeTlsFailure, isTlsFailure, tlsPeerIdentity } from '../tls/index.js';
-import { decodeCommand, encodeCommand, type DimseCommand } from './dimse-command.js';
+import { DimseAssembler, MAX_COMMAND_BYTES, type AssemblyFault } from './dimse-assembler.js';
+import { NO_DATASET, encodeCommand, type DimseCommand } from './dimse-command.js';
 import {
   AbortReason,
   AbortSource,
@@ -17,7 +19,6 @@ import {
   decodeAbortLenient,
   decodeAssociateAc,
   decodeAssociateRj,
-  decodePData,
   encodeAbort,
   encodeAssociateRq,
   encodeReleaseRp,
@@ -34,8 +35,8 @@ import { describeAbort, describeReject, timeoutText, type AssociationFailure, ty
 export interface ScuAssociationOptions {
   host: string;
   port: number;
-  callingAeTitle: string;
-  calledAeTitle: string;
+  callingAeTitle: AeTitle;
+  calledAeTitle: AeTitle;
   connectTimeoutMs: number;
   /** ARTIM: A-ASSOCIATE-AC/RJ after the RQ, and A-RELEASE-RP after the RQ. */
   associationTimeoutMs: number;
@@ -72,7 +73,6 @@ type PeerEvent =
 
 /** Non-P-DATA PDUs are small; P-DATA is bounded by our advertised max. */
 const MAX_CONTROL_PDU_BYTES = 64 * 1024;
-const MAX_COMMAND_BYTES = 64 * 1024;
 /** Files are read in blocks of about this size, each written as one batch of fragments. */
 const SEND_BLOCK_BYTES = 1024 * 1024;
 /** After our A-ABORT or A-RELEASE-RP, how long the peer gets to close before we destroy the socket. */
@@ -93,10 +93,12 @@ export class ScuAssociation {
   private connectWaiter: ((f: AssociationFailure | undefined) => void) | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private peerMaxPdu = 0;
-  private commandChunks: Buffer[] = [];
-  private commandBytes = 0;
-  /** A response said a dataset follows: its data PDVs are read and dropped (C-STORE/C-ECHO responses have none). */
-  private discardingDataset = false;
+  /** A response's dataset is read and dropped (C-STORE/C-ECHO responses have none). */
+  private readonly assembler = new DimseAssembler({
+    maxCommandBytes: MAX_COMMAND_BYTES,
+    isKnownContext: (id) => this.proposed.some((c) => c.id === id),
+    commandDuringDataset: 'end-dataset',
+  });
   /** One request outstanding at most (no asynchronous operations window is negotiated, PS3.7 §D.3.3.3). */
   private awaitingResponse = false;
   private nextMessageId = 1;
@@ -369,36 +371,43 @@ export class ScuAssociation {
   }
 
   private onPData(body: Buffer): void {
-    for (const pdv of decodePData(body)) {
-      if (!this.proposed.some((c) => c.id === pdv.contextId)) {
-        this.protocolError(`PDV on presentation context ${pdv.contextId}, which we never proposed`, AbortReason.InvalidPduParameterValue);
+    for (const step of this.assembler.read(body)) {
+      if (step.kind === 'fault') {
+        this.failAssembly(step.fault);
         return;
       }
-      if (!pdv.isCommand) {
-        if (!this.discardingDataset) {
-          this.protocolError('dataset PDV without a response command announcing it', AbortReason.UnexpectedPduParameter);
-          return;
-        }
-        if (pdv.isLast) this.discardingDataset = false;
-        continue;
-      }
-      this.commandBytes += pdv.data.length;
-      if (this.commandBytes > MAX_COMMAND_BYTES) {
-        this.protocolError(`DIMSE response larger than ${MAX_COMMAND_BYTES} bytes`, AbortReason.InvalidPduParameterValue);
-        return;
-      }
-      this.commandChunks.push(pdv.data);
-      if (!pdv.isLast) continue;
-      const command = decodeCommand(Buffer.concat(this.commandChunks));
-      this.commandChunks = [];
-      this.commandBytes = 0;
-      this.discardingDataset = command.dataSetType !== 0x0101;
+      if (step.kind === 'dataset') continue;
+      const { command, contextId } = step;
+      if (command.dataSetType !== NO_DATASET) this.assembler.expectDataset(contextId);
       if (!this.awaitingResponse) {
         this.protocolError(`DIMSE message 0x${command.commandField.toString(16)} with no request of ours outstanding`, AbortReason.UnexpectedPduParameter);
         return;
       }
       this.awaitingResponse = false;
-      this.emit({ type: 'response', contextId: pdv.contextId, command });
+      this.emit({ type: 'response', contextId, command });
+    }
+  }
+
+  /** A-ABORT for a P-DATA fault, in the SCU's words. */
+  private failAssembly(fault: AssemblyFault): void {
+    switch (fault.kind) {
+      case 'malformed-pdata':
+      case 'malformed-command':
+        // PS3.8 §9.2 AA-8: bytes that do not parse.
+        this.protocolError(fault.detail, AbortReason.UnrecognizedPdu);
+        return;
+      case 'unknown-context':
+        this.protocolError(`PDV on presentation context ${fault.contextId}, which we never proposed`, AbortReason.InvalidPduParameterValue);
+        return;
+      case 'command-too-large':
+        this.protocolError(`DIMSE response larger than ${fault.maxBytes} bytes`, AbortReason.InvalidPduParameterValue);
+        return;
+      case 'dataset-without-command':
+        this.protocolError('dataset PDV without a response command announcing it', AbortReason.UnexpectedPduParameter);
+        return;
+      case 'command-during-dataset': // not raised while commandDuringDataset is 'end-dataset'
+        this.protocolError('command PDV while a response dataset was still arriving', AbortReason.UnexpectedPduParameter);
+        return;
     }
   }
 

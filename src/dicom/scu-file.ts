@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import { describeError } from '../errors.js';
 import type { ProposedContext } from './pdu.js';
+import { LONG_VRS, MAX_FILE_META_BYTES, readFileHead, readFileMeta } from './part10.js';
 import { TransferSyntax, parseUid, type Uid } from './uids.js';
 
 /** One object to send: a Part-10 file on disk, or its bytes (e.g. an SR built in memory). */
@@ -29,13 +30,6 @@ export interface Part10Meta {
 
 export type MetaResult = { kind: 'ok'; meta: Part10Meta } | { kind: 'invalid'; detail: string };
 
-/** A meta header longer than this is not one we will trust (typical ones are 150–250 bytes). */
-export const MAX_META_BYTES = 64 * 1024;
-const PREAMBLE_BYTES = 128;
-const DATASET_SEARCH_START = PREAMBLE_BYTES + 4; // after "DICM"
-
-/** Explicit VR with a 2-byte reserved field and a 4-byte length (PS3.5 §7.1.2). */
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 
 /** A name for an input in messages and results. */
 export function inputName(input: ScuInput, index: number): string {
@@ -43,68 +37,14 @@ export function inputName(input: ScuInput, index: number): string {
 }
 
 /**
- * Parses the meta group from the first bytes of a file.
- * @param head the file's first bytes (at least `min(size, MAX_META_BYTES)` of them)
+ * What to send for a file: its meta group (`readFileMeta`), with the SOP UIDs its dataset names.
+ * @param head the file's first bytes (at least `min(size, MAX_FILE_META_BYTES)` of them)
  * @param size the whole file's size
  */
 export function parseMetaHeader(head: Buffer, size: number): MetaResult {
-  const invalid = (detail: string): MetaResult => ({ kind: 'invalid', detail });
-  if (head.length < DATASET_SEARCH_START || head.toString('latin1', PREAMBLE_BYTES, DATASET_SEARCH_START) !== 'DICM') {
-    return invalid('no "DICM" prefix at byte 128: not a Part-10 file (PS3.10 §7.1)');
-  }
-  const values = new Map<number, Buffer>();
-  let off = DATASET_SEARCH_START;
-  let groupLengthEnd: number | undefined;
-  for (;;) {
-    // With a group length, it alone says where the dataset starts: a deflated dataset may begin with bytes that
-    // look like group 0002.
-    if (groupLengthEnd !== undefined && off >= groupLengthEnd) break;
-    if (off === size) break; // a meta header and no dataset
-    if (off + 8 > head.length) {
-      return invalid(head.length < size ? `meta header longer than ${MAX_META_BYTES} bytes` : 'file ends inside the meta header');
-    }
-    if (head.readUInt16LE(off) !== 0x0002) break;
-    const element = head.readUInt16LE(off + 2);
-    const vr = head.toString('latin1', off + 4, off + 6);
-    if (!/^[A-Z]{2}$/.test(vr)) return invalid(`meta element (0002,${hex4(element)}) has no explicit VR (PS3.10 requires Explicit VR Little Endian)`);
-    let valueOff: number;
-    let length: number;
-    if (LONG_VRS.has(vr)) {
-      if (off + 12 > head.length) return invalid('file ends inside the meta header');
-      length = head.readUInt32LE(off + 8);
-      valueOff = off + 12;
-    } else {
-      length = head.readUInt16LE(off + 6);
-      valueOff = off + 8;
-    }
-    if (valueOff + length > head.length) {
-      return invalid(head.length < size ? `meta header longer than ${MAX_META_BYTES} bytes` : `meta element (0002,${hex4(element)}) runs past the end of the file`);
-    }
-    const value = head.subarray(valueOff, valueOff + length);
-    values.set(element, value);
-    if (element === 0x0000 && length === 4) groupLengthEnd = valueOff + length + value.readUInt32LE(0);
-    off = valueOff + length;
-  }
-  // A group length that disagrees with the elements (one runs past it, or the group ends early) means we cannot
-  // tell where the dataset starts: refuse rather than send a shifted dataset.
-  if (groupLengthEnd !== undefined && groupLengthEnd !== off) {
-    return invalid(`meta group length says the dataset starts at byte ${groupLengthEnd}, its elements end at ${off}`);
-  }
-  const uids: Uid[] = [];
-  for (const [element, name] of [
-    [0x0002, 'Media Storage SOP Class UID'],
-    [0x0003, 'Media Storage SOP Instance UID'],
-    [0x0010, 'Transfer Syntax UID'],
-  ] as const) {
-    const raw = values.get(element);
-    if (raw === undefined) return invalid(`meta header lacks (0002,${hex4(element)}) ${name}`);
-    const parsed = parseUid(raw.toString('latin1'));
-    if (parsed === undefined) {
-      return invalid(`meta header (0002,${hex4(element)}) ${name} is not a valid UID: ${JSON.stringify(raw.toString('latin1').slice(0, 70))}`);
-    }
-    uids.push(parsed);
-  }
-  const [metaClass, metaInstance, transferSyntaxUid] = uids as [Uid, Uid, Uid];
+  const read = readFileMeta(head, size);
+  if (read.kind === 'invalid') return read;
+  const { mediaStorageSopClassUid: metaClass, mediaStorageSopInstanceUid: metaInstance, transferSyntaxUid, datasetOffset: off } = read.meta;
   // The C-STORE command must name what the dataset says (the peer checks: A900 otherwise), so the dataset's own
   // UIDs win over a meta header that disagrees.
   const inDataset = findSopUids(head.subarray(off), transferSyntaxUid);
@@ -172,20 +112,14 @@ export function findSopUids(prefix: Buffer, transferSyntaxUid: string): { sopCla
   return found;
 }
 
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, '0');
-}
-
-/** Reads and parses the meta header of an input (at most MAX_META_BYTES of it). Never rejects. */
+/** Reads and parses the meta header of an input (at most MAX_FILE_META_BYTES of it). Never rejects. */
 export async function readMeta(input: ScuInput): Promise<MetaResult> {
-  if ('bytes' in input) return parseMetaHeader(input.bytes.subarray(0, MAX_META_BYTES), input.bytes.length);
+  if ('bytes' in input) return parseMetaHeader(input.bytes.subarray(0, MAX_FILE_META_BYTES), input.bytes.length);
   try {
     const handle = await open(input.path, 'r');
     try {
-      const { size } = await handle.stat();
-      const head = Buffer.alloc(Math.min(size, MAX_META_BYTES));
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      return parseMetaHeader(head.subarray(0, bytesRead), size);
+      const { head, size } = await readFileHead(handle);
+      return parseMetaHeader(head, size);
     } finally {
       await handle.close();
     }

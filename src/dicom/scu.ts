@@ -5,6 +5,7 @@
  */
 import { GatewayError, describeError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { parseAeTitle, type AeTitle } from '../net/index.js';
 import { clientTlsOptions, readTlsFiles, type TlsClientConfig } from '../tls/index.js';
 import { CommandField, NO_DATASET, type DimseCommand } from './dimse-command.js';
 import { ScuAssociation, type NegotiatedContext, type ScuAssociationOptions } from './scu-association.js';
@@ -88,8 +89,6 @@ export interface StoreFilesResult {
   durationMs: number;
 }
 
-const AE_TITLE = /^[\x20-\x5b\x5d-\x7e]{1,16}$/; // PS3.5 Table 6.2-1 AE: 16 chars, no backslash, no control chars
-
 function invalidOption(field: string, detail: string): GatewayError {
   return new GatewayError('GW_ERR_CONFIG_INVALID', `SCU option ${field}: ${detail}`, { context: { field } });
 }
@@ -99,9 +98,13 @@ function resolveOptions(options: ScuOptions): ScuAssociationOptions {
   const o = { ...SCU_DEFAULTS, ...definedOnly(options) };
   if (o.host.trim() === '') throw invalidOption('host', 'empty');
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw invalidOption('port', `${o.port} is not a TCP port`);
-  for (const field of ['callingAeTitle', 'calledAeTitle'] as const) {
-    if (!AE_TITLE.test(o[field]) || o[field].trim() === '') throw invalidOption(field, `${JSON.stringify(o[field])} is not an AE title (1–16 printable characters, no backslash)`);
-  }
+  const aeTitle = (field: 'callingAeTitle' | 'calledAeTitle'): AeTitle => {
+    const parsed = parseAeTitle(o[field]);
+    if (!parsed.ok) throw invalidOption(field, parsed.reason);
+    return parsed.aeTitle;
+  };
+  const callingAeTitle = aeTitle('callingAeTitle');
+  const calledAeTitle = aeTitle('calledAeTitle');
   for (const field of ['connectTimeoutMs', 'associationTimeoutMs', 'dimseTimeoutMs'] as const) {
     if (!Number.isFinite(o[field]) || o[field] <= 0) throw invalidOption(field, `${o[field]} is not a positive number of milliseconds`);
   }
@@ -111,8 +114,8 @@ function resolveOptions(options: ScuOptions): ScuAssociationOptions {
   return {
     host: o.host,
     port: o.port,
-    callingAeTitle: o.callingAeTitle.trim(),
-    calledAeTitle: o.calledAeTitle.trim(),
+    callingAeTitle,
+    calledAeTitle,
     connectTimeoutMs: o.connectTimeoutMs,
     associationTimeoutMs: o.associationTimeoutMs,
     dimseTimeoutMs: o.dimseTimeoutMs,

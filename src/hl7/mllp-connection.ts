@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { normalizePeerAddress } from './allowed-hosts.js';
+import { normalizeAddress } from '../net/index.js';
 import type { FrameAnswer, Hl7Peer } from './exchange.js';
 import { MllpDecoder, encodeMllpFrame, type MllpDecoderEvent } from './mllp-framing.js';
 
@@ -55,7 +55,7 @@ export class MllpConnection {
     private readonly socket: Socket,
     private readonly deps: ConnectionDeps,
   ) {
-    this.peer = { connectionId: deps.connectionId, address: normalizePeerAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
+    this.peer = { connectionId: deps.connectionId, address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
     this.decoder = new MllpDecoder({ maxMessageBytes: deps.maxMessageBytes });
     this.closedPromise = new Promise((resolve) => {
       socket.once('close', () => resolve(this.summary()));

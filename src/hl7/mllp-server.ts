@@ -9,8 +9,8 @@ import { TLSSocket, type Server as TlsServer } from 'node:tls';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { listenOn } from '../listen.js';
+import { AddressAllowList, normalizeAddress } from '../net/index.js';
 import { createScreenedTlsServer, identityMatches, readTlsFiles, serverSecureContext, serverTlsOptions, tlsPeerIdentity, type TlsListenerConfig } from '../tls/index.js';
-import { HostAllowList, normalizePeerAddress } from './allowed-hosts.js';
 import { type ControlIdGenerator, createControlIdGenerator } from './control-id.js';
 import { type ExchangeDeps, type FrameAnswer, type Hl7MessageHandler, type Hl7Peer, type MessageOutcome, answerFrame, answerOversize } from './exchange.js';
 import { MllpConnection, type ConnectionSummary, type FramingFault, type QueuedFrame } from './mllp-connection.js';
@@ -83,7 +83,7 @@ export interface MllpServerEvents {
 export class MllpServer extends EventEmitter<MllpServerEvents> {
   private server: Server | undefined;
   private tlsServer: TlsServer | undefined;
-  private readonly allowList: HostAllowList;
+  private readonly allowList: AddressAllowList;
   private readonly connections = new Set<MllpConnection>();
   private readonly exchange: ExchangeDeps;
   private stopping = false;
@@ -93,7 +93,7 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
     private readonly deps: MllpServerDeps,
   ) {
     super();
-    this.allowList = new HostAllowList(options.allowedHosts);
+    this.allowList = new AddressAllowList(options.allowedHosts, 'hl7.allowedHosts');
     this.exchange = { handler: deps.handler, log: deps.log, clock: deps.clock ?? (() => new Date()), controlIds: deps.controlIds ?? createControlIdGenerator() };
   }
 
@@ -117,13 +117,13 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
       {
         // Refuse unknown addresses before spending a handshake on them.
         admit: (raw) => {
-          const peerAddress = normalizePeerAddress(raw.remoteAddress ?? '');
+          const peerAddress = normalizeAddress(raw.remoteAddress ?? '');
           if (this.allowList.allows(peerAddress)) return true;
           this.refuse(raw, peerAddress, 'GW_ERR_HL7_PEER_NOT_ALLOWED');
           return false;
         },
         handshakeFailed: (failure) => {
-          const peerAddress = normalizePeerAddress(failure.peerAddress);
+          const peerAddress = normalizeAddress(failure.peerAddress);
           this.deps.log.warn('hl7 TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peerAddress, reason: failure.reason });
           this.emitSafely('connection-refused', { peerAddress, code: 'GW_ERR_TLS_HANDSHAKE' });
         },
@@ -169,7 +169,7 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
   }
 
   private onConnection(socket: Socket): void {
-    const peerAddress = normalizePeerAddress(socket.remoteAddress ?? '');
+    const peerAddress = normalizeAddress(socket.remoteAddress ?? '');
     const tlsPeer = socket instanceof TLSSocket ? tlsPeerIdentity(socket) : undefined;
     if (tlsPeer !== undefined) {
       this.deps.log.debug('hl7 TLS peer', { peerAddress, subject: tlsPeer.subject === '' ? '(no certificate)' : tlsPeer.subject, authorized: tlsPeer.authorized, authorizationError: tlsPeer.authorizationError, protocol: tlsPeer.protocol });

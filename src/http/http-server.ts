@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOn } from '../listen.js';
 import type { Logger } from '../log.js';
+import { isLoopbackAddress } from '../net/index.js';
 import { bearerAuth, type AuthVerdict } from './bearer-auth.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
 
@@ -219,7 +220,7 @@ export class HttpServer {
 function isLoopbackHostHeader(host: string | undefined): boolean {
   if (host === undefined) return false;
   const name = host.toLowerCase().replace(/:\d+$/, '');
-  return name === 'localhost' || name === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(name);
+  return name === 'localhost' || isLoopbackAddress(name.replace(/^\[(.*)\]$/, '$1'));
 }
 
 /** True when the request has no Origin (not from a browser page) or comes from the page this server serves. */

@@ -1,14 +1,15 @@
 /** Compares the datasets of two Part-10 files, ignoring their meta headers (which name who sent them). */
 import { open, type FileHandle } from 'node:fs/promises';
+import { readFileHead, readFileMeta } from '../dicom/index.js';
 
 const CHUNK = 1024 * 1024;
 
+/** @throws Error when the file has no readable File Meta Information (callers treat that as "not the same") */
 async function datasetOffset(handle: FileHandle): Promise<number> {
-  const head = Buffer.alloc(12);
-  await handle.read(head, 0, 12, 132);
-  // (0002,0000) UL group length directly after "DICM" (PS3.10 §7.1)
-  if (head.readUInt16LE(0) !== 0x0002 || head.readUInt16LE(2) !== 0x0000) throw new Error('no File Meta group length');
-  return 144 + head.readUInt32LE(8);
+  const { head, size } = await readFileHead(handle);
+  const read = readFileMeta(head, size);
+  if (read.kind === 'invalid') throw new Error(read.detail);
+  return read.meta.datasetOffset;
 }
 
 export async function sameDataset(pathA: string, pathB: string): Promise<boolean> {

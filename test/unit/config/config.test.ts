@@ -36,6 +36,23 @@ describe('config', () => {
     expect(problems.find((p) => p.path === 'dicom.colour')?.reason).to.equal('unknown key');
   });
 
+  it('checks allow-list entries with the parser the listeners use, naming the entry', () => {
+    const problems = problemsOf({ hl7: { allowedHosts: ['10.0.0.0/8', '10.0.0.0/33'] }, dicom: { allowedPeers: [{ aeTitle: '*', host: 'fd00::/129' }] } });
+    expect(problems.map((p) => [p.path, p.reason])).to.deep.equal([
+      ['dicom.allowedPeers.0.host', '"fd00::/129" is not an IP address or CIDR block such as 127.0.0.1 or 10.20.0.0/16'],
+      ['hl7.allowedHosts.1', '"10.0.0.0/33" is not an IP address or CIDR block such as 127.0.0.1 or 10.20.0.0/16'],
+    ]);
+  });
+
+  it('checks AE titles with the parser the SCP, SCU and CLI use, and keeps them trimmed', () => {
+    const r = validateConfig({ dicom: { aeTitle: ' GATEWAY ', allowedPeers: [{ aeTitle: 'PACS ', host: '127.0.0.1' }] } }, 'test');
+    expect(r.ok).to.equal(true);
+    if (r.ok) expect([r.config.dicom.aeTitle, r.config.dicom.allowedPeers[0]?.aeTitle]).to.deep.equal(['GATEWAY', 'PACS']);
+    const problems = problemsOf({ dicom: { aeTitle: 'A\\B', destinations: [{ name: 'p', aeTitle: '   ', host: 'h', port: 104 }] } });
+    expect(problems.map((p) => p.path)).to.deep.equal(['dicom.aeTitle', 'dicom.destinations.0.aeTitle']);
+    expect(problems[0]?.reason).to.contain('"A\\\\B" is not an AE title: it has a backslash');
+  });
+
   it('names the replacement of a renamed key instead of calling it unknown', () => {
     const problems = problemsOf({ dicom: { quietSeconds: 5 } });
     expect(problems).to.have.length(1);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { AssociationPolicy, decideContext, rejectReasonName } from '../../../src/dicom/association-policy.js';
+import { parseAeTitle, type AeTitle } from '../../../src/net/index.js';
 import { RejectReason, RejectResult, RejectSource, type AssociateRq } from '../../../src/dicom/pdu.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -19,9 +20,15 @@ function rq(over: Partial<AssociateRq> = {}): AssociateRq {
 }
 const open = { openAssociations: 1, maxAssociations: 4 };
 
+function aeTitle(text: string): AeTitle {
+  const parsed = parseAeTitle(text);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.aeTitle;
+}
+
 describe('dicom/association-policy', () => {
-  const policy = new AssociationPolicy('AIGATEWAY', [
-    { aeTitle: 'PACS', host: '127.0.0.1' },
+  const policy = new AssociationPolicy(aeTitle('AIGATEWAY'), [
+    { aeTitle: aeTitle('PACS'), host: '127.0.0.1' },
     { aeTitle: '*', host: '10.1.0.0/16' },
   ]);
 

@@ -54,6 +54,14 @@ describe('dicom/pdu', () => {
     expect(ac.maxPduLength).to.equal(262144);
   });
 
+  it('refuses an A-ASSOCIATE-RQ whose calling AE title is blank or holds a backslash or control character', () => {
+    for (const bad of ['                ', 'PA\\CS', 'PA\x01CS']) {
+      const bytes = Buffer.from(encodeAssociateRq({ calledAeTitle: 'A', callingAeTitle: 'B', contexts: [{ id: 1, abstractSyntax: CT, transferSyntaxes: [ELE] }], maxPduLength: 0 }));
+      bytes.fill(0x20, 6 + 20, 6 + 36).write(bad, 6 + 20, 'latin1');
+      expect(codeOf(() => decodeAssociateRq(bytes.subarray(6))), JSON.stringify(bad)).to.equal('GW_ERR_PDU_MALFORMED');
+    }
+  });
+
   it('rejects an A-ASSOCIATE-RQ whose item length runs past the PDU', () => {
     const bytes = Buffer.from(encodeAssociateRq({ calledAeTitle: 'A', callingAeTitle: 'B', contexts: [{ id: 1, abstractSyntax: CT, transferSyntaxes: [ELE] }], maxPduLength: 0 }));
     bytes.writeUInt16BE(0xfff0, 6 + 68 + 2); // application context item length

@@ -5,7 +5,7 @@ import { readDatasetHeader } from '../../../src/dicom/dataset-header.js';
 import { buildFileMetaHeader } from '../../../src/dicom/part10.js';
 import { decodePData } from '../../../src/dicom/pdu.js';
 import { PduReader } from '../../../src/dicom/pdu-reader.js';
-import { MAX_META_BYTES, findSopUids, openDataset, parseMetaHeader, planContexts, readMeta } from '../../../src/dicom/scu-file.js';
+import { findSopUids, openDataset, parseMetaHeader, planContexts, readMeta } from '../../../src/dicom/scu-file.js';
 import { MAX_SEND_FRAGMENT, fragmentBlock, fragmentBytesFor } from '../../../src/dicom/scu-pdata.js';
 import { CORPUS } from '../../helpers/fixtures.js';
 
@@ -26,7 +26,7 @@ function part10(dataset: Buffer, fields: Partial<{ sopClassUid: string; sopInsta
 const DATASET = Buffer.from([0x08, 0x00, 0x60, 0x00, 0x43, 0x53, 0x02, 0x00, 0x43, 0x54]);
 
 describe('dicom/scu-file: SCU inputs, contexts and fragments', () => {
-  describe('parseMetaHeader (PS3.10 §7.1)', () => {
+  describe('parseMetaHeader: the meta group and the dataset\'s own SOP UIDs', () => {
     it('finds the UIDs and where the dataset starts', () => {
       const file = part10(DATASET, { transferSyntaxUid: J2K });
       const r = parseMetaHeader(file, file.length);
@@ -39,57 +39,9 @@ describe('dicom/scu-file: SCU inputs, contexts and fragments', () => {
       expect(r.meta.datasetLength).to.equal(DATASET.length);
     });
 
-    it('trusts the group length over bytes that look like group 0002 (a deflated stream may start so)', () => {
-      const deflatedLooking = Buffer.from([0x02, 0x00, 0x10, 0x00, 0x55, 0x49, 0x02, 0x00, 0x31, 0x00]);
-      const file = part10(deflatedLooking, { transferSyntaxUid: '1.2.840.10008.1.2.1.99' });
-      const r = parseMetaHeader(file, file.length);
-      expect(r.kind === 'ok' && r.meta.datasetLength).to.equal(deflatedLooking.length);
-    });
-
-    it('reads a meta group without a group length element up to the first non-0002 element', () => {
-      const file = part10(DATASET);
-      const withoutGroupLength = Buffer.concat([file.subarray(0, 132), file.subarray(144)]);
-      const r = parseMetaHeader(withoutGroupLength, withoutGroupLength.length);
-      expect(r.kind === 'ok' && withoutGroupLength.subarray(r.meta.datasetOffset).equals(DATASET)).to.equal(true);
-    });
-
-    it('accepts a meta header with no dataset after it', () => {
-      const file = part10(Buffer.alloc(0));
-      const r = parseMetaHeader(file, file.length);
-      expect(r.kind === 'ok' && r.meta.datasetLength).to.equal(0);
-    });
-
-    it('refuses a file without DICM, with a wrong group length, truncated, or without a transfer syntax', () => {
-      const good = part10(DATASET);
-      const detail = (buf: Buffer, size = buf.length): string => {
-        const r = parseMetaHeader(buf, size);
-        return r.kind === 'invalid' ? r.detail : 'ok';
-      };
-      expect(detail(DATASET)).to.match(/not a Part-10 file/);
-      const wrongLength = Buffer.from(good);
-      wrongLength.writeUInt32LE(wrongLength.readUInt32LE(140) + 2, 140);
-      expect(detail(wrongLength)).to.match(/group length/);
-      expect(detail(good.subarray(0, 170))).to.match(/ends inside the meta header|runs past the end/);
-      // rename (0002,0010) to (0002,0011): the TS is gone
-      const noTs = Buffer.from(good);
-      const tsAt = noTs.indexOf(Buffer.from([0x02, 0x00, 0x10, 0x00, 0x55, 0x49]));
-      noTs.writeUInt16LE(0x0011, tsAt + 2);
-      expect(detail(noTs)).to.match(/lacks \(0002,0010\) Transfer Syntax UID/);
-    });
-
-    it('refuses a UID that would not pass the network UID check', () => {
-      const file = part10(DATASET, { sopInstanceUid: '1.2.03' });
-      const r = parseMetaHeader(file, file.length);
-      expect(r.kind === 'invalid' && r.detail).to.match(/SOP Instance UID is not a valid UID/);
-    });
-
-    it('refuses a meta header longer than the limit it reads', () => {
-      const file = part10(DATASET);
-      const huge = Buffer.concat([file.subarray(0, 144), Buffer.from([0x02, 0x00, 0x99, 0x00, 0x4f, 0x42, 0, 0]), Buffer.alloc(4), Buffer.alloc(MAX_META_BYTES)]);
-      huge.writeUInt32LE(MAX_META_BYTES + 4, 152);
-      huge.writeUInt32LE(huge.readUInt32LE(140) + 12 + MAX_META_BYTES, 140);
-      const r = parseMetaHeader(huge.subarray(0, MAX_META_BYTES), huge.length);
-      expect(r.kind === 'invalid' && r.detail).to.match(/longer than/);
+    it('passes on the meta reader\'s refusal', () => {
+      const r = parseMetaHeader(DATASET, DATASET.length);
+      expect(r.kind === 'invalid' && r.detail).to.match(/not a Part-10 file/);
     });
   });
 
