@@ -28,7 +28,7 @@ async function writeChunks(socket: Socket, ...chunks: Buffer[]): Promise<void> {
   for (const c of chunks) await new Promise<void>((resolve) => socket.write(c, () => resolve()));
 }
 
-describe('interop: MLLP client against scripted servers', function () {
+describe('socket: MLLP client against scripted servers', function () {
   this.timeout(30_000);
   const cleanup: Array<() => unknown> = [];
   afterEach(async () => {

@@ -53,7 +53,7 @@ async function stillServes(gw: TestGateway): Promise<void> {
   expect(r.code, r.stderr).to.equal(0);
 }
 
-describe('interop: SCP against misbehaving peers', function () {
+describe('socket: SCP against misbehaving peers', function () {
   this.timeout(60_000);
   let gw: TestGateway;
 
