@@ -115,6 +115,8 @@ describe('socket: MLLP client against scripted servers', function () {
     const { client } = await setup(async (s, id) => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
+      // Scenario, not a wait: the server answers a turn later, so a client that pipelined would have a second
+      // message arrive while this one is in flight.
       await new Promise((resolve) => setImmediate(resolve));
       inFlight -= 1;
       s.write(frame(ackFor(id)));
