@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled mocha suites (dist/test/**/*.test.js) and ends with the line CI reads: "N passed, N failed".
-// Usage: node scripts/run-tests.mjs [unit|interop|e2e ...] [--grep PATTERN]
+// Usage: node scripts/run-tests.mjs [unit|socket|interop|e2e ...] [--grep PATTERN]
+// Areas: unit (no sockets or processes), socket (raw sockets against our own servers and clients, no outside
+// program), interop (real peers: DCMTK, Orthanc, python-hl7, openssl), e2e (the built daemon as a process).
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Mocha from 'mocha';
@@ -12,7 +14,7 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--grep') grep = args[++i];
   else areas.push(args[i]);
 }
-const roots = (areas.length > 0 ? areas : ['unit', 'interop', 'e2e']).map((a) => resolve('dist/test', a));
+const roots = (areas.length > 0 ? areas : ['unit', 'socket', 'interop', 'e2e']).map((a) => resolve('dist/test', a));
 
 function collect(dir) {
   let out = [];

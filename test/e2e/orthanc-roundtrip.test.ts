@@ -11,6 +11,8 @@ import { sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair, type Ro
 import { requirePeers } from '../helpers/peers.js';
 
 const SAMPLE = join(REPO_ROOT, 'sample-dicom', 'DEMO001-nodule');
+/** Sent after the round trip as the sync point that proves the gateway has gone past it. */
+const LATER_SAMPLE = join(REPO_ROOT, 'sample-dicom', 'DEMO002-negative');
 
 describe('e2e: Orthanc auto-routes to the gateway, the SR comes back to Orthanc', function () {
   this.timeout(180_000);
@@ -61,8 +63,12 @@ end`,
       const s = (await gw.getJson<RoutedStudy[]>('/api/studies')).body.find((x) => x.studyInstanceUid === study.studyInstanceUid);
       return s !== undefined && s.instanceCount === 17;
     }, 60_000);
-    // ...and, once its quiet period has passed twice over, has queued no second analysis and no second SR.
-    await new Promise((r) => setTimeout(r, 2500));
+    // ...and has queued no second analysis and no second SR. Sync point instead of a sleep: a second study sent
+    // now reaches the gateway only after Orthanc's stable age (2 s), so its quiet period ends after the first
+    // study's; jobs run in the order they are due, so once the second study is analysed and its SR delivered,
+    // any re-analysis the routed-back instances had caused would be in the jobs and outbox tables already.
+    const later = await sendThroughOrthanc(pair, LATER_SAMPLE, 'DEMOACC002');
+    expect(later.studyInstanceUid).to.not.equal(study.studyInstanceUid);
     const db = new Database(join(gw.dataDir, 'gateway.sqlite'), { readonly: true });
     const jobs = db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE study_instance_uid = ?').get(study.studyInstanceUid) as { n: number };
     const rows = db.prepare('SELECT state FROM outbox WHERE study_instance_uid = ?').all(study.studyInstanceUid) as Array<{ state: string }>;

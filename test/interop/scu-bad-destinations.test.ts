@@ -282,6 +282,7 @@ describe('interop: SCU against bad destinations', function () {
     });
 
     it('a peer that takes the dataset and does not answer: DIMSE timeout, A-ABORT, retryable', async () => {
+      // Scenario, not a wait: storescp's own --sleep-during makes it the slow peer the DIMSE timeout is for.
       const sleepy = await startStorescpWith(['+B', '--sleep-during', '20']);
       try {
         const r = await storeFiles(scuTo(sleepy.port, 'XSCP', { dimseTimeoutMs: 700 }), [{ path: CT_SMALL }, { path: MR_SMALL }]);

@@ -30,9 +30,14 @@ describe('hl7/exchange', () => {
 
   it('does not answer before the handler’s promise resolves (ACK only after commit)', async () => {
     let commit: (d: Hl7AckDecision) => void = () => {};
-    const pending = answerFrame(Buffer.from(msg('M2')), PEER, deps(() => new Promise((resolve) => (commit = resolve))));
+    let handed: () => void = () => {};
+    const handlerCalled = new Promise<void>((resolve) => (handed = resolve));
+    const pending = answerFrame(Buffer.from(msg('M2')), PEER, deps(() => new Promise((resolve) => (handed(), (commit = resolve)))));
     let answered = false;
     void pending.then(() => (answered = true));
+    await handlerCalled; // sync point: the exchange has reached the handler
+    // No timer or I/O is involved: once the promise callbacks already queued have run (one macrotask turn), an
+    // exchange that did not wait for the handler would have answered.
     await new Promise((resolve) => setImmediate(resolve));
     expect(answered).to.equal(false);
     commit({ code: 'AA' });

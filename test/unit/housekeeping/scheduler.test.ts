@@ -68,11 +68,16 @@ describe('housekeeping/scheduler', function () {
     const scheduler = new HousekeepingScheduler(recordingLogger());
     let finished = false;
     let release: () => void = () => {};
-    scheduler.add({ name: 'slow', schedule: '0 0 1 1 *', run: () => new Promise((resolve) => { release = () => { finished = true; resolve(undefined); }; }) });
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    scheduler.add({ name: 'slow', schedule: '0 0 1 1 *', run: () => new Promise((resolve) => { started(); release = () => { finished = true; resolve(undefined); }; }) });
     scheduler.start();
     void scheduler.runNow('slow');
+    await running; // sync point: the job is in progress
     let stopped = false;
     const stopping = scheduler.stop().then(() => (stopped = true));
+    // No timer or I/O is involved: once the promise callbacks already queued have run (one macrotask turn),
+    // a stop() that did not wait for the job would have resolved.
     await new Promise((r) => setImmediate(r));
     expect(stopped).to.equal(false);
     release();

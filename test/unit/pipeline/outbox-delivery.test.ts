@@ -47,12 +47,13 @@ describe('pipeline/outbox-delivery', () => {
       { kind: 'delivered' },
     ];
     const sent: number[] = [];
+    let marker = -1;
     const delivery = new OutboxDelivery({
       destination: 'PACS',
       outbox,
       send: async (item: OutboxItem) => {
         sent.push(item.id);
-        return outcomes.shift() as SendOutcome;
+        return item.id === marker ? { kind: 'delivered' } : (outcomes.shift() as SendOutcome);
       },
       policy,
       maxAgeMs: 86_400_000,
@@ -64,9 +65,12 @@ describe('pipeline/outbox-delivery', () => {
     delivery.notify();
     await waitFor('first failure', () => outbox.get(id)?.attempts === 1 && outbox.get(id)?.state === 'pending');
     expect(outbox.get(id)?.lastError).to.equal('connection refused');
-    delivery.notify(); // not due yet: nothing is sent
-    await new Promise((r) => setTimeout(r, 30));
-    expect(sent).to.have.length(1);
+    // Not due yet: a pass now must not send it. The sync point is a second row, due now: once the pass that
+    // follows this notify() has delivered it, that pass has looked at the first row too.
+    marker = outbox.enqueue({ kind: 'dicom', destination: 'PACS', studyInstanceUid: '1.2', dedupeKey: 'marker', payload: 'p' }, t).id;
+    delivery.notify();
+    await waitFor('the due marker row to be delivered', () => outbox.get(marker)?.state === 'delivered');
+    expect(sent).to.deep.equal([id, marker]);
     t += 2_000;
     delivery.notify();
     await waitFor('second failure', () => outbox.get(id)?.attempts === 2);

@@ -14,7 +14,7 @@ import { run } from '../helpers/peers.js';
 const TOKEN = 'b6e1d0c9a8f7e6d5c4b3a2918f7e6d5c';
 const PROTECTED = ['/metrics', '/api/studies', '/api/outbox', '/api/destinations'];
 
-describe('interop: HTTP bearer token', function () {
+describe('socket: HTTP bearer token', function () {
   this.timeout(60_000);
   after(runCleanups);
 

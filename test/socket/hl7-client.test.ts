@@ -30,7 +30,7 @@ async function writeChunks(socket: Socket, ...chunks: Buffer[]): Promise<void> {
   for (const c of chunks) await new Promise<void>((resolve) => socket.write(c, () => resolve()));
 }
 
-describe('interop: MLLP client against scripted servers', function () {
+describe('socket: MLLP client against scripted servers', function () {
   this.timeout(30_000);
   const cleanup: Array<() => unknown> = [];
   afterEach(async () => {
@@ -117,6 +117,8 @@ describe('interop: MLLP client against scripted servers', function () {
     const { client } = await setup(async (s, id) => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
+      // Scenario, not a wait: the server answers a turn later, so a client that pipelined would have a second
+      // message arrive while this one is in flight.
       await new Promise((resolve) => setImmediate(resolve));
       inFlight -= 1;
       s.write(frame(ackFor(id)));

@@ -95,7 +95,7 @@ const DEFAULTS: MllpServerOptions = {
   shutdownTimeoutMs: 5_000,
 };
 
-describe('interop: MLLP server over raw sockets', function () {
+describe('socket: MLLP server over raw sockets', function () {
   this.timeout(30_000);
   const open: Array<{ close(): unknown }> = [];
   afterEach(async () => {

@@ -56,7 +56,7 @@ function ctSmallDataset(): { bytes: Buffer; sopInstanceUid: string } {
   return { bytes: file.subarray(metaEnd), sopInstanceUid: '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322' };
 }
 
-describe('interop: SCP behaviour', function () {
+describe('socket: SCP behaviour', function () {
   this.timeout(30_000);
   let gw: TestGateway;
   before(async () => {
