@@ -9,9 +9,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 const SRC = resolve('src');
 // 'flows' in a list stands for every src/flows/<name> area.
 const FORBIDDEN = {
-  dicom: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
-  hl7: ['db', 'pipeline', 'results', 'dicom', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
-  http: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  dicom: ['db', 'queue', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  hl7: ['db', 'queue', 'pipeline', 'results', 'dicom', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  http: ['db', 'queue', 'pipeline', 'results', 'dicom', 'hl7', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
   ai: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'housekeeping'],
   nlp: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'imaging', 'housekeeping'],
   imaging: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'housekeeping'],
@@ -23,6 +23,8 @@ const FORBIDDEN = {
   // TLS files, options and peer identity: shared by both transports and the config check, so a leaf
   // peer addresses and IP/CIDR allow-lists: shared by both transports and the config check, so a leaf
   net: ['config', 'tls', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'cli'],
+  // the durable queue seam and its worker loop: a leaf (interfaces, back-off, clock); engines implement it in db
+  queue: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'cli', 'tls', 'net', 'workers', 'flows', 'app'],
   tls: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
   // the work loops the flows run on
   pipeline: ['flows', 'app', 'cli', 'dicom', 'hl7', 'http', 'results', 'storage', 'studies', 'housekeeping'],

@@ -1,6 +1,7 @@
 /** Study rows: completion, listing for the API, and what to resume after a restart. */
 import type { Db } from './database.js';
 import { isoNow } from './database.js';
+import type { SqliteJobQueue } from './job-queue.js';
 
 export const STUDY_STATES = ['receiving', 'complete'] as const;
 export type StudyState = (typeof STUDY_STATES)[number];
@@ -28,7 +29,10 @@ interface StudyRow {
 }
 
 export class StudiesRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: SqliteJobQueue,
+  ) {}
 
   /** Receiving studies and when each falls due: the assembler re-arms its timers from this on start. */
   receiving(): Array<{ studyInstanceUid: string; completeDueAtMs: number; instanceCount: number; expectedInstances: number | undefined }> {
@@ -70,12 +74,7 @@ export class StudiesRepo {
         )
         .run({ study: studyInstanceUid, now }).changes;
       if (changed === 0) return false;
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO jobs (kind, study_instance_uid, state, next_attempt_at, created_at, updated_at)
-           VALUES (?, ?, 'queued', ?, ?, ?)`,
-        )
-        .run(jobKind, studyInstanceUid, now, now, now);
+      this.jobs.enqueueIn({ db: this.db }, { kind: jobKind, studyInstanceUid }, nowMs);
       return true;
     })();
   }

@@ -1,1 +1,2 @@
-export { StudyAssembler, systemClock, type Clock, type StudyStore, type StudyProgressEvent } from './study-assembler.js';
+export { StudyAssembler, type StudyStore, type StudyProgressEvent } from './study-assembler.js';
+export { systemClock, type Clock } from '../queue/index.js';

@@ -4,19 +4,7 @@
  * so timers are re-armed after a restart. Completion queues an analyze-study job in the same transaction.
  */
 import type { Logger } from '../log.js';
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+import type { Clock } from '../queue/index.js';
 
 export interface StudyStore {
   receiving(): Array<{ studyInstanceUid: string; completeDueAtMs: number; instanceCount: number; expectedInstances: number | undefined }>;

@@ -4,11 +4,12 @@
  * root what happened through `ImageFlowEvents`; it knows no other flow.
  */
 import type { DicomDestination } from '../../config/index.js';
-import { JobKind, type InstancesRepo, type JobsRepo, type OutboxRepo, type ResultsRepo, type StudiesRepo } from '../../db/index.js';
+import { JobKind, type InstancesRepo, type NewOutboxItem, type OutboxItem, type ResultsRepo, type SqliteJobQueue, type StudiesRepo } from '../../db/index.js';
 import type { Logger } from '../../log.js';
 import type { IntakeGate } from '../../pipeline/index.js';
 import type { Spool } from '../../storage/index.js';
-import { StudyAssembler, systemClock } from '../../studies/index.js';
+import type { Clock, Queue } from '../../queue/index.js';
+import { StudyAssembler } from '../../studies/index.js';
 import type { AnalyzeStudyDeps } from './analyze-study.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { InstanceStoreHandler } from './store-instance.js';
@@ -26,8 +27,11 @@ export interface ImageFlowDeps {
   instances: InstancesRepo;
   studies: StudiesRepo;
   results: ResultsRepo;
-  jobs: JobsRepo;
-  outbox: OutboxRepo;
+  jobs: SqliteJobQueue;
+  outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
+  /** Who holds the leases: stable across restarts of this node. */
+  owner: string;
+  clock: Clock;
   spool: Spool;
   models: AnalyzeStudyDeps['models'];
   preparer: AnalyzeStudyDeps['preparer'];
@@ -57,7 +61,7 @@ export class ImageFlow {
     });
     this.assembler = new StudyAssembler(deps.studies, {
       jobKind: JobKind.AnalyzeStudy,
-      clock: systemClock,
+      clock: deps.clock,
       log: log.child({ component: 'studies' }),
       onComplete: () => this.analysis.notify(),
     });
@@ -74,13 +78,13 @@ export class ImageFlow {
   }
 
   /** Resumes queued analyses and the studies that were receiving at the last stop; returns how many studies. */
-  start(): number {
-    this.analysis.start();
+  async start(): Promise<number> {
+    await this.analysis.start();
     return this.assembler.resume();
   }
 
   /** Completes the studies whose quiet period is over (housekeeping's study-sweep); returns how many. */
-  sweepStudies(): number {
+  async sweepStudies(): Promise<number> {
     return this.assembler.sweep();
   }
 
