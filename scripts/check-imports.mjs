@@ -15,7 +15,9 @@ const FORBIDDEN = {
   ai: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'housekeeping'],
   nlp: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'imaging', 'housekeeping'],
   imaging: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'housekeeping'],
-  db: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  // db's writer thread runs the study row's SQL, which belongs to study completion (studies), so studies sits below db
+  db: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'storage', 'housekeeping'],
+  studies: ['db', 'flows', 'app', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'storage', 'housekeeping', 'cli'],
   // housekeeping (scheduled upkeep) works on db and storage; pipeline wires it
   housekeeping: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'cli'],
   // config embeds the model-spec schema of ai (a leaf: zod only), nothing else
@@ -29,7 +31,6 @@ const FORBIDDEN = {
   // the work loops the flows run on
   pipeline: ['flows', 'app', 'cli', 'dicom', 'hl7', 'http', 'results', 'storage', 'studies', 'housekeeping'],
   results: ['flows', 'app', 'pipeline', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
-  studies: ['flows', 'app', 'pipeline'],
   storage: ['flows', 'app', 'pipeline'],
   // a flow may use engines, transports, stores, studies, results, the work loops and config; never another flow
   flows: ['flows', 'app', 'cli', 'housekeeping'],

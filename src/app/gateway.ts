@@ -102,6 +102,7 @@ export class Gateway {
       outbox: stores.outboxQueue,
       owner,
       clock,
+      studyQuietSeconds: config.dicom.studyQuietSeconds,
       models,
       preparer,
       intake,

@@ -35,7 +35,7 @@ export function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom'>, log
     db,
     writer,
     instances: new InstancesRepo(db, writer),
-    studies: new StudiesRepo(db, jobQueue),
+    studies: new StudiesRepo(db),
     results: new ResultsRepo(db),
     jobs: new JobsRepo(db),
     outbox: new OutboxRepo(db),

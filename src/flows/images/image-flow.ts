@@ -4,12 +4,12 @@
  * root what happened through `ImageFlowEvents`; it knows no other flow.
  */
 import type { DicomDestination } from '../../config/index.js';
-import { JobKind, type InstancesRepo, type NewOutboxItem, type OutboxItem, type ResultsRepo, type SqliteJobQueue, type StudiesRepo } from '../../db/index.js';
+import { JobKind, type Db, type InstancesRepo, type NewOutboxItem, type OutboxItem, type ResultsRepo, type SqliteJobQueue } from '../../db/index.js';
 import type { Logger } from '../../log.js';
 import type { IntakeGate } from '../../pipeline/index.js';
 import type { Spool } from '../../storage/index.js';
 import type { Clock, Queue } from '../../queue/index.js';
-import { StudyAssembler } from '../../studies/index.js';
+import { CompletionRule, SqliteStudyStore, StudyAssembler } from '../../studies/index.js';
 import type { AnalyzeStudyDeps } from './analyze-study.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { InstanceStoreHandler } from './store-instance.js';
@@ -25,9 +25,12 @@ export interface ImageFlowEvents {
 
 export interface ImageFlowDeps {
   instances: InstancesRepo;
-  studies: StudiesRepo;
   results: ResultsRepo;
+  /** The database of the study rows (study completion is SQL on it) and of the job queue. */
+  db: Db;
   jobs: SqliteJobQueue;
+  /** `dicom.studyQuietSeconds`: how long a study must be quiet to be complete. */
+  studyQuietSeconds: number;
   outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
   /** Who holds the leases: stable across restarts of this node. */
   owner: string;
@@ -59,8 +62,8 @@ export class ImageFlow {
       onAnalysed: events.analysed,
       onAnalysedStudy: events.resultsChanged,
     });
-    this.assembler = new StudyAssembler(deps.studies, {
-      jobKind: JobKind.AnalyzeStudy,
+    this.assembler = new StudyAssembler(new SqliteStudyStore(deps.db, deps.jobs, JobKind.AnalyzeStudy), {
+      rule: new CompletionRule(Math.round(deps.studyQuietSeconds * 1000)),
       clock: deps.clock,
       log: log.child({ component: 'studies' }),
       onComplete: () => this.analysis.notify(),
@@ -90,7 +93,7 @@ export class ImageFlow {
 
   /** Call once the SCP is closed. Bounded: the analysis in hand is aborted and its job queued again. */
   async stop(): Promise<void> {
-    this.assembler.stop();
+    await this.assembler.stop();
     await this.analysis.stop();
   }
 }

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { JobKind, RetentionRepo, SqliteJobQueue, SqliteOutboxQueue, StudiesRepo, openDatabase, type Db } from '../../../src/db/index.js';
+import { SqliteStudyStore } from '../../../src/studies/index.js';
 import { prepareInstanceWrites } from '../../../src/db/instance-writes.js';
 import type { Uid } from '../../../src/dicom/index.js';
 import { runRetention } from '../../../src/housekeeping/spool-retention.js';
@@ -27,7 +28,7 @@ function setup() {
   const spool = new Spool(dir);
   const write = prepareInstanceWrites(db, 1000);
   const jobs = new SqliteJobQueue(db);
-  const repos = { studies: new StudiesRepo(db, jobs), jobs, outbox: new SqliteOutboxQueue(db), retention: new RetentionRepo(db) };
+  const repos = { studies: new StudiesRepo(db), completion: new SqliteStudyStore(db, jobs, JobKind.AnalyzeStudy), jobs, outbox: new SqliteOutboxQueue(db), retention: new RetentionRepo(db) };
   let n = 0;
 
   /** A study of `count` instances of `bytes` each, last received `ageDays` before NOW, taken to `fate`. */
@@ -44,7 +45,7 @@ function setup() {
       }
     })();
     if (fate === 'receiving') return paths;
-    expect(repos.studies.complete(uid, at + 2000, JobKind.AnalyzeStudy)).to.equal(true);
+    expect(await repos.completion.completeIfDue(uid, at + 2000)).to.equal(true);
     if (fate === 'never-analysed') return paths;
     const [job] = await repos.jobs.claim({ partition: JobKind.AnalyzeStudy, owner: OWNER, leaseMs: 60_000, limit: 1, nowMs: at + 3000 });
     if (job === undefined) throw new Error('no job');
@@ -150,7 +151,7 @@ describe('housekeeping/spool-retention', () => {
     expect(t.repos.studies.list({ limit: 10, offset: 0 })[0]).to.include({ status: 'receiving', instanceCount: 1 });
     expect((await t.run({ maxAgeDays: 30 }, NOW + 2 * DAY)).purgedStudies, 'receiving: kept').to.equal(0);
     // Completed, analysed again (no destination): purgeable once old; the counts add up.
-    expect(t.repos.studies.complete('4.1', NOW + 2 * DAY, JobKind.AnalyzeStudy)).to.equal(true);
+    expect(await t.repos.completion.completeIfDue('4.1', NOW + 2 * DAY)).to.equal(true);
     const [job] = await t.repos.jobs.claim({ partition: JobKind.AnalyzeStudy, owner: OWNER, leaseMs: 60_000, limit: 1, nowMs: NOW + 2 * DAY });
     await t.repos.jobs.complete(job?.id ?? -1, OWNER, NOW + 2 * DAY);
     expect((await t.run({ maxAgeDays: 30 }, NOW + 40 * DAY)).purgedStudies).to.equal(1);
