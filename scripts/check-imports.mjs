@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Enforces the dependency direction of docs/architecture.md and forbids import cycles between areas.
-// Transports (dicom, hl7, http) and engines (ai, nlp, imaging) import neither each other nor db/pipeline/results/flows;
+// Transports (dicom, hl7, http) and engines (ai, nlp, imaging) import neither each other nor db/queue/results/flows;
 // each flow (src/flows/<name>) is an area of its own and imports no other flow: the composition root (app) connects
 // them. An area imports another only through its index.ts, and its index.ts exports only what other areas import.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,30 +9,31 @@ import { dirname, join, relative, resolve } from 'node:path';
 const SRC = resolve('src');
 // 'flows' in a list stands for every src/flows/<name> area.
 const FORBIDDEN = {
-  dicom: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
-  hl7: ['db', 'pipeline', 'results', 'dicom', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
-  http: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
-  ai: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'housekeeping'],
-  nlp: ['db', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'imaging', 'housekeeping'],
-  imaging: ['db', 'pipeline', 'results', 'hl7', 'http', 'ai', 'nlp', 'housekeeping'],
-  db: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
-  // housekeeping (scheduled upkeep) works on db and storage; pipeline wires it
-  housekeeping: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'cli'],
+  dicom: ['db', 'queue', 'results', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  hl7: ['db', 'queue', 'results', 'dicom', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  http: ['db', 'queue', 'results', 'dicom', 'hl7', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'housekeeping'],
+  ai: ['db', 'results', 'dicom', 'hl7', 'http', 'nlp', 'housekeeping'],
+  nlp: ['db', 'results', 'dicom', 'hl7', 'http', 'ai', 'imaging', 'housekeeping'],
+  imaging: ['db', 'results', 'hl7', 'http', 'ai', 'nlp', 'housekeeping'],
+  // db's writer thread runs the study row's SQL, which belongs to study completion (studies), so studies sits below db
+  db: ['results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'storage', 'housekeeping'],
+  studies: ['db', 'flows', 'app', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'storage', 'housekeeping', 'cli'],
+  // housekeeping (scheduled upkeep) works on db and storage; the composition root (app) wires it
+  housekeeping: ['results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'cli'],
   // config embeds the model-spec schema of ai (a leaf: zod only), nothing else
-  config: ['pipeline', 'results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
+  config: ['results', 'dicom', 'hl7', 'http', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
   // TLS files, options and peer identity: shared by both transports and the config check, so a leaf
+  tls: ['config', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
   // peer addresses and IP/CIDR allow-lists: shared by both transports and the config check, so a leaf
-  net: ['config', 'tls', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'cli'],
-  tls: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
-  // the work loops the flows run on
-  pipeline: ['flows', 'app', 'cli', 'dicom', 'hl7', 'http', 'results', 'storage', 'studies', 'housekeeping'],
-  results: ['flows', 'app', 'pipeline', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
-  studies: ['flows', 'app', 'pipeline'],
-  storage: ['flows', 'app', 'pipeline'],
+  net: ['config', 'tls', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'cli'],
+  // the durable queue seam and its worker loop: a leaf (interfaces, back-off, clock); engines implement it in db
+  queue: ['config', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'cli', 'tls', 'net', 'workers', 'flows', 'app'],
+  results: ['flows', 'app', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping'],
+  storage: ['flows', 'app'],
   // a flow may use engines, transports, stores, studies, results, the work loops and config; never another flow
   flows: ['flows', 'app', 'cli', 'housekeeping'],
   // request/reply over worker_threads for db, imaging and ai: a leaf
-  workers: ['config', 'pipeline', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'tls', 'cli', 'flows', 'app'],
+  workers: ['config', 'results', 'dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'studies', 'storage', 'db', 'housekeeping', 'tls', 'cli', 'flows', 'app'],
 };
 for (const area of ['dicom', 'hl7', 'http', 'ai', 'nlp', 'imaging', 'db', 'housekeeping', 'config', 'tls']) FORBIDDEN[area].push('flows', 'app');
 
@@ -86,7 +87,7 @@ function namesIn(list, { values = false } = {}) {
 // Unused exports: a value (function, class, constant) an area's index.ts exports that no other area imports. Tests and
 // benches do not count: they import the module itself. Types are left out (a signature's types are part of the API
 // even where no caller names them). Checked for the areas listed; the others are still to be trimmed.
-const TRIMMED_AREAS = ['app', 'flows', 'pipeline', 'hl7', 'config', 'storage', 'housekeeping'];
+const TRIMMED_AREAS = ['app', 'flows', 'hl7', 'config', 'storage', 'housekeeping', 'queue', 'studies', 'workers', 'net'];
 for (const index of files(SRC).filter((f) => f.endsWith('/index.ts'))) {
   const area = areaOf(index);
   if (!TRIMMED_AREAS.includes(area.split('/')[0]) || relative(SRC, dirname(index)) !== area) continue;

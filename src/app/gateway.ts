@@ -3,7 +3,7 @@
  * connects the flows' events, serves the transports, and stops it all in order. Flows never call each other: every
  * arrow between them is an `events` line in `start()`.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ModelRegistry } from '../ai/index.js';
 import type { GatewayConfig } from '../config/index.js';
 import { DicomScp } from '../dicom/index.js';
@@ -18,7 +18,8 @@ import { Housekeeping, type HousekeepingJobName, type RunOutcome } from '../hous
 import { GatewayMetrics, HttpServer } from '../http/index.js';
 import { SlicePreparer } from '../imaging/index.js';
 import type { Logger } from '../log.js';
-import { IntakeGate } from '../pipeline/index.js';
+import { IntakeGate } from '../queue/index.js';
+import { systemClock } from '../queue/index.js';
 import { checkHealth, checkReady, type HealthDeps } from './health.js';
 import { closeStores, openStores, type Stores } from './stores.js';
 import { logWorkerCrash } from './worker-crash.js';
@@ -74,13 +75,18 @@ export class Gateway {
     const metrics = new GatewayMetrics(metricsSources({ config, jobs: stores.jobs, outbox: stores.outbox, spoolRoot: stores.spool.root, openAssociations: () => scp?.openAssociations ?? 0 }));
 
     const ner = config.hl7.enabled ? await loadReportNer(log) : null;
+    // The queues' lease owner: stable across restarts of this node, so its own leases are taken back at start.
+    const owner = `${hostname()}:gateway`;
+    const clock = systemClock;
 
     // The flows, each told what to do when another one's work is needed. These lines are every arrow between them.
-    const deliveries = new Deliveries({ config, outbox: stores.outbox, spool: stores.spool, metrics, log });
+    const deliveries = new Deliveries({ config, outbox: stores.outboxQueue, owner, spool: stores.spool, metrics, clock, log });
     const outboxQueued = (names: string[]): void => deliveries.notify(names);
     // A study's results changed (analysed, or a report linked to it processed): tell the RIS, and the PACS when asked.
     const resultsChanged = resultsFlow({
       ...stores,
+      outbox: stores.outboxQueue,
+      outboxItems: stores.outbox,
       hl7Destinations: config.hl7.destinations,
       dicomDestinations: config.dicom.destinations,
       demoModels,
@@ -88,9 +94,14 @@ export class Gateway {
       log,
       events: { outboxQueued },
     });
-    const reports = config.hl7.enabled ? new ReportFlow({ ...stores, intake, ner, log, events: { resultsChanged } }) : undefined;
+    const reports = config.hl7.enabled ? new ReportFlow({ ...stores, jobs: stores.jobQueue, owner, clock, intake, ner, log, events: { resultsChanged } }) : undefined;
     const images = new ImageFlow({
       ...stores,
+      jobs: stores.jobQueue,
+      outbox: stores.outboxQueue,
+      owner,
+      clock,
+      studyQuietSeconds: config.dicom.studyQuietSeconds,
       models,
       preparer,
       intake,
@@ -100,7 +111,7 @@ export class Gateway {
       events: { resultsChanged, outboxQueued, analysed: (modelId, ms) => metrics.studyAnalysed(modelId, ms / 1000) },
     });
     // Retention, outbox sweep, DB upkeep and the disk watermark run on their schedules (housekeeping.*).
-    const housekeeping = new Housekeeping(config, { ...stores, log: log.child({ component: 'housekeeping' }), sweepStudies: () => images.sweepStudies() });
+    const housekeeping = new Housekeeping(config, { ...stores, outbox: stores.outboxQueue, log: log.child({ component: 'housekeeping' }), sweepStudies: () => images.sweepStudies() });
 
     scp = new DicomScp(config.dicom, {
       handler: images.storeHandler,
@@ -123,9 +134,9 @@ export class Gateway {
     this.running = { stores, models, preparer, housekeeping, deliveries, images, reports, scp, mllp, http };
 
     // Work first (what was in flight at the last stop resumes), then the listeners.
-    deliveries.start();
-    const resumedStudies = images.start();
-    reports?.start();
+    await deliveries.start();
+    const resumedStudies = await images.start();
+    await reports?.start();
     await housekeeping.start();
     return this.listen(this.running, resumedStudies);
   }
@@ -169,8 +180,8 @@ export class Gateway {
   }
 
   /** Operator resend (CLI or API): the row becomes due now. */
-  resend(id: number): boolean {
-    return this.running?.deliveries.resend(id) ?? false;
+  resend(id: number): Promise<boolean> {
+    return this.running?.deliveries.resend(id) ?? Promise.resolve(false);
   }
 
   private async listen(running: Running, resumedStudies: number): Promise<GatewayPorts> {

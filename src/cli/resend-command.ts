@@ -1,6 +1,6 @@
 /** `pacs-ai-gateway resend ID`: a dead letter delivered again, through the running daemon or, without one, in the database. */
 import { join } from 'node:path';
-import { OutboxRepo, openDatabase } from '../db/index.js';
+import { SqliteOutboxQueue, openDatabase } from '../db/index.js';
 import { ExitCode, UsageError, type ExitCodeValue } from './exit-codes.js';
 import { daemonHeaders, daemonUrl, readConfigOrExit } from './config-file.js';
 
@@ -21,7 +21,7 @@ export async function resendCommand(idText: string, cliPath: string | undefined)
   }
   const db = openDatabase(join(config.dataDir, 'gateway.sqlite'));
   try {
-    if (new OutboxRepo(db).resend(id, Date.now())) {
+    if ((await new SqliteOutboxQueue(db).resend(id, Date.now())) !== undefined) {
       process.stdout.write(`outbox item ${id} will be delivered when the daemon starts\n`);
       return ExitCode.Ok;
     }

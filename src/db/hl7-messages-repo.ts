@@ -1,7 +1,11 @@
-/** Received HL7 messages: stored (raw bytes as evidence) before the ACK, deduplicated on sender + MSH-10. */
+/**
+ * Received HL7 messages: stored (raw bytes as evidence) before the ACK, deduplicated on sender + MSH-10. A report
+ * is queued for processing (a process-report job) in the transaction that stores it.
+ */
 import type { Db } from './database.js';
 import { prepareHl7Writes, type Hl7StoreResult } from './hl7-writes.js';
 import { isoNow } from './database.js';
+import { JobKind, type SqliteJobQueue } from './job-queue.js';
 
 export interface NewHl7Message {
   sender: string;
@@ -27,13 +31,39 @@ export interface StoredReport {
   receivedAt: string;
 }
 
-export class Hl7MessagesRepo {
+/** The messages aggregate, as its callers see it. */
+export interface Hl7MessagesStore {
+  /** Resolves once the message (and its processing job) is committed: only then may the caller ACK. */
+  storeCommitted(m: NewHl7Message, nowMs: number): Promise<Hl7StoreResult>;
+  /** A stored report still waiting for processing; undefined once processed, failed or when not a report. */
+  pendingReport(id: number): Promise<StoredReport | undefined>;
+  markProcessed(id: number, findingsJson: string, nowMs: number): Promise<void>;
+  markFailed(id: number, error: string, nowMs: number): Promise<void>;
+  latestReportFor(studyInstanceUid: string, accessionNumber: string): Promise<LatestReport | undefined>;
+}
+
+export interface LatestReport {
+  id: number;
+  resultStatus: string;
+  findingsJson: string;
+  receivedAt: string;
+}
+
+export class Hl7MessagesRepo implements Hl7MessagesStore {
   private readonly write: (m: NewHl7Message, nowMs: number) => Hl7StoreResult;
   private pending: Array<{ m: NewHl7Message; nowMs: number; resolve: (r: Hl7StoreResult) => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
 
-  constructor(private readonly db: Db) {
-    this.write = prepareHl7Writes(db);
+  constructor(
+    private readonly db: Db,
+    jobs: SqliteJobQueue,
+  ) {
+    const write = prepareHl7Writes(db);
+    this.write = (m, nowMs) => {
+      const stored = write(m, nowMs);
+      if (!stored.duplicate && m.reportText !== null) jobs.enqueueIn({ db }, { kind: JobKind.ProcessReport, studyInstanceUid: m.studyInstanceUid, refId: stored.id }, nowMs);
+      return stored;
+    };
   }
 
   /**
@@ -72,23 +102,25 @@ export class Hl7MessagesRepo {
     }
   }
 
-  /** Reports waiting for processing, oldest first. */
-  pendingReports(limit: number): StoredReport[] {
-    return this.db
+  async pendingReport(id: number): Promise<StoredReport | undefined> {
+    const r = this.db
       .prepare<[number], { id: number; control_id: string; accession_number: string; study_instance_uid: string; result_status: string; report_text: string; received_at: string }>(
         `SELECT id, control_id, accession_number, study_instance_uid, result_status, report_text, received_at
-           FROM hl7_messages WHERE state = 'received' ORDER BY id LIMIT ?`,
+           FROM hl7_messages WHERE id = ? AND state = 'received'`,
       )
-      .all(limit)
-      .map((r) => ({ id: r.id, controlId: r.control_id, accessionNumber: r.accession_number, studyInstanceUid: r.study_instance_uid, resultStatus: r.result_status, reportText: r.report_text, receivedAt: r.received_at }));
+      .get(id);
+    return r === undefined
+      ? undefined
+      : { id: r.id, controlId: r.control_id, accessionNumber: r.accession_number, studyInstanceUid: r.study_instance_uid, resultStatus: r.result_status, reportText: r.report_text, receivedAt: r.received_at };
   }
 
   /** Stores a processed report's findings (JSON) and marks it processed. */
-  markProcessed(id: number, findingsJson: string, nowMs: number): void {
+  async markProcessed(id: number, findingsJson: string, nowMs: number): Promise<void> {
     this.db.prepare(`UPDATE hl7_messages SET state = 'processed', findings = ?, processed_at = ?, last_error = NULL WHERE id = ?`).run(findingsJson, isoNow(nowMs), id);
   }
 
-  markFailed(id: number, error: string, nowMs: number): void {
+  /** The report's processing gave up (its job is a dead letter). */
+  async markFailed(id: number, error: string, nowMs: number): Promise<void> {
     this.db.prepare(`UPDATE hl7_messages SET state = 'failed', last_error = ?, processed_at = ? WHERE id = ?`).run(error, isoNow(nowMs), id);
   }
 
@@ -96,7 +128,7 @@ export class Hl7MessagesRepo {
    * The newest processed report for a study, linked by Study Instance UID when the RIS sent one, else by
    * accession number. Final and corrected reports win over preliminary ones.
    */
-  latestReportFor(studyInstanceUid: string, accessionNumber: string): { id: number; resultStatus: string; findingsJson: string; receivedAt: string } | undefined {
+  async latestReportFor(studyInstanceUid: string, accessionNumber: string): Promise<LatestReport | undefined> {
     const row = this.db
       .prepare<[string, string, string], { id: number; result_status: string; findings: string; received_at: string }>(
         `SELECT id, result_status, findings, received_at FROM hl7_messages
@@ -107,7 +139,7 @@ export class Hl7MessagesRepo {
     return row === undefined ? undefined : { id: row.id, resultStatus: row.result_status, findingsJson: row.findings, receivedAt: row.received_at };
   }
 
-  countByState(): Record<string, number> {
+  async countByState(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const r of this.db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM hl7_messages GROUP BY state').all()) out[r.state] = r.n;
     return out;

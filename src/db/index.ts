@@ -2,9 +2,12 @@ export { openDatabase, openDatabaseReadOnly, isoNow, type Db } from './database.
 export { DbWriter } from './db-writer.js';
 export { InstancesRepo, type InstanceRecord, type StudyProgress, type ExistingInstance, type StoredInstance } from './instances-repo.js';
 export { StudiesRepo, STUDY_STATES, type StudyState, type StudySummary } from './studies-repo.js';
-export { JobsRepo, JobKind, JOB_STATES, type Job, type JobState } from './jobs-repo.js';
-export { OutboxRepo, OUTBOX_STATES, type OutboxItem, type OutboxKind, type OutboxState, type NewOutboxItem, type OutboxDestinationStats } from './outbox-repo.js';
+export { SqliteQueue, sqliteTransaction, type SqliteTx, type QueueTable } from './sqlite-queue.js';
+export { SqliteJobQueue, JobKind, JOB_STATES, type Job, type JobState, type NewJob } from './job-queue.js';
+export { JobsRepo, type JobsReader } from './jobs-repo.js';
+export { SqliteOutboxQueue, OUTBOX_STATES, type OutboxItem, type OutboxKind, type OutboxState, type NewOutboxItem } from './outbox-queue.js';
+export { OutboxRepo, type OutboxReader, type OutboxDestinationStats } from './outbox-repo.js';
 export { ResultsRepo, type AnalysisResult } from './results-repo.js';
-export { Hl7MessagesRepo, type NewHl7Message, type StoredReport } from './hl7-messages-repo.js';
+export { Hl7MessagesRepo, type Hl7MessagesStore, type LatestReport, type NewHl7Message, type StoredReport } from './hl7-messages-repo.js';
 export { RetentionRepo, type PurgeCandidate, type PurgedStudy } from './retention-repo.js';
 export { StatusRepo, type StatusSummary, type DestinationDepth, type RecentError } from './status-repo.js';

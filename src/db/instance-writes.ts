@@ -1,24 +1,16 @@
 /**
  * The SQL that records one instance and refreshes its study row, run by the writer worker. One call = rows for
- * one instance; the caller wraps calls in a transaction.
+ * one instance; the caller wraps calls in a transaction. The study row (due time, re-open) is study completion's:
+ * src/studies writes it.
  */
+import { CompletionRule, prepareStudyActivity } from '../studies/index.js';
 import type { Db } from './database.js';
 import { isoNow } from './database.js';
 import type { InstanceRecord, StudyProgress } from './instance-types.js';
 
 export function prepareInstanceWrites(db: Db, quietMs: number): (r: InstanceRecord) => StudyProgress {
-  const upsertStudy = db.prepare(`
-    INSERT INTO studies (study_instance_uid, accession_number, study_date, study_description, status,
-                         expected_instances, first_received_at, last_received_at, complete_due_at)
-    VALUES (@study, @accession, @studyDate, @studyDescription, 'receiving', @expected, @now, @now, @due)
-    ON CONFLICT (study_instance_uid) DO UPDATE SET
-      status = 'receiving',
-      accession_number = CASE WHEN excluded.accession_number <> '' THEN excluded.accession_number ELSE accession_number END,
-      study_date = CASE WHEN excluded.study_date <> '' THEN excluded.study_date ELSE study_date END,
-      study_description = CASE WHEN excluded.study_description <> '' THEN excluded.study_description ELSE study_description END,
-      expected_instances = COALESCE(excluded.expected_instances, expected_instances),
-      last_received_at = excluded.last_received_at,
-      complete_due_at = excluded.complete_due_at`);
+  const rule = new CompletionRule(quietMs);
+  const studyActivity = prepareStudyActivity(db, rule);
   const upsertInstance = db.prepare(`
     INSERT INTO instances (sop_instance_uid, study_instance_uid, series_instance_uid, sop_class_uid,
       transfer_syntax_uid, accession_number, modality, body_part, series_number, instance_number,
@@ -40,16 +32,7 @@ export function prepareInstanceWrites(db: Db, quietMs: number): (r: InstanceReco
 
   return (r) => {
     const now = isoNow(r.receivedAtMs);
-    const dueMs = r.receivedAtMs + quietMs;
-    if (r.reopensStudy || studyCounts.get(r.studyInstanceUid) === undefined) upsertStudy.run({
-      study: r.studyInstanceUid,
-      accession: r.accessionNumber,
-      studyDate: r.studyDate,
-      studyDescription: r.studyDescription,
-      expected: r.expectedStudyInstances ?? null,
-      now,
-      due: isoNow(dueMs),
-    });
+    if (r.reopensStudy || studyCounts.get(r.studyInstanceUid) === undefined) studyActivity(r);
     upsertInstance.run({
       sop: r.sopInstanceUid,
       study: r.studyInstanceUid,
@@ -67,6 +50,6 @@ export function prepareInstanceWrites(db: Db, quietMs: number): (r: InstanceReco
       now,
     });
     const counts = studyCounts.get(r.studyInstanceUid) as { n: number; expected: number | null };
-    return { studyInstanceUid: r.studyInstanceUid, instanceCount: counts.n, expectedInstances: counts.expected ?? undefined, completeDueAtMs: dueMs };
+    return { studyInstanceUid: r.studyInstanceUid, instanceCount: counts.n, expectedInstances: counts.expected ?? undefined, completeDueAtMs: rule.dueAt(r.receivedAtMs) };
   };
 }

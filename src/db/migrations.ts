@@ -147,4 +147,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_study ON outbox (study_instance_uid, state);
   CREATE INDEX outbox_delivered ON outbox (state, delivered_at);
   `,
+  `
+  -- the Queue seam (src/queue): jobs and outbox rows are claimed with a lease (owner + expiry), so an owner that
+  -- died is taken over once its lease runs out. Rows in flight when the old gateway stopped get a lease that has
+  -- already expired: the first claim takes them over, nothing is lost in the upgrade.
+  ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+  ALTER TABLE jobs ADD COLUMN lease_expires_at TEXT;
+  UPDATE jobs SET lease_expires_at = updated_at WHERE state = 'running';
+  ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+  ALTER TABLE outbox ADD COLUMN lease_expires_at TEXT;
+  UPDATE outbox SET lease_expires_at = updated_at WHERE state = 'sending';
+  -- report processing is a job too (kind process-report, ref_id = hl7_messages.id): retried, then dead-lettered
+  ALTER TABLE jobs ADD COLUMN ref_id INTEGER;
+  DROP INDEX jobs_one_queued;
+  CREATE UNIQUE INDEX jobs_one_queued ON jobs (kind, study_instance_uid, IFNULL(ref_id, 0)) WHERE state = 'queued';
+  DROP INDEX jobs_claim;
+  CREATE INDEX jobs_claim ON jobs (kind, state, next_attempt_at);
+  INSERT INTO jobs (kind, study_instance_uid, ref_id, state, next_attempt_at, created_at, updated_at)
+    SELECT 'process-report', study_instance_uid, id, 'queued', received_at, received_at, received_at
+      FROM hl7_messages WHERE state = 'received' ORDER BY id;
+  `,
 ];

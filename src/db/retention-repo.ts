@@ -26,8 +26,8 @@ export interface PurgedStudy {
 const PURGEABLE = `
   s.status = 'complete'
   AND EXISTS (SELECT 1 FROM instances i WHERE i.study_instance_uid = s.study_instance_uid)
-  AND (SELECT j.state FROM jobs j WHERE j.study_instance_uid = s.study_instance_uid ORDER BY j.id DESC LIMIT 1) = 'done'
-  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.study_instance_uid = s.study_instance_uid AND j.state IN ('queued', 'running'))
+  AND (SELECT j.state FROM jobs j WHERE j.study_instance_uid = s.study_instance_uid AND j.kind = 'analyze-study' ORDER BY j.id DESC LIMIT 1) = 'done'
+  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.study_instance_uid = s.study_instance_uid AND j.kind = 'analyze-study' AND j.state IN ('queued', 'running'))
   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.study_instance_uid = s.study_instance_uid AND o.state <> 'delivered')`;
 
 export class RetentionRepo {

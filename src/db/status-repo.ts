@@ -4,8 +4,8 @@
  * answers. UIDs appear (operators need them to act); patient data never does.
  */
 import type { Db } from './database.js';
-import { JOB_STATES, type JobState } from './jobs-repo.js';
-import { OUTBOX_STATES, type OutboxState } from './outbox-repo.js';
+import { JOB_STATES, type JobState } from './job-queue.js';
+import { OUTBOX_STATES, type OutboxState } from './outbox-queue.js';
 
 export interface DestinationDepth {
   destination: string;

@@ -1,6 +1,5 @@
-/** Study rows: completion, listing for the API, and what to resume after a restart. */
+/** Study rows as the API and the result writers read them; completion is src/studies' (sqlite-study-store.ts). */
 import type { Db } from './database.js';
-import { isoNow } from './database.js';
 
 export const STUDY_STATES = ['receiving', 'complete'] as const;
 export type StudyState = (typeof STUDY_STATES)[number];
@@ -29,56 +28,6 @@ interface StudyRow {
 
 export class StudiesRepo {
   constructor(private readonly db: Db) {}
-
-  /** Receiving studies and when each falls due: the assembler re-arms its timers from this on start. */
-  receiving(): Array<{ studyInstanceUid: string; completeDueAtMs: number; instanceCount: number; expectedInstances: number | undefined }> {
-    return this.db
-      .prepare<[], { study_instance_uid: string; complete_due_at: string; n: number; expected_instances: number | null }>(
-        `SELECT s.study_instance_uid, s.complete_due_at, s.expected_instances,
-                (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS n
-           FROM studies s WHERE s.status = 'receiving'`,
-      )
-      .all()
-      .map((r) => ({
-        studyInstanceUid: r.study_instance_uid,
-        completeDueAtMs: Date.parse(r.complete_due_at),
-        instanceCount: r.n,
-        expectedInstances: r.expected_instances ?? undefined,
-      }));
-  }
-
-  /**
-   * Marks a study complete and queues its analysis, in one transaction, if it is still receiving and either
-   * due or at its expected count. Returns whether it completed now.
-   */
-  dueAt(studyInstanceUid: string): number | undefined {
-    const row = this.db
-      .prepare<[string], { due: string | null }>(`SELECT complete_due_at AS due FROM studies WHERE study_instance_uid = ? AND status = 'receiving'`)
-      .get(studyInstanceUid);
-    return row?.due == null ? undefined : Date.parse(row.due);
-  }
-
-  complete(studyInstanceUid: string, nowMs: number, jobKind: string): boolean {
-    return this.db.transaction(() => {
-      const now = isoNow(nowMs);
-      const changed = this.db
-        .prepare(
-          `UPDATE studies SET status = 'complete', completed_at = @now, complete_due_at = NULL
-            WHERE study_instance_uid = @study AND status = 'receiving'
-              AND (complete_due_at <= @now
-                   OR expected_instances <= (SELECT COUNT(*) FROM instances WHERE study_instance_uid = @study))`,
-        )
-        .run({ study: studyInstanceUid, now }).changes;
-      if (changed === 0) return false;
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO jobs (kind, study_instance_uid, state, next_attempt_at, created_at, updated_at)
-           VALUES (?, ?, 'queued', ?, ?, ?)`,
-        )
-        .run(jobKind, studyInstanceUid, now, now, now);
-      return true;
-    })();
-  }
 
   accessionOf(studyInstanceUid: string): string | undefined {
     return this.db.prepare<[string], { a: string }>('SELECT accession_number AS a FROM studies WHERE study_instance_uid = ?').get(studyInstanceUid)?.a;

@@ -3,7 +3,8 @@
  * watermark, each on its own schedule (`housekeeping.*.schedule`). Each job is also callable directly.
  */
 import type { GatewayConfig } from '../config/index.js';
-import { RetentionRepo, type Db, type OutboxRepo } from '../db/index.js';
+import { RetentionRepo, type Db } from '../db/index.js';
+import type { QueueMaintenance } from '../queue/index.js';
 import type { Logger } from '../log.js';
 import type { Spool } from '../storage/index.js';
 import { maintainDatabase } from './db-maintenance.js';
@@ -17,11 +18,11 @@ export type HousekeepingJobName = (typeof HOUSEKEEPING_JOBS)[number];
 
 export interface HousekeepingDeps {
   db: Db;
-  outbox: OutboxRepo;
+  outbox: QueueMaintenance;
   spool: Spool;
   log: Logger;
   /** Completes every study that is due but still receiving; returns how many (the study assembler's sweep). */
-  sweepStudies: () => number;
+  sweepStudies: () => Promise<number>;
   now?: () => number;
 }
 
@@ -45,7 +46,7 @@ export class Housekeeping {
       name: 'outbox-sweep',
       schedule: hk.outboxSweep.schedule,
       run: async () => {
-        const r = sweepOutbox(deps.outbox, { maxAgeHours: config.outbox.maxAgeHours, keepDeliveredDays: hk.outboxSweep.keepDeliveredDays }, now());
+        const r = await sweepOutbox(deps.outbox, { maxAgeHours: config.outbox.maxAgeHours, keepDeliveredDays: hk.outboxSweep.keepDeliveredDays }, now());
         if (r.expired > 0) log.error('outbox items expired to dead letters (outbox.maxAgeHours)', { count: r.expired });
         return r.expired + r.deleted === 0 ? undefined : { ...r };
       },
@@ -57,7 +58,7 @@ export class Housekeeping {
       name: 'study-sweep',
       schedule: hk.studySweep.schedule,
       run: async () => {
-        const completed = deps.sweepStudies();
+        const completed = await deps.sweepStudies();
         // Each one is a completion its timer missed: worth a warning, it should not happen.
         if (completed > 0) log.warn('overdue studies completed by the sweep', { count: completed });
         return completed === 0 ? undefined : { completed };

@@ -3,7 +3,7 @@
  * (a delivery with a long back-off would otherwise wait past its age), and delivered rows older than
  * keepDeliveredDays are deleted.
  */
-import type { OutboxRepo } from '../db/index.js';
+import type { QueueMaintenance } from '../queue/index.js';
 
 export interface OutboxSweepPolicy {
   maxAgeHours: number;
@@ -15,8 +15,8 @@ export interface OutboxSweepReport {
   deleted: number;
 }
 
-export function sweepOutbox(outbox: OutboxRepo, policy: OutboxSweepPolicy, nowMs: number): OutboxSweepReport {
-  const expired = outbox.expireOlderThan(nowMs - policy.maxAgeHours * 3_600_000, `not delivered within outbox.maxAgeHours (${policy.maxAgeHours} h)`, nowMs);
-  const deleted = outbox.deleteDeliveredBefore(nowMs - policy.keepDeliveredDays * 86_400_000);
+export async function sweepOutbox(outbox: QueueMaintenance, policy: OutboxSweepPolicy, nowMs: number): Promise<OutboxSweepReport> {
+  const expired = await outbox.deadLetterOlderThan(nowMs - policy.maxAgeHours * 3_600_000, `not delivered within outbox.maxAgeHours (${policy.maxAgeHours} h)`, nowMs);
+  const deleted = await outbox.deleteDoneBefore(nowMs - policy.keepDeliveredDays * 86_400_000);
   return { expired, deleted };
 }

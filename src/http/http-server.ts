@@ -85,12 +85,12 @@ export interface HttpDeps {
   health: () => Promise<HealthReport>;
   /** Ready to do its job: health, models loaded, disk above its watermark. */
   ready: () => Promise<HealthReport>;
-  listStudies: (query: { limit: number; offset: number }) => StudyListItem[];
-  listOutbox: (query: { state?: string; limit: number }) => OutboxListItem[];
+  listStudies: (query: { limit: number; offset: number }) => Promise<StudyListItem[]>;
+  listOutbox: (query: { state?: string; limit: number }) => Promise<OutboxListItem[]>;
   /** Re-sends a dead (or pending) outbox row now; false when there is no such row to resend. */
-  resendOutbox: (id: number) => boolean;
+  resendOutbox: (id: number) => Promise<boolean>;
   status: () => StatusReport;
-  listDestinations: () => DestinationHealth[];
+  listDestinations: () => Promise<DestinationHealth[]>;
   metrics: { contentType: string; text: () => Promise<string> };
   log: Logger;
 }
@@ -147,7 +147,7 @@ export class HttpServer {
         return;
       }
       const id = Number(resend[1]);
-      if (this.deps.resendOutbox(id)) sendJson(res, 202, { id, state: 'pending' });
+      if (await this.deps.resendOutbox(id)) sendJson(res, 202, { id, state: 'pending' });
       else sendJson(res, 404, { error: `no dead or pending outbox item ${id}` });
       return;
     }
@@ -175,12 +175,12 @@ export class HttpServer {
         return;
       }
       case '/api/destinations':
-        sendJson(res, 200, this.deps.listDestinations());
+        sendJson(res, 200, await this.deps.listDestinations());
         return;
       case '/api/outbox': {
         const state = url.searchParams.get('state') ?? undefined;
         const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
-        sendJson(res, 200, this.deps.listOutbox({ ...(state === undefined ? {} : { state }), limit }));
+        sendJson(res, 200, await this.deps.listOutbox({ ...(state === undefined ? {} : { state }), limit }));
         return;
       }
       case '/healthz':
@@ -195,7 +195,7 @@ export class HttpServer {
       case '/api/studies': {
         const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
         const offset = clampInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
-        sendJson(res, 200, this.deps.listStudies({ limit, offset }));
+        sendJson(res, 200, await this.deps.listStudies({ limit, offset }));
         return;
       }
       default:

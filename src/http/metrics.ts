@@ -10,9 +10,9 @@ const PREFIX = 'pacs_ai_gateway_';
 /** What the metrics read at scrape time; the HTTP layer knows no database. */
 export interface MetricsSources {
   openAssociations: () => number;
-  jobCounts: () => ReadonlyArray<{ kind: string; state: string; count: number }>;
+  jobCounts: () => Promise<ReadonlyArray<{ kind: string; state: string; count: number }>>;
   /** Every configured destination, with zeros when it has no rows. `pending` counts rows waiting or being sent. */
-  outboxCounts: () => ReadonlyArray<{ destination: string; pending: number; dead: number }>;
+  outboxCounts: () => Promise<ReadonlyArray<{ destination: string; pending: number; dead: number }>>;
   diskFreeBytes: () => Promise<number>;
 }
 
@@ -64,9 +64,10 @@ export class GatewayMetrics {
       help: 'Jobs in the durable queue, by kind and state',
       labelNames: ['kind', 'state'],
       registers,
-      collect() {
+      async collect() {
+        const counts = await sources.jobCounts();
         this.reset();
-        for (const j of sources.jobCounts()) this.set({ kind: j.kind, state: j.state }, j.count);
+        for (const j of counts) this.set({ kind: j.kind, state: j.state }, j.count);
       },
     });
     this.inferenceSeconds = new Histogram({
@@ -81,9 +82,10 @@ export class GatewayMetrics {
       help: 'Outbox items not yet delivered (pending or being sent), by destination',
       labelNames: ['destination'],
       registers,
-      collect() {
+      async collect() {
+        const counts = await sources.outboxCounts();
         this.reset();
-        for (const c of sources.outboxCounts()) this.set({ destination: c.destination }, c.pending);
+        for (const c of counts) this.set({ destination: c.destination }, c.pending);
       },
     });
     new Gauge({
@@ -91,9 +93,10 @@ export class GatewayMetrics {
       help: 'Outbox items that gave up (dead letters, re-sendable), by destination',
       labelNames: ['destination'],
       registers,
-      collect() {
+      async collect() {
+        const counts = await sources.outboxCounts();
         this.reset();
-        for (const c of sources.outboxCounts()) this.set({ destination: c.destination }, c.dead);
+        for (const c of counts) this.set({ destination: c.destination }, c.dead);
       },
     });
     this.sends = new Counter({

@@ -1,3 +1,3 @@
 /** Who a peer is on the network: IP addresses, IP/CIDR allow-lists, and the AE title a DICOM peer goes by. */
-export { ADDRESS_BLOCK_RULE, AddressAllowList, isLoopbackAddress, normalizeAddress, parseAddressBlock, type AddressBlock, type AddressBlockResult } from './address.js';
-export { AE_TITLE_RULE, parseAeTitle, type AeTitle, type AeTitleResult } from './ae-title.js';
+export { AddressAllowList, isLoopbackAddress, normalizeAddress, parseAddressBlock, type AddressBlock, type AddressBlockResult } from './address.js';
+export { parseAeTitle, type AeTitle, type AeTitleResult } from './ae-title.js';

@@ -1,1 +1,4 @@
-export { StudyAssembler, systemClock, type Clock, type StudyStore, type StudyProgressEvent } from './study-assembler.js';
+export { StudyAssembler, type StudyStore } from './study-assembler.js';
+export { CompletionRule, type StudyProgress } from './completion-rule.js';
+export { SqliteStudyStore, prepareStudyActivity, type SqliteJobEnqueue, type StudyActivity } from './sqlite-study-store.js';
+export type { Clock } from '../queue/index.js';

@@ -9,7 +9,7 @@ import { startStorescp, bindShim, echoscu, type Storescp } from '../helpers/dcmt
 import { MAIN, startDaemon } from '../helpers/daemon.js';
 import { CORPUS, freePort, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
 import { requirePeers, run, spawnPeer } from '../helpers/peers.js';
-import { OutboxRepo, openDatabase } from '../../src/db/index.js';
+import { SqliteOutboxQueue, openDatabase } from '../../src/db/index.js';
 import { makeTestPki } from '../helpers/tls.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [MAIN, ...args], { timeoutMs: 60_000, env });
@@ -149,16 +149,17 @@ describe('e2e: status', function () {
     }
     // A dead letter the daemon left behind, then the CLI on the stopped gateway.
     const db = openDatabase(join(dataDir, 'gateway.sqlite'));
-    const outbox = new OutboxRepo(db);
-    const { id } = outbox.enqueue({ kind: 'dicom', destination: 'pacs', studyInstanceUid: '1.2.3', dedupeKey: 'k', payload: 'results/x.dcm' }, Date.now());
-    outbox.markFailed(id, 'association rejected: called AE title not recognized', Date.now(), undefined);
+    const outbox = new SqliteOutboxQueue(db);
+    const { id } = await outbox.enqueue({ kind: 'dicom', destination: 'pacs', studyInstanceUid: '1.2.3', dedupeKey: 'k', payload: 'results/x.dcm' }, Date.now());
+    await outbox.claim({ partition: 'pacs', owner: 'test', leaseMs: 60_000, limit: 1, nowMs: Date.now() });
+    await outbox.fail(id, 'test', { error: 'association rejected: called AE title not recognized', retryAtMs: undefined }, Date.now());
     db.close();
     const r = await cli(['status', '--config', cfg]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^source: database .*gateway\.sqlite \(daemon not answering/m);
     expect(r.stdout).to.match(/^  pacs +dicom +0 +0 +0 +1$/m);
     expect(r.stdout).to.match(/^dead letters: 1 \(pacs-ai-gateway resend ID\)/m);
-    expect(r.stdout).to.match(new RegExp(`outbox ${id} → pacs \\(dead, 0 attempts\\): association rejected`));
+    expect(r.stdout).to.match(new RegExp(`outbox ${id} → pacs \\(dead, 1 attempts\\): association rejected`));
   });
 
   it('exits 1 naming both sources when no daemon answers and there is no database', async () => {

@@ -230,7 +230,7 @@ describe('interop: MLLP over TLS', function () {
     });
 
     it("the outbox's HL7 sender with a destination's tls: delivered; with a wrong CA: a retryable failure naming the certificate", async () => {
-      const item = (id: string): OutboxItem => ({ id: 1, kind: 'hl7', destination: 'ris', studyInstanceUid: '1.2.3', dedupeKey: id, payload: oru(id), state: 'sending', attempts: 0, nextAttemptAt: '', lastError: null, createdAt: '', deliveredAt: null });
+      const item = (id: string): OutboxItem => ({ id: 1, partition: 'ris', createdAtMs: 0, kind: 'hl7', destination: 'ris', studyInstanceUid: '1.2.3', dedupeKey: id, payload: oru(id), state: 'sending', attempts: 0, nextAttemptAt: '', lastError: null, createdAt: '', deliveredAt: null });
       const timeouts = { connectTimeoutMs: 5_000, dimseTimeoutMs: 5_000, ackTimeoutMs: 5_000 };
       const good = hl7Sender({ host: '127.0.0.1', port: ris.port, tls: { caFile: pki.caFile, rejectUnauthorized: true } }, timeouts, silentLogger);
       expect(await good(item('OUTBOX-1'))).to.deep.equal({ kind: 'delivered' });

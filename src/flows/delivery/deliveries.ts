@@ -1,14 +1,18 @@
 /**
- * The delivery flow: one outbox worker per configured destination (C-STORE for DICOM, MLLP for HL7), woken when
+ * The delivery flow: one queue worker per configured destination (C-STORE for DICOM, MLLP for HL7), woken when
  * rows are queued for it or an operator resends one. A dead peer only delays its own rows.
  */
 import type { GatewayConfig } from '../../config/index.js';
-import type { OutboxRepo } from '../../db/index.js';
+import type { OutboxItem, SqliteOutboxQueue } from '../../db/index.js';
 import type { MllpSendKind } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
-import { OutboxDelivery, type OutboxDeliveryDeps } from '../../pipeline/index.js';
+import { QueueWorker, type Clock } from '../../queue/index.js';
 import type { Spool } from '../../storage/index.js';
+import { deliveryHandler, logDelivery, type SendOutcome } from './outbox-delivery.js';
 import { dicomSender, hl7Sender } from './senders.js';
+
+/** A send's lease; the worker extends it every half while the send runs. */
+const DELIVERY_LEASE_MS = 2 * 60_000;
 
 /** What the deliveries count (GatewayMetrics). */
 export interface DeliveryMetrics {
@@ -18,35 +22,51 @@ export interface DeliveryMetrics {
 
 export interface DeliveriesDeps {
   config: Pick<GatewayConfig, 'dicom' | 'hl7' | 'outbox'>;
-  outbox: OutboxRepo;
+  outbox: SqliteOutboxQueue;
+  /** Who holds the leases: stable across restarts of this node. */
+  owner: string;
   spool: Spool;
   metrics: DeliveryMetrics;
+  clock: Clock;
   log: Logger;
 }
 
 export class Deliveries {
-  private readonly byDestination = new Map<string, OutboxDelivery>();
+  private readonly byDestination = new Map<string, QueueWorker<OutboxItem>>();
 
   constructor(private readonly deps: DeliveriesDeps) {
-    const { config, outbox, metrics, log } = deps;
-    const policy = { baseMs: config.outbox.baseDelayMs, maxMs: config.outbox.maxDelayMs, maxAttempts: config.outbox.maxAttempts };
+    const { config, outbox, metrics } = deps;
+    const log = deps.log.child({ component: 'outbox' });
+    const policy = { baseMs: config.outbox.baseDelayMs, maxMs: config.outbox.maxDelayMs, maxAttempts: config.outbox.maxAttempts, maxAgeMs: config.outbox.maxAgeHours * 3_600_000 };
     const timeouts = { connectTimeoutMs: config.outbox.connectTimeoutMs, dimseTimeoutMs: config.outbox.dimseTimeoutMs, ackTimeoutMs: config.hl7.ackTimeoutMs };
-    const add = (destination: string, send: OutboxDeliveryDeps['send'], concurrency: number): void => {
+    const add = (destination: string, send: (item: OutboxItem) => Promise<SendOutcome>, order: { concurrency: number; inOrder: boolean }): void => {
       this.byDestination.set(
         destination,
-        new OutboxDelivery({ destination, outbox, policy, maxAgeMs: config.outbox.maxAgeHours * 3_600_000, concurrency, log: log.child({ component: 'outbox' }), send,
-          onSettled: (item, outcome) => metrics.outboxSent(destination, item.kind, outcome.kind === 'delivered') }),
+        new QueueWorker<OutboxItem>({
+          queue: outbox,
+          partition: destination,
+          owner: deps.owner,
+          ...order,
+          leaseMs: DELIVERY_LEASE_MS,
+          policy,
+          handle: deliveryHandler(send),
+          onSettled: (item, outcome, settlement) => {
+            logDelivery(log, item, settlement);
+            metrics.outboxSent(destination, item.kind, outcome.kind === 'done');
+          },
+          clock: deps.clock,
+          log,
+        }),
       );
     };
-    for (const dest of config.dicom.destinations) add(dest.name, dicomSender(dest, config.dicom.aeTitle, deps.spool, timeouts), config.outbox.concurrency);
+    for (const dest of config.dicom.destinations) add(dest.name, dicomSender(dest, config.dicom.aeTitle, deps.spool, timeouts), { concurrency: config.outbox.concurrency, inOrder: false });
     // HL7 in order, one at a time: a RIS sees results in the sequence they were made.
-    for (const dest of config.hl7.destinations) add(dest.name, hl7Sender(dest, timeouts, log.child({ component: 'hl7' }), (kind) => metrics.hl7Sent(dest.name, kind)), 1);
+    for (const dest of config.hl7.destinations) add(dest.name, hl7Sender(dest, timeouts, deps.log.child({ component: 'hl7' }), (kind) => metrics.hl7Sent(dest.name, kind)), { concurrency: 1, inOrder: true });
   }
 
-  /** Rows a stop left `sending` are due again; every destination looks at its rows. */
-  start(): void {
-    this.deps.outbox.requeueSending(Date.now());
-    for (const d of this.byDestination.values()) d.notify();
+  /** Rows this node left `sending` at its last stop are due again; every destination looks at its rows. */
+  async start(): Promise<void> {
+    await Promise.all([...this.byDestination.values()].map((d) => d.start()));
   }
 
   /** Rows were queued for these destinations: deliver them now. */
@@ -55,11 +75,10 @@ export class Deliveries {
   }
 
   /** Operator resend (CLI or API): the row becomes due now. False when there is no such row to resend. */
-  resend(id: number): boolean {
-    if (!this.deps.outbox.resend(id, Date.now())) return false;
-    const item = this.deps.outbox.get(id);
-    if (item !== undefined) this.notify([item.destination]);
-    return true;
+  async resend(id: number): Promise<boolean> {
+    const resent = await this.deps.outbox.resend(id, this.deps.clock.now());
+    if (resent !== undefined) this.notify([resent.partition]);
+    return resent !== undefined;
   }
 
   /** Resolves once the sends in hand have settled. */

@@ -5,7 +5,7 @@ import { deliveryVerdict, storeFiles } from '../../dicom/index.js';
 import { MllpClient, type MllpSendKind } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
 import type { Spool } from '../../storage/index.js';
-import type { SendOutcome } from '../../pipeline/index.js';
+import type { SendOutcome } from './outbox-delivery.js';
 
 export interface SendTimeouts {
   connectTimeoutMs: number;

@@ -1,32 +1,42 @@
 /**
- * Runs the analyze-study jobs, one at a time, and makes stopping bounded: `stop()` claims nothing more and aborts
- * the analysis in hand, whose job goes back to the queue (a retry, not a failure) to run again after the restart.
+ * Runs the analyze-study jobs on the queue, one at a time, and makes stopping bounded: `stop()` claims nothing
+ * more and aborts the analysis in hand, whose job goes back to the queue (a retry, not a failure) to run again
+ * after the restart.
  */
-import { JobKind, type JobsRepo } from '../../db/index.js';
+import { JobKind, type Job, type NewJob } from '../../db/index.js';
 import type { Logger } from '../../log.js';
-import { JobWorker } from '../../pipeline/index.js';
+import { QueueWorker, type Clock, type Queue } from '../../queue/index.js';
 import { analyzeStudy, type AnalyzeStudyDeps } from './analyze-study.js';
 
 /** Back-off of a failed analysis: a model that cannot load or a study that cannot be decoded is not retried in a loop. */
 const ANALYSIS_RETRY = { baseMs: 10_000, maxMs: 10 * 60_000, maxAttempts: 5 };
+/** Long enough for one study; the worker extends it every half while the analysis runs. */
+const ANALYSIS_LEASE_MS = 5 * 60_000;
 
 export interface AnalysisWorkerDeps extends AnalyzeStudyDeps {
-  jobs: JobsRepo;
+  jobs: Queue<Job, NewJob>;
+  /** Who holds the leases: stable across restarts of this node. */
+  owner: string;
+  clock: Clock;
   /** The analysis of a study ended well: its results changed. */
   onAnalysedStudy: (studyInstanceUid: string) => void;
 }
 
 export class AnalysisWorker {
-  private readonly worker: JobWorker;
+  private readonly worker: QueueWorker<Job>;
   private readonly abort = new AbortController();
 
   constructor(deps: AnalysisWorkerDeps) {
-    this.worker = new JobWorker({
-      kind: JobKind.AnalyzeStudy,
-      jobs: deps.jobs,
+    this.worker = new QueueWorker<Job>({
+      queue: deps.jobs,
+      partition: JobKind.AnalyzeStudy,
+      owner: deps.owner,
+      // One study at a time: the handler itself batches and uses the other threads.
+      concurrency: 1,
+      leaseMs: ANALYSIS_LEASE_MS,
       policy: ANALYSIS_RETRY,
+      clock: deps.clock,
       log: deps.log,
-      now: deps.now,
       handle: async (job) => {
         const outcome = await analyzeStudy(job, deps, this.abort.signal);
         if (outcome.kind === 'done') deps.onAnalysedStudy(job.studyInstanceUid);
@@ -35,9 +45,9 @@ export class AnalysisWorker {
     });
   }
 
-  /** Queues again the jobs a crash left running, then looks for due ones. */
-  start(): void {
-    this.worker.start();
+  /** Takes back the jobs this node left running at its last stop, then looks for due ones. */
+  start(): Promise<void> {
+    return this.worker.start();
   }
 
   /** A study was completed: look for its job now. */

@@ -8,14 +8,15 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { appliesTo, type Classification, type Classifier, type ModelStatus } from '../../ai/index.js';
 import type { DicomDestination } from '../../config/index.js';
-import type { InstancesRepo, Job, OutboxRepo, ResultsRepo, StoredInstance } from '../../db/index.js';
+import type { InstancesRepo, Job, NewOutboxItem, OutboxItem, ResultsRepo, StoredInstance } from '../../db/index.js';
 import { parseUid, type Uid } from '../../dicom/index.js';
 import { describeError } from '../../errors.js';
 import type { PreparedSlices, SlicePreparer } from '../../imaging/index.js';
 import type { Logger } from '../../log.js';
 import { buildFindingsSr, dicomDateTime, sourceContextFromPart10, type ReferencedInstance } from '../../results/index.js';
 import type { Spool } from '../../storage/index.js';
-import type { IntakeGate, JobOutcome } from '../../pipeline/index.js';
+import type { IntakeGate } from '../../queue/index.js';
+import type { HandlerOutcome, Queue } from '../../queue/index.js';
 
 /** How many top-scoring images the top-k mean and the SR's driving references use. */
 const TOP_K = 3;
@@ -40,7 +41,7 @@ export interface ImageModels {
 export interface AnalyzeStudyDeps {
   instances: Pick<InstancesRepo, 'forStudy'>;
   results: Pick<ResultsRepo, 'save'>;
-  outbox: Pick<OutboxRepo, 'enqueue'>;
+  outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
   spool: Pick<Spool, 'absolutePath' | 'writeResult'>;
   models: ImageModels;
   /** Decodes and preprocesses instances in worker threads. */
@@ -64,7 +65,7 @@ interface Scored {
 }
 
 /** `signal` aborts the analysis between steps; what is aborted leaves no row and no SR, and asks for a retry. */
-export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps, signal?: AbortSignal): Promise<JobOutcome> {
+export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps, signal?: AbortSignal): Promise<HandlerOutcome> {
   const now = deps.now ?? Date.now;
   const studyUid = parseUid(job.studyInstanceUid);
   if (studyUid === undefined) return { kind: 'failed', reason: `not a valid Study Instance UID: ${job.studyInstanceUid}` };
@@ -209,7 +210,7 @@ async function analyzeWithModel(
     t,
   );
   for (const d of targets) {
-    if (deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, t).created) queued.push(d.name);
+    if ((await deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, t)).created) queued.push(d.name);
   }
   log.info('study analysed', { modelId: spec.id, flagged, instances: scored.length, skipped, ms: Math.round(durationMs), engine: provenance.engine, provider: provenance.provider, queued: queued.length });
   if (queued.length > 0) deps.onQueued(queued);

@@ -4,11 +4,12 @@
  * root what happened through `ImageFlowEvents`; it knows no other flow.
  */
 import type { DicomDestination } from '../../config/index.js';
-import { JobKind, type InstancesRepo, type JobsRepo, type OutboxRepo, type ResultsRepo, type StudiesRepo } from '../../db/index.js';
+import { JobKind, type Db, type InstancesRepo, type NewOutboxItem, type OutboxItem, type ResultsRepo, type SqliteJobQueue } from '../../db/index.js';
 import type { Logger } from '../../log.js';
-import type { IntakeGate } from '../../pipeline/index.js';
+import type { IntakeGate } from '../../queue/index.js';
 import type { Spool } from '../../storage/index.js';
-import { StudyAssembler, systemClock } from '../../studies/index.js';
+import type { Clock, Queue } from '../../queue/index.js';
+import { CompletionRule, SqliteStudyStore, StudyAssembler } from '../../studies/index.js';
 import type { AnalyzeStudyDeps } from './analyze-study.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { InstanceStoreHandler } from './store-instance.js';
@@ -24,10 +25,16 @@ export interface ImageFlowEvents {
 
 export interface ImageFlowDeps {
   instances: InstancesRepo;
-  studies: StudiesRepo;
   results: ResultsRepo;
-  jobs: JobsRepo;
-  outbox: OutboxRepo;
+  /** The database of the study rows (study completion is SQL on it) and of the job queue. */
+  db: Db;
+  jobs: SqliteJobQueue;
+  /** `dicom.studyQuietSeconds`: how long a study must be quiet to be complete. */
+  studyQuietSeconds: number;
+  outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
+  /** Who holds the leases: stable across restarts of this node. */
+  owner: string;
+  clock: Clock;
   spool: Spool;
   models: AnalyzeStudyDeps['models'];
   preparer: AnalyzeStudyDeps['preparer'];
@@ -55,9 +62,9 @@ export class ImageFlow {
       onAnalysed: events.analysed,
       onAnalysedStudy: events.resultsChanged,
     });
-    this.assembler = new StudyAssembler(deps.studies, {
-      jobKind: JobKind.AnalyzeStudy,
-      clock: systemClock,
+    this.assembler = new StudyAssembler(new SqliteStudyStore(deps.db, deps.jobs, JobKind.AnalyzeStudy), {
+      rule: new CompletionRule(Math.round(deps.studyQuietSeconds * 1000)),
+      clock: deps.clock,
       log: log.child({ component: 'studies' }),
       onComplete: () => this.analysis.notify(),
     });
@@ -74,19 +81,19 @@ export class ImageFlow {
   }
 
   /** Resumes queued analyses and the studies that were receiving at the last stop; returns how many studies. */
-  start(): number {
-    this.analysis.start();
+  async start(): Promise<number> {
+    await this.analysis.start();
     return this.assembler.resume();
   }
 
   /** Completes the studies whose quiet period is over (housekeeping's study-sweep); returns how many. */
-  sweepStudies(): number {
+  async sweepStudies(): Promise<number> {
     return this.assembler.sweep();
   }
 
   /** Call once the SCP is closed. Bounded: the analysis in hand is aborted and its job queued again. */
   async stop(): Promise<void> {
-    this.assembler.stop();
+    await this.assembler.stop();
     await this.analysis.stop();
   }
 }

@@ -3,16 +3,22 @@
  * report NLP, paced by HL7 intake). It tells the composition root which studies' results changed; it knows no
  * other flow.
  */
-import type { Hl7MessagesRepo, StudiesRepo } from '../../db/index.js';
+import { JobKind, type Hl7MessagesRepo, type Job, type NewJob, type StudiesRepo } from '../../db/index.js';
 import { describeError } from '../../errors.js';
 import type { Hl7AckDecision, ReceivedHl7Message } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
 import { loadNerModel, REPORT_NLP_VERSION, type NerModel } from '../../nlp/index.js';
-import { IntakeGate, ReportWorker } from '../../pipeline/index.js';
+import { IntakeGate } from '../../queue/index.js';
+import { QueueWorker, type Clock, type Queue } from '../../queue/index.js';
+import { ReportProcessing } from './report-processing.js';
 import { reportIntakeHandler } from './report-intake.js';
 
 /** HL7 intake must be this quiet before the report NLP takes a step. */
 const HL7_QUIET_MS = 50;
+/** A report's NLP takes milliseconds; the lease only matters when a node dies holding it. */
+const REPORT_LEASE_MS = 60_000;
+/** Report NLP failures (a model error, a bad text): retried a few times, then a dead letter the operator can see. */
+const REPORT_RETRY = { baseMs: 5_000, maxMs: 5 * 60_000, maxAttempts: 5 };
 
 export interface ReportFlowEvents {
   /** A processed report links to this study: its results (concordance, report SR) changed. */
@@ -22,6 +28,11 @@ export interface ReportFlowEvents {
 export interface ReportFlowDeps {
   messages: Hl7MessagesRepo;
   studies: StudiesRepo;
+  /** Where process-report jobs wait (queued with each stored report). */
+  jobs: Queue<Job, NewJob>;
+  /** Who holds the leases: stable across restarts of this node. */
+  owner: string;
+  clock: Clock;
   /** The analysis's gate: HL7 intake touches it too, so the analysis gives way to it. */
   intake: IntakeGate;
   /** From `loadReportNer`; the flow disposes of it on stop. */
@@ -55,7 +66,7 @@ export function loadReportNer(log: Logger): Promise<NerModel | null> {
 export class ReportFlow {
   /** What the MLLP server hands each message to. */
   readonly handler: (message: ReceivedHl7Message) => Promise<Hl7AckDecision>;
-  private readonly worker: ReportWorker;
+  private readonly worker: QueueWorker<Job>;
   private readonly ner: NerModel | null;
 
   constructor(deps: ReportFlowDeps) {
@@ -63,12 +74,26 @@ export class ReportFlow {
     this.ner = ner;
     // The NLP gives way only to HL7 intake, whose ACKs it would delay: under a day of DICOM traffic it keeps its pace.
     const hl7Intake = new IntakeGate(HL7_QUIET_MS);
-    this.worker = new ReportWorker({
+    const log = deps.log.child({ component: 'nlp' });
+    const processing = new ReportProcessing({
       messages: deps.messages,
       ner,
       gate: hl7Intake,
-      log: deps.log.child({ component: 'nlp' }),
+      log,
       onProcessed: (r) => deps.studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => deps.events.resultsChanged(uid)),
+    });
+    this.worker = new QueueWorker<Job>({
+      queue: deps.jobs,
+      partition: JobKind.ProcessReport,
+      owner: deps.owner,
+      concurrency: 1,
+      leaseMs: REPORT_LEASE_MS,
+      policy: REPORT_RETRY,
+      handle: processing.handle,
+      beforeEach: processing.yieldToIntake,
+      onSettled: processing.settled,
+      clock: deps.clock,
+      log,
     });
     this.handler = reportIntakeHandler({
       messages: deps.messages,
@@ -81,9 +106,9 @@ export class ReportFlow {
     });
   }
 
-  /** Processes the reports stored before the last stop. */
-  start(): void {
-    this.worker.notify();
+  /** Processes the reports stored before the last stop (and those this node was processing then). */
+  start(): Promise<void> {
+    return this.worker.start();
   }
 
   /** Call once the MLLP server is closed. */

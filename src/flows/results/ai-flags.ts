@@ -3,7 +3,8 @@
  * Called when a study has been analysed and when a report linked to it has been processed; an unchanged result
  * builds the same message (same MSH-10), which the outbox's dedupe key turns into no second delivery.
  */
-import type { Hl7MessagesRepo, InstancesRepo, OutboxRepo, ResultsRepo, StudiesRepo } from '../../db/index.js';
+import type { Hl7MessagesStore, InstancesRepo, NewOutboxItem, OutboxItem, OutboxReader, ResultsRepo, StudiesRepo } from '../../db/index.js';
+import type { Queue } from '../../queue/index.js';
 import { buildAiFlagsOru, compareFindings, type ReportMention, type SourceContext } from '../../results/index.js';
 import type { Spool } from '../../storage/index.js';
 import type { StudySource } from './study-source.js';
@@ -13,8 +14,11 @@ export interface StudyResultsStores {
   studies: StudiesRepo;
   instances: InstancesRepo;
   results: ResultsRepo;
-  messages: Hl7MessagesRepo;
-  outbox: OutboxRepo;
+  messages: Hl7MessagesStore;
+  /** Where deliveries are queued. */
+  outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
+  /** What is already queued. */
+  outboxItems: OutboxReader;
   spool: Spool;
 }
 
@@ -27,11 +31,11 @@ export interface AiFlagsDeps extends StudyResultsStores {
 export async function queueAiFlags(studyInstanceUid: string, source: StudySource, deps: AiFlagsDeps, nowMs: number): Promise<string[]> {
   if (deps.destinations.length === 0 || deps.results.forStudy(studyInstanceUid).length === 0) return [];
   const patient = patientOf(await source.context());
-  // From here on no await: the state is read and the message queued in one go, so a later change's message can
-  // never be queued before an earlier one's.
+  // The caller runs one results change of a study at a time (see `serialPerKey`): the state read here and the
+  // message queued below belong together, so a later change's message is never queued before an earlier one's.
   const results = deps.results.forStudy(studyInstanceUid);
   const accession = deps.studies.accessionOf(studyInstanceUid) ?? '';
-  const report = deps.messages.latestReportFor(studyInstanceUid, accession);
+  const report = await deps.messages.latestReportFor(studyInstanceUid, accession);
   const concordance = report === undefined ? [] : compareFindings(
     results.map((r) => ({ ...r.finding, flagged: r.flagged, probability: r.probability, modelId: r.modelId })),
     JSON.parse(report.findingsJson) as ReportMention[],
@@ -51,7 +55,7 @@ export async function queueAiFlags(studyInstanceUid: string, source: StudySource
       receivingApplication: d.application ?? d.name,
       receivingFacility: d.facility ?? '',
     });
-    if (deps.outbox.enqueue({ kind: 'hl7', destination: d.name, studyInstanceUid, dedupeKey: oru.controlId, payload: oru.text }, nowMs).created) queued.push(d.name);
+    if ((await deps.outbox.enqueue({ kind: 'hl7', destination: d.name, studyInstanceUid, dedupeKey: oru.controlId, payload: oru.text }, nowMs)).created) queued.push(d.name);
   }
   return queued;
 }

@@ -33,7 +33,7 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
   // The SR goes into the study: patient and study attributes from its images, which are also its evidence. Read
   // first, so that the report below is the latest one when this call builds its SR.
   const context = await source.context();
-  const report = deps.messages.latestReportFor(studyUid, deps.studies.accessionOf(studyUid) ?? '');
+  const report = await deps.messages.latestReportFor(studyUid, deps.studies.accessionOf(studyUid) ?? '');
   if (report === undefined) return [];
   const { images } = source;
   const findings = studyFindings(JSON.parse(report.findingsJson) as ReportFinding[]);
@@ -54,13 +54,16 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
   const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
   // Results change for other reasons too (an analysis, a late instance): the same SR already queued everywhere is
   // neither rewritten nor fsynced again.
-  const fresh = targets.filter((d) => !deps.outbox.has(d.name, dedupeKey));
+  const fresh: DicomDestination[] = [];
+  for (const d of targets) if (!(await deps.outboxItems.has(d.name, dedupeKey))) fresh.push(d);
   if (fresh.length === 0) return [];
   const relative = await deps.spool.writeResult(studyUid, srUid, sr.part10);
   deps.results.saveReportSr(studyUid, report.id, srUid, nowMs);
-  return fresh
-    .filter((d) => deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, nowMs).created)
-    .map((d) => d.name);
+  const queued: string[] = [];
+  for (const d of fresh) {
+    if ((await deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, nowMs)).created) queued.push(d.name);
+  }
+  return queued;
 }
 
 /**

@@ -7,6 +7,7 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { queueAiFlags, type AiFlagsDeps, type StudyResultsStores } from './ai-flags.js';
 import { queueReportSr, type ReportSrDeps } from './report-sr.js';
+import { serialPerKey } from './keyed-serial.js';
 import { studySource } from './study-source.js';
 
 export interface ResultsFlowEvents {
@@ -29,10 +30,12 @@ export function resultsFlow(deps: ResultsFlowDeps): (studyInstanceUid: string) =
   const { log, events } = deps;
   const flagsDeps = { ...deps, destinations: deps.hl7Destinations };
   const srDeps = { ...deps, destinations: deps.dicomDestinations, analyzer: deps.reportAnalyzer };
+  // One results change of a study at a time per writer: each reads the state and queues from it across awaits.
+  const serial = serialPerKey();
   return (studyUid) => {
     const source = studySource(studyUid, deps);
     if (source === undefined) return;
-    queueAiFlags(studyUid, source, flagsDeps, Date.now()).then(events.outboxQueued, (err: unknown) => log.error('AI flags for the RIS not queued', { err: describeError(err) }));
-    queueReportSr(studyUid, source, srDeps, Date.now()).then(events.outboxQueued, (err: unknown) => log.error('report findings SR not written', { err: describeError(err) }));
+    serial(`oru:${studyUid}`, () => queueAiFlags(studyUid, source, flagsDeps, Date.now())).then(events.outboxQueued, (err: unknown) => log.error('AI flags for the RIS not queued', { err: describeError(err) }));
+    serial(`sr:${studyUid}`, () => queueReportSr(studyUid, source, srDeps, Date.now())).then(events.outboxQueued, (err: unknown) => log.error('report findings SR not written', { err: describeError(err) }));
   };
 }

@@ -2,26 +2,26 @@
  * What /api/studies shows for a study: its receive state, jobs, AI results and per-destination delivery,
  * folded into one status: receiving | complete | analyzing | analyzed | delivered | failed.
  */
-import type { Hl7MessagesRepo, JobsRepo, OutboxRepo, ResultsRepo, StudiesRepo, StudySummary } from '../../db/index.js';
+import type { Hl7MessagesStore, JobsReader, OutboxReader, ResultsRepo, StudiesRepo, StudySummary } from '../../db/index.js';
 import { compareFindings, type ReportMention } from '../../results/index.js';
 import type { StudyListItem } from '../../http/index.js';
 
 export interface StudyViewDeps {
   studies: StudiesRepo;
-  jobs: JobsRepo;
+  jobs: JobsReader;
   results: ResultsRepo;
-  outbox: OutboxRepo;
-  messages: Hl7MessagesRepo;
+  outbox: OutboxReader;
+  messages: Hl7MessagesStore;
 }
 
-export function listStudyViews(deps: StudyViewDeps, query: { limit: number; offset: number }): StudyListItem[] {
-  return deps.studies.list(query).map((s) => studyView(deps, s));
+export function listStudyViews(deps: StudyViewDeps, query: { limit: number; offset: number }): Promise<StudyListItem[]> {
+  return Promise.all(deps.studies.list(query).map((s) => studyView(deps, s)));
 }
 
-function studyView(deps: StudyViewDeps, s: StudySummary): StudyListItem {
-  const jobs = deps.jobs.forStudy(s.studyInstanceUid);
+async function studyView(deps: StudyViewDeps, s: StudySummary): Promise<StudyListItem> {
+  const jobs = await deps.jobs.forStudy(s.studyInstanceUid);
   const results = deps.results.forStudy(s.studyInstanceUid);
-  const deliveries = deps.outbox.list({ studyInstanceUid: s.studyInstanceUid, limit: 100 }).map((o) => ({
+  const deliveries = (await deps.outbox.list({ studyInstanceUid: s.studyInstanceUid, limit: 100 })).map((o) => ({
     id: o.id,
     destination: o.destination,
     kind: o.kind,
@@ -31,7 +31,7 @@ function studyView(deps: StudyViewDeps, s: StudySummary): StudyListItem {
     deliveredAt: o.deliveredAt,
   }));
   const latestJob = jobs[jobs.length - 1];
-  const report = deps.messages.latestReportFor(s.studyInstanceUid, s.accessionNumber);
+  const report = await deps.messages.latestReportFor(s.studyInstanceUid, s.accessionNumber);
   const reportFindings = report === undefined ? [] : (JSON.parse(report.findingsJson) as ReportMention[]);
   const concordance =
     report === undefined || results.length === 0

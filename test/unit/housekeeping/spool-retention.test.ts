@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { JobKind, JobsRepo, OutboxRepo, RetentionRepo, StudiesRepo, openDatabase, type Db } from '../../../src/db/index.js';
+import { JobKind, RetentionRepo, SqliteJobQueue, SqliteOutboxQueue, StudiesRepo, openDatabase, type Db } from '../../../src/db/index.js';
+import { SqliteStudyStore } from '../../../src/studies/index.js';
 import { prepareInstanceWrites } from '../../../src/db/instance-writes.js';
 import type { Uid } from '../../../src/dicom/index.js';
 import { runRetention } from '../../../src/housekeeping/spool-retention.js';
@@ -17,6 +18,8 @@ import { runCleanups, tempDir } from '../../helpers/fixtures.js';
 const DAY = 86_400_000;
 const NOW = Date.parse('2030-06-01T00:00:00Z');
 
+const OWNER = 'test-node';
+
 type Fate = 'delivered' | 'pending' | 'dead' | 'no-destination' | 'never-analysed' | 'analysis-failed' | 'analysing' | 'receiving';
 
 function setup() {
@@ -24,11 +27,12 @@ function setup() {
   const db = openDatabase(join(dir, 'gateway.sqlite'));
   const spool = new Spool(dir);
   const write = prepareInstanceWrites(db, 1000);
-  const repos = { studies: new StudiesRepo(db), jobs: new JobsRepo(db), outbox: new OutboxRepo(db), retention: new RetentionRepo(db) };
+  const jobs = new SqliteJobQueue(db);
+  const repos = { studies: new StudiesRepo(db), completion: new SqliteStudyStore(db, jobs, JobKind.AnalyzeStudy), jobs, outbox: new SqliteOutboxQueue(db), retention: new RetentionRepo(db) };
   let n = 0;
 
   /** A study of `count` instances of `bytes` each, last received `ageDays` before NOW, taken to `fate`. */
-  function study(uid: string, ageDays: number, fate: Fate, options: { count?: number; bytes?: number } = {}): string[] {
+  async function study(uid: string, ageDays: number, fate: Fate, options: { count?: number; bytes?: number } = {}): Promise<string[]> {
     const at = NOW - ageDays * DAY;
     const paths: string[] = [];
     db.transaction(() => {
@@ -41,24 +45,28 @@ function setup() {
       }
     })();
     if (fate === 'receiving') return paths;
-    expect(repos.studies.complete(uid, at + 2000, JobKind.AnalyzeStudy)).to.equal(true);
+    expect(await repos.completion.completeIfDue(uid, at + 2000)).to.equal(true);
     if (fate === 'never-analysed') return paths;
-    const job = repos.jobs.claim(JobKind.AnalyzeStudy, at + 3000);
+    const [job] = await repos.jobs.claim({ partition: JobKind.AnalyzeStudy, owner: OWNER, leaseMs: 60_000, limit: 1, nowMs: at + 3000 });
     if (job === undefined) throw new Error('no job');
     if (fate === 'analysing') return paths;
     if (fate === 'analysis-failed') {
-      repos.jobs.fail(job.id, 'decoder failed', at + 4000, undefined);
+      await repos.jobs.fail(job.id, OWNER, { error: 'decoder failed', retryAtMs: undefined }, at + 4000);
       return paths;
     }
-    repos.jobs.complete(job.id, at + 4000);
+    await repos.jobs.complete(job.id, OWNER, at + 4000);
     if (fate === 'no-destination') return paths;
     const sr = join('results', uid, `${uid}.99.dcm`);
     mkdirSync(dirname(spool.absolutePath(sr)), { recursive: true });
     writeFileSync(spool.absolutePath(sr), 'SR');
     paths.push(sr);
-    const { id } = repos.outbox.enqueue({ kind: 'dicom', destination: 'pacs', studyInstanceUid: uid, dedupeKey: `${uid}.99`, payload: sr }, at + 5000);
-    if (fate === 'delivered') repos.outbox.markDelivered(id, at + 6000);
-    if (fate === 'dead') repos.outbox.markFailed(id, 'refused', at + 6000, undefined);
+    // A destination per study: claiming one study's delivery never takes another's.
+    await repos.outbox.enqueue({ kind: 'dicom', destination: `pacs-${uid}`, studyInstanceUid: uid, dedupeKey: `${uid}.99`, payload: sr }, at + 5000);
+    if (fate === 'pending') return paths;
+    const [item] = await repos.outbox.claim({ partition: `pacs-${uid}`, owner: OWNER, leaseMs: 60_000, limit: 1, nowMs: at + 5500 });
+    if (item === undefined) throw new Error('no outbox item');
+    if (fate === 'delivered') await repos.outbox.complete(item.id, OWNER, at + 6000);
+    if (fate === 'dead') await repos.outbox.fail(item.id, OWNER, { error: 'refused', retryAtMs: undefined }, at + 6000);
     return paths;
   }
   const run = (policy: { maxAgeDays?: number; maxTotalBytes?: number }, now = NOW) => runRetention({ retention: repos.retention, spool, log: silentLogger }, policy, now);
@@ -81,16 +89,16 @@ describe('housekeeping/spool-retention', () => {
 
   it('does nothing without a limit (retention is opt-in)', async () => {
     const t = setup();
-    const files = t.study('1.1', 400, 'delivered');
+    const files = await t.study('1.1', 400, 'delivered');
     expect(await t.run({})).to.deep.equal({ purgedStudies: 0, purgedInstances: 0, purgedBytes: 0 });
     for (const f of files) expect(existsSync(t.spool.absolutePath(f))).to.equal(true);
   });
 
   it('by age: purges old delivered studies (files, rows, delivered SR), keeps recent ones, records purgedAt', async () => {
     const t = setup();
-    const old = t.study('1.1', 40, 'delivered');
-    const oldNoDest = t.study('1.2', 40, 'no-destination');
-    const recent = t.study('1.3', 5, 'delivered');
+    const old = await t.study('1.1', 40, 'delivered');
+    const oldNoDest = await t.study('1.2', 40, 'no-destination');
+    const recent = await t.study('1.3', 5, 'delivered');
     const r = await t.run({ maxAgeDays: 30 });
     expect(r).to.deep.include({ purgedStudies: 2, purgedInstances: 4, purgedBytes: 400 });
     for (const f of [...old, ...oldNoDest]) expect(existsSync(t.spool.absolutePath(f)), f).to.equal(false);
@@ -105,7 +113,7 @@ describe('housekeeping/spool-retention', () => {
     const t = setup();
     const kept: Record<string, string[]> = {};
     const fates: Fate[] = ['pending', 'dead', 'never-analysed', 'analysis-failed', 'analysing', 'receiving'];
-    fates.forEach((fate, i) => (kept[fate] = t.study(`2.${i + 1}`, 1000, fate)));
+    for (const [i, fate] of fates.entries()) kept[fate] = await t.study(`2.${i + 1}`, 1000, fate);
     const r = await t.run({ maxAgeDays: 1, maxTotalBytes: 1 });
     expect(r.purgedStudies).to.equal(0);
     expect(r.overLimitBytes).to.equal(fates.length * 200 - 1);
@@ -117,10 +125,10 @@ describe('housekeeping/spool-retention', () => {
 
   it('by size: purges the oldest delivered studies until the spool is under maxTotalBytes', async () => {
     const t = setup();
-    t.study('3.1', 3, 'delivered', { bytes: 1000 }); // 2000 bytes each
-    t.study('3.2', 9, 'pending', { bytes: 1000 }); // oldest, but undelivered: skipped
-    t.study('3.3', 2, 'delivered', { bytes: 1000 });
-    t.study('3.4', 1, 'delivered', { bytes: 1000 });
+    await t.study('3.1', 3, 'delivered', { bytes: 1000 }); // 2000 bytes each
+    await t.study('3.2', 9, 'pending', { bytes: 1000 }); // oldest, but undelivered: skipped
+    await t.study('3.3', 2, 'delivered', { bytes: 1000 });
+    await t.study('3.4', 1, 'delivered', { bytes: 1000 });
     const r = await t.run({ maxTotalBytes: 5000 }); // 8000 → purge 3.1 (6000) → purge 3.3 (4000)
     expect(r).to.deep.include({ purgedStudies: 2, purgedBytes: 4000 });
     expect(r.overLimitBytes).to.equal(undefined);
@@ -130,7 +138,7 @@ describe('housekeeping/spool-retention', () => {
 
   it('a study that receives an instance after its purge is received into a fresh folder and can be purged again', async () => {
     const t = setup();
-    t.study('4.1', 40, 'delivered');
+    await t.study('4.1', 40, 'delivered');
     await t.run({ maxAgeDays: 30 });
     // A late instance: the spool recreates the folder it had cached, the study re-opens with only the new instance.
     const file = t.spool.createTempFile();
@@ -143,9 +151,9 @@ describe('housekeeping/spool-retention', () => {
     expect(t.repos.studies.list({ limit: 10, offset: 0 })[0]).to.include({ status: 'receiving', instanceCount: 1 });
     expect((await t.run({ maxAgeDays: 30 }, NOW + 2 * DAY)).purgedStudies, 'receiving: kept').to.equal(0);
     // Completed, analysed again (no destination): purgeable once old; the counts add up.
-    expect(t.repos.studies.complete('4.1', NOW + 2 * DAY, JobKind.AnalyzeStudy)).to.equal(true);
-    const job = t.repos.jobs.claim(JobKind.AnalyzeStudy, NOW + 2 * DAY);
-    t.repos.jobs.complete(job?.id ?? -1, NOW + 2 * DAY);
+    expect(await t.repos.completion.completeIfDue('4.1', NOW + 2 * DAY)).to.equal(true);
+    const [job] = await t.repos.jobs.claim({ partition: JobKind.AnalyzeStudy, owner: OWNER, leaseMs: 60_000, limit: 1, nowMs: NOW + 2 * DAY });
+    await t.repos.jobs.complete(job?.id ?? -1, OWNER, NOW + 2 * DAY);
     expect((await t.run({ maxAgeDays: 30 }, NOW + 40 * DAY)).purgedStudies).to.equal(1);
     expect(existsSync(t.spool.absolutePath(rel))).to.equal(false);
     const row = t.db.prepare<[], { purged_instances: number; purged_bytes: number }>(`SELECT purged_instances, purged_bytes FROM studies WHERE study_instance_uid = '4.1'`).get();
@@ -154,10 +162,10 @@ describe('housekeeping/spool-retention', () => {
 
   it('skips a study that stopped qualifying between listing and purge', async () => {
     const t = setup();
-    t.study('5.1', 40, 'delivered');
+    await t.study('5.1', 40, 'delivered');
     const [candidate] = t.repos.retention.candidates();
     expect(candidate?.studyInstanceUid).to.equal('5.1');
-    t.repos.outbox.enqueue({ kind: 'hl7', destination: 'ris', studyInstanceUid: '5.1', dedupeKey: 'x', payload: 'MSH|' }, NOW);
+    await t.repos.outbox.enqueue({ kind: 'hl7', destination: 'ris', studyInstanceUid: '5.1', dedupeKey: 'x', payload: 'MSH|' }, NOW);
     expect(t.repos.retention.purge('5.1', NOW)).to.equal(undefined);
     expect(instanceCount(t.db, '5.1')).to.equal(2);
   });

@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Classification } from '../../../../src/ai/index.js';
-import { JobsRepo, openDatabase, type StoredInstance } from '../../../../src/db/index.js';
+import { JobsRepo, SqliteJobQueue, openDatabase, type StoredInstance } from '../../../../src/db/index.js';
 import { ANALYSIS_INTERRUPTED } from '../../../../src/flows/images/analyze-study.js';
 import { AnalysisWorker, type AnalysisWorkerDeps } from '../../../../src/flows/images/analysis-worker.js';
 import { resolveModelEntries } from '../../../../src/flows/images/model-entries.js';
 import type { PreparedSlices } from '../../../../src/imaging/index.js';
 import { silentLogger } from '../../../../src/log.js';
-import { IntakeGate } from '../../../../src/pipeline/index.js';
+import { IntakeGate } from '../../../../src/queue/index.js';
+import { systemClock } from '../../../../src/queue/index.js';
 import { runCleanups, tempDir, waitFor } from '../../../helpers/fixtures.js';
 
 const STUDY = '1.2.3.4';
@@ -31,16 +32,20 @@ function ctSlice(n: number): StoredInstance {
 
 /** An analysis of `slices` CT slices with the demo model's spec, decode and inference supplied by the test. */
 function setup(slices: number, engine: { prepare: () => Promise<PreparedSlices>; classify: (images: readonly Float32Array[]) => Promise<Classification> }) {
-  const jobs = new JobsRepo(openDatabase(join(tempDir(), 'gw.sqlite')));
-  jobs.enqueue('analyze-study', STUDY, Date.now());
+  const db = openDatabase(join(tempDir(), 'gw.sqlite'));
+  const queue = new SqliteJobQueue(db);
+  const jobs = new JobsRepo(db);
+  void queue.enqueue({ kind: 'analyze-study', studyInstanceUid: STUDY }, Date.now());
   const spec = resolveModelEntries(undefined).specs[0];
   if (spec === undefined) throw new Error('the demo model spec is missing');
   const calls = { prepare: 0, classify: 0, analysed: 0 };
   const deps: AnalysisWorkerDeps = {
-    jobs,
+    jobs: queue,
+    owner: 'test-node',
+    clock: systemClock,
     instances: { forStudy: () => Array.from({ length: slices }, (_, k) => ctSlice(k + 1)) },
     results: { save: () => undefined },
-    outbox: { enqueue: () => ({ id: 0, created: false }) },
+    outbox: { enqueue: async () => ({ id: 0, created: false }) },
     spool: { absolutePath: (p) => p, writeResult: async () => 'result.dcm' },
     models: {
       ready: true,
@@ -90,11 +95,11 @@ describe('flows/images/analysis-worker', () => {
 
   it('stops within a bound while a decode hangs, and leaves the job queued for a retry, not failed', async () => {
     const { jobs, calls, worker } = setup(3, { prepare: () => new Promise<PreparedSlices>(() => undefined), classify: async (images) => classification(images) });
-    worker.start();
+    await worker.start();
     await waitFor('the analysis to start decoding', () => calls.prepare > 0);
     const ms = await timed(() => worker.stop());
     expect(ms).to.be.below(STOP_BOUND_MS);
-    expect(jobs.forStudy(STUDY)[0]).to.include({ state: 'queued', attempts: 1, lastError: ANALYSIS_INTERRUPTED });
+    expect((await jobs.forStudy(STUDY))[0]).to.include({ state: 'queued', attempts: 1, lastError: ANALYSIS_INTERRUPTED });
     expect(calls.classify).to.equal(0);
     expect(calls.analysed).to.equal(0);
   });
@@ -106,12 +111,12 @@ describe('flows/images/analysis-worker', () => {
       prepare: async () => ({ kind: 'prepared', tensors: [tensor] }),
       classify: (images) => new Promise((resolve) => setTimeout(() => resolve(classification(images)), batchMs)),
     });
-    worker.start();
+    await worker.start();
     await waitFor('the first inference batch', () => calls.classify > 0);
     const ms = await timed(() => worker.stop());
     // 20 batches would take 4 s; a stop waits for one at most.
     expect(ms).to.be.below(batchMs + STOP_BOUND_MS / 2);
     expect(calls.classify).to.be.below(3);
-    expect(jobs.forStudy(STUDY)[0]).to.include({ state: 'queued', attempts: 1, lastError: ANALYSIS_INTERRUPTED });
+    expect((await jobs.forStudy(STUDY))[0]).to.include({ state: 'queued', attempts: 1, lastError: ANALYSIS_INTERRUPTED });
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { IntakeGate } from '../../../src/pipeline/intake-gate.js';
+import { IntakeGate } from '../../../src/queue/intake-gate.js';
 
 /**
  * A clock for the gate that the test sets, and that says when the gate reads it: the gate decides at each read

@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { JobKind, SqliteJobQueue, SqliteOutboxQueue, openDatabase } from '../../../src/db/index.js';
+import { MIGRATIONS } from '../../../src/db/migrations.js';
+import { runCleanups, tempDir } from '../../helpers/fixtures.js';
+
+/** The last schema before the Queue seam (leases, report jobs). */
+const BEFORE_QUEUE = 7;
+const T = Date.parse('2030-01-01T00:00:00Z');
+
+describe('db/migrations', () => {
+  after(runCleanups);
+
+  it('upgrading keeps a job, an outbox row and a report that were in flight: each is claimed again', async () => {
+    const path = join(tempDir(), 'gateway.sqlite');
+    const old = new Database(path);
+    for (const m of MIGRATIONS.slice(0, BEFORE_QUEUE)) old.exec(m);
+    old.pragma(`user_version = ${BEFORE_QUEUE}`);
+    const at = new Date(T).toISOString();
+    // what a gateway killed mid-work leaves behind
+    old.prepare(`INSERT INTO jobs (kind, study_instance_uid, state, attempts, next_attempt_at, created_at, updated_at, started_at) VALUES ('analyze-study', '1.2', 'running', 1, ?, ?, ?, ?)`).run(at, at, at, at);
+    old.prepare(`INSERT INTO jobs (kind, study_instance_uid, state, attempts, next_attempt_at, created_at, updated_at) VALUES ('analyze-study', '1.3', 'queued', 0, ?, ?, ?)`).run(at, at, at);
+    old.prepare(`INSERT INTO outbox (kind, destination, study_instance_uid, dedupe_key, payload, state, attempts, next_attempt_at, created_at, updated_at) VALUES ('hl7', 'RIS', '1.2', 'm1', 'MSH|', 'sending', 1, ?, ?, ?)`).run(at, at, at);
+    const report = old
+      .prepare(`INSERT INTO hl7_messages (sender, control_id, message_type, study_instance_uid, report_text, raw, encoding, peer, state, received_at) VALUES ('RIS^H', 'c1', 'ORU^R01', '1.2', 'No effusion.', x'00', 'utf-8', '127.0.0.1', 'received', ?)`)
+      .run(at).lastInsertRowid;
+    old.prepare(`INSERT INTO hl7_messages (sender, control_id, message_type, study_instance_uid, report_text, raw, encoding, peer, state, received_at) VALUES ('RIS^H', 'c2', 'ORU^R01', '1.2', 'Done.', x'00', 'utf-8', '127.0.0.1', 'processed', ?)`).run(at);
+    old.close();
+
+    const db = openDatabase(path);
+    expect(db.pragma('user_version', { simple: true })).to.equal(MIGRATIONS.length);
+    const jobs = new SqliteJobQueue(db);
+    const outbox = new SqliteOutboxQueue(db);
+    const now = T + 1000;
+    const analyses = await jobs.claim({ partition: JobKind.AnalyzeStudy, owner: 'new', leaseMs: 60_000, limit: 10, nowMs: now });
+    expect(analyses.map((j) => [j.studyInstanceUid, j.attempts])).to.deep.equal([['1.2', 2], ['1.3', 1]]);
+    const sends = await outbox.claim({ partition: 'RIS', owner: 'new', leaseMs: 60_000, limit: 10, nowMs: now, inOrder: true });
+    expect(sends.map((o) => [o.dedupeKey, o.attempts])).to.deep.equal([['m1', 2]]);
+    const reports = await jobs.claim({ partition: JobKind.ProcessReport, owner: 'new', leaseMs: 60_000, limit: 10, nowMs: now });
+    expect(reports.map((j) => j.refId), 'only the report still waiting for processing').to.deep.equal([Number(report)]);
+  });
+});
