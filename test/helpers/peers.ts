@@ -48,6 +48,8 @@ export function run(cmd: string, args: string[], options: { timeoutMs?: number; 
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A peer that exits at once (e.g. connection refused) closes its stdin: its exit code and output tell why, not EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
