@@ -10,11 +10,14 @@ import { retryAt, type BackoffPolicy } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { FailResult, Queue, QueueItem } from './queue.js';
 
-/** What a handler says about one item. `failed` gives up at once (a dead letter); `retry` backs off. */
-export type HandlerOutcome = { kind: 'done'; note?: string } | { kind: 'retry'; reason: string } | { kind: 'failed'; reason: string };
+/**
+ * What a handler says about one item. `failed` gives up at once (a dead letter); `retry` backs off; `released` hands
+ * the item back due now without counting the attempt (a stop interrupted it: the item itself did nothing wrong).
+ */
+export type HandlerOutcome = { kind: 'done'; note?: string } | { kind: 'retry'; reason: string } | { kind: 'failed'; reason: string } | { kind: 'released'; reason: string };
 
 /** How an item was settled: the outcome as recorded in the queue. */
-export type Settlement = { kind: 'done' } | { kind: 'retrying'; atMs: number } | { kind: Exclude<FailResult, 'retrying'> };
+export type Settlement = { kind: 'done' } | { kind: 'released' } | { kind: 'retrying'; atMs: number } | { kind: Exclude<FailResult, 'retrying'> };
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Items older than this become dead letters on their next failure, even with attempts left. */
@@ -164,6 +167,7 @@ export class QueueWorker<T extends QueueItem> {
       heartbeat = undefined;
       const settlement = await this.settle(item, outcome);
       if (settlement.kind === 'done') log.debug('queue item done', { attempts: item.attempts });
+      else if (settlement.kind === 'released') log.info('queue item handed back', { reason: reasonOf(outcome) });
       else if (settlement.kind === 'retrying') log.warn('queue item failed, will retry', { attempts: item.attempts, reason: reasonOf(outcome), retryInMs: settlement.atMs - clock.now() });
       else if (settlement.kind === 'lease-lost') log.warn('queue item outcome dropped: another owner took it over', { attempts: item.attempts });
       else log.error(settlement.kind === 'dead' ? 'queue item is a dead letter' : 'queue item superseded by a newer one', { attempts: item.attempts, reason: reasonOf(outcome) });
@@ -182,6 +186,7 @@ export class QueueWorker<T extends QueueItem> {
     if (outcome.kind === 'done') {
       return (await queue.complete(item.id, owner, now, outcome.note)) ? { kind: 'done' } : { kind: 'lease-lost' };
     }
+    if (outcome.kind === 'released') return (await queue.release(item.id, owner, now)) ? { kind: 'released' } : { kind: 'lease-lost' };
     const tooOld = policy.maxAgeMs !== undefined && now - item.createdAtMs > policy.maxAgeMs;
     const next = tooOld ? undefined : retryAt(now, item.attempts, outcome.kind === 'retry', policy, this.o.random);
     const result = await queue.fail(item.id, owner, { error: outcome.reason, retryAtMs: next }, now);

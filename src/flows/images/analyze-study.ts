@@ -79,12 +79,12 @@ export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps, signal?: Ab
     if (classifier === undefined) continue;
     const candidates = all.filter((i) => appliesTo(classifier.spec, { modality: i.modality, bodyPart: i.bodyPart, sopClassUid: i.sopClassUid }));
     if (candidates.length === 0) continue;
-    if (interrupted()) return { kind: 'retry', reason: ANALYSIS_INTERRUPTED };
+    if (interrupted()) return { kind: 'released', reason: ANALYSIS_INTERRUPTED };
     try {
       await analyzeWithModel(studyUid, candidates, classifier, deps, log, now, signal);
       analysed += 1;
     } catch (err) {
-      if (interrupted()) return { kind: 'retry', reason: ANALYSIS_INTERRUPTED };
+      if (interrupted()) return { kind: 'released', reason: ANALYSIS_INTERRUPTED };
       return { kind: 'retry', reason: `model ${classifier.spec.id}: ${describeError(err)}` };
     }
   }

@@ -109,6 +109,24 @@ describe('queue/queue-worker', () => {
     await w.stop();
   });
 
+  it('a released item is due again at once with its attempt not counted, however often it is handed back', async () => {
+    const t = setup();
+    const handed: number[] = [];
+    const w = t.worker({
+      policy: { ...policy, maxAttempts: 1 },
+      handle: async (item) => {
+        handed.push(item.attempts);
+        return handed.length < 3 ? { kind: 'released', reason: 'interrupted by a stop' } : { kind: 'done' };
+      },
+    });
+    const id = await t.add('PACS', 'released');
+    await w.start();
+    await waitFor('delivered after two hand-backs', async () => (await t.state(id)) === 'delivered');
+    // maxAttempts 1: a counted hand-back would have made it a dead letter
+    expect(handed).to.deep.equal([1, 1, 1]);
+    await w.stop();
+  });
+
   it('runs at most `concurrency` items at once, and stop() waits for them', async () => {
     const t = setup();
     const gate = gatedHandler();

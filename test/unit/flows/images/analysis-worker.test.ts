@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Classification } from '../../../../src/ai/index.js';
 import { JobsRepo, SqliteJobQueue, openDatabase, type StoredInstance } from '../../../../src/db/index.js';
-import { ANALYSIS_INTERRUPTED } from '../../../../src/flows/images/analyze-study.js';
 import { AnalysisWorker, type AnalysisWorkerDeps } from '../../../../src/flows/images/analysis-worker.js';
 import { resolveModelEntries } from '../../../../src/flows/images/model-entries.js';
 import type { PreparedSlices } from '../../../../src/imaging/index.js';
@@ -93,13 +92,13 @@ async function timed(work: () => Promise<void>): Promise<number> {
 describe('flows/images/analysis-worker', () => {
   after(runCleanups);
 
-  it('stops within a bound while a decode hangs, and leaves the job queued for a retry, not failed', async () => {
+  it('stops within a bound while a decode hangs, and hands the job back without counting the attempt', async () => {
     const { jobs, calls, worker } = setup(3, { prepare: () => new Promise<PreparedSlices>(() => undefined), classify: async (images) => classification(images) });
     await worker.start();
     await waitFor('the analysis to start decoding', () => calls.prepare > 0);
     const ms = await timed(() => worker.stop());
     expect(ms).to.be.below(STOP_BOUND_MS);
-    expect((await jobs.forStudy(STUDY))[0]).to.include({ state: 'queued', attempts: 1, lastError: ANALYSIS_INTERRUPTED });
+    expect((await jobs.forStudy(STUDY))[0]).to.include({ state: 'queued', attempts: 0 });
     expect(calls.classify).to.equal(0);
     expect(calls.analysed).to.equal(0);
   });
@@ -117,6 +116,6 @@ describe('flows/images/analysis-worker', () => {
     // 20 batches would take 4 s; a stop waits for one at most.
     expect(ms).to.be.below(batchMs + STOP_BOUND_MS / 2);
     expect(calls.classify).to.be.below(3);
-    expect((await jobs.forStudy(STUDY))[0]).to.include({ state: 'queued', attempts: 1, lastError: ANALYSIS_INTERRUPTED });
+    expect((await jobs.forStudy(STUDY))[0]).to.include({ state: 'queued', attempts: 0 });
   });
 });
