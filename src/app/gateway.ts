@@ -72,7 +72,7 @@ export class Gateway {
     // Background work gives way to receiving: the analysis yields to any intake (instances and messages).
     const intake = new IntakeGate(INTAKE_QUIET_MS);
     let scp: DicomScp | undefined; // read by the metrics at scrape time only, once it exists
-    const metrics = new GatewayMetrics(metricsSources({ config, jobs: stores.jobs, outbox: stores.outbox, spoolRoot: stores.spool.root, openAssociations: () => scp?.openAssociations ?? 0 }));
+    const metrics = new GatewayMetrics(metricsSources({ config, jobs: stores.jobs, outbox: stores.outbox, spool: stores.spool, openAssociations: () => scp?.openAssociations ?? 0 }));
 
     const ner = config.hl7.enabled ? await loadReportNer(log) : null;
     // The queues' lease owner: stable across restarts of this node, so its own leases are taken back at start.
@@ -122,7 +122,7 @@ export class Gateway {
     });
     const mllp = reports === undefined ? undefined : new MllpServer(config.hl7, { handler: reports.handler, log: log.child({ component: 'hl7' }) });
     mllp?.on('message', (m) => metrics.hl7Received(m.ackCode));
-    const health: HealthDeps = { db: stores.db, spoolRoot: stores.spool.root, diskRefusal: () => housekeeping.disk.refusal, models: () => models.status() };
+    const health: HealthDeps = { db: stores.db, spool: stores.spool, diskRefusal: () => housekeeping.disk.refusal, models: () => models.status() };
     const http = new HttpServer(config.http, {
       ...apiViews({ ...stores, config }),
       health: () => checkHealth(health),

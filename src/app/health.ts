@@ -1,14 +1,12 @@
 /** /healthz and /readyz: whether the process can do its job now, from the resources the composition root holds. */
-import { randomUUID } from 'node:crypto';
-import { unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ModelStatus } from '../ai/index.js';
 import type { Db } from '../db/index.js';
 import type { HealthReport } from '../http/index.js';
+import type { Spool } from '../storage/index.js';
 
 export interface HealthDeps {
   db: Db;
-  spoolRoot: string;
+  spool: Pick<Spool, 'probe'>;
   /** Why the disk refuses new data (below its watermark), or undefined. */
   diskRefusal: () => string | undefined;
   models: () => readonly ModelStatus[];
@@ -24,10 +22,8 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   } catch (err) {
     checks.database = { ok: false, detail: (err as Error).message };
   }
-  const probe = join(deps.spoolRoot, '.tmp', `health-${randomUUID()}`);
   try {
-    await writeFile(probe, 'ok');
-    await unlink(probe);
+    await deps.spool.probe();
     checks.spool = { ok: true };
   } catch (err) {
     checks.spool = { ok: false, detail: (err as Error).message };

@@ -32,7 +32,7 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCod
     try {
       const db = openDatabaseReadOnly(path);
       try {
-        summary = new StatusRepo(db).summary();
+        summary = await new StatusRepo(db).summary();
       } finally {
         db.close();
       }

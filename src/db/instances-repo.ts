@@ -28,7 +28,16 @@ export interface ExistingInstance {
   studyInstanceUid: string;
 }
 
-export class InstancesRepo {
+/** The instance index, as the C-STORE handler, the analysis and the result writers use it. */
+export interface InstancesStore {
+  /** The indexed instance with this SOP Instance UID, if any (the duplicate and replacement check). */
+  find(sopInstanceUid: string): Promise<ExistingInstance | undefined>;
+  /** The instances of a study, in series and instance order. */
+  forStudy(studyInstanceUid: string): Promise<StoredInstance[]>;
+  record(record: InstanceRecord): Promise<StudyProgress>;
+}
+
+export class InstancesRepo implements InstancesStore {
   private readonly findStmt;
   private readonly studyStmt;
 
@@ -46,13 +55,12 @@ export class InstancesRepo {
     );
   }
 
-  find(sopInstanceUid: string): ExistingInstance | undefined {
+  async find(sopInstanceUid: string): Promise<ExistingInstance | undefined> {
     const row = this.findStmt.get(sopInstanceUid);
     return row === undefined ? undefined : { path: row.path, sizeBytes: row.size_bytes, studyInstanceUid: row.study_instance_uid };
   }
 
-  /** The instances of a study, in series and instance order. */
-  forStudy(studyInstanceUid: string): StoredInstance[] {
+  async forStudy(studyInstanceUid: string): Promise<StoredInstance[]> {
     return this.studyStmt.all(studyInstanceUid).map((r) => ({
       sopInstanceUid: r.sop_instance_uid,
       seriesInstanceUid: r.series_instance_uid,
@@ -67,7 +75,6 @@ export class InstancesRepo {
     }));
   }
 
-  /** Records an instance (insert, or replace a previous version); resolves once its transaction has committed. */
   record(record: InstanceRecord): Promise<StudyProgress> {
     return this.writer.recordInstance(record);
   }

@@ -45,47 +45,57 @@ interface Row {
   analyzed_at: string;
 }
 
-export class ResultsRepo {
-  constructor(private readonly db: Db) {}
+/** Analysis results and the result SRs this gateway wrote, as the analysis, the result writers and the API use them. */
+export interface ResultsStore {
+  /** Saves a model's result for a study, replacing an earlier one of the same model. */
+  save(result: Omit<AnalysisResult, 'analyzedAt'>, nowMs: number): Promise<void>;
+  /** By model id. */
+  forStudy(studyInstanceUid: string): Promise<AnalysisResult[]>;
+  /** An SR this gateway wrote (image-AI result or report findings): routed back by the PACS, it re-opens nothing. */
+  isOwnResult(sopInstanceUid: string): Promise<boolean>;
+  /** Records the report-findings SR written for a study (replacing the one of an older report). */
+  saveReportSr(studyInstanceUid: string, messageId: number, srSopInstanceUid: string, nowMs: number): Promise<void>;
+}
 
-  save(r: Omit<AnalysisResult, 'analyzedAt'>, nowMs: number): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO analysis_results (study_instance_uid, model_id, model_version, finding_code, finding_scheme,
-           finding_meaning, probability, top_k_mean, flagged, threshold, driving_instances, instances_analyzed,
-           instances_skipped, engine, provider, device, duration_ms, sr_sop_instance_uid, analyzed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+export class ResultsRepo implements ResultsStore {
+  private readonly saveStmt;
+  private readonly forStudyStmt;
+  private readonly ownResultStmt;
+  private readonly saveReportSrStmt;
+
+  constructor(db: Db) {
+    this.saveStmt = db.prepare(
+      `INSERT OR REPLACE INTO analysis_results (study_instance_uid, model_id, model_version, finding_code, finding_scheme,
+         finding_meaning, probability, top_k_mean, flagged, threshold, driving_instances, instances_analyzed,
+         instances_skipped, engine, provider, device, duration_ms, sr_sop_instance_uid, analyzed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.forStudyStmt = db.prepare<[string], Row>('SELECT * FROM analysis_results WHERE study_instance_uid = ? ORDER BY model_id');
+    this.ownResultStmt = db.prepare<[string, string], { n: number }>(
+      `SELECT (SELECT COUNT(*) FROM analysis_results WHERE sr_sop_instance_uid = ?)
+            + (SELECT COUNT(*) FROM report_results WHERE sr_sop_instance_uid = ?) AS n`,
+    );
+    this.saveReportSrStmt = db.prepare('INSERT OR REPLACE INTO report_results (study_instance_uid, message_id, sr_sop_instance_uid, written_at) VALUES (?, ?, ?, ?)');
+  }
+
+  async save(r: Omit<AnalysisResult, 'analyzedAt'>, nowMs: number): Promise<void> {
+    this.saveStmt.run(
         r.studyInstanceUid, r.modelId, r.modelVersion, r.finding.code, r.finding.scheme, r.finding.meaning, r.probability,
         r.topKMean, r.flagged ? 1 : 0, r.threshold, JSON.stringify(r.drivingInstances), r.instancesAnalyzed,
         r.instancesSkipped, r.engine, r.provider, r.device, Math.round(r.durationMs), r.srSopInstanceUid, isoNow(nowMs),
       );
   }
 
-  forStudy(studyInstanceUid: string): AnalysisResult[] {
-    return this.db
-      .prepare<[string], Row>('SELECT * FROM analysis_results WHERE study_instance_uid = ? ORDER BY model_id')
-      .all(studyInstanceUid)
-      .map(toResult);
+  async forStudy(studyInstanceUid: string): Promise<AnalysisResult[]> {
+    return this.forStudyStmt.all(studyInstanceUid).map(toResult);
   }
 
-  /** An SR this gateway wrote (image-AI result or report findings): routed back by the PACS, it re-opens nothing. */
-  isOwnResult(sopInstanceUid: string): boolean {
-    const row = this.db
-      .prepare<[string, string], { n: number }>(
-        `SELECT (SELECT COUNT(*) FROM analysis_results WHERE sr_sop_instance_uid = ?)
-              + (SELECT COUNT(*) FROM report_results WHERE sr_sop_instance_uid = ?) AS n`,
-      )
-      .get(sopInstanceUid, sopInstanceUid);
-    return (row?.n ?? 0) > 0;
+  async isOwnResult(sopInstanceUid: string): Promise<boolean> {
+    return (this.ownResultStmt.get(sopInstanceUid, sopInstanceUid)?.n ?? 0) > 0;
   }
 
-  /** Records the report-findings SR written for a study (replacing the one of an older report). */
-  saveReportSr(studyInstanceUid: string, messageId: number, srSopInstanceUid: string, nowMs: number): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO report_results (study_instance_uid, message_id, sr_sop_instance_uid, written_at) VALUES (?, ?, ?, ?)')
-      .run(studyInstanceUid, messageId, srSopInstanceUid, isoNow(nowMs));
+  async saveReportSr(studyInstanceUid: string, messageId: number, srSopInstanceUid: string, nowMs: number): Promise<void> {
+    this.saveReportSrStmt.run(studyInstanceUid, messageId, srSopInstanceUid, isoNow(nowMs));
   }
 }
 

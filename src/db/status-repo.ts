@@ -36,38 +36,53 @@ export interface StatusSummary {
   lastErrors: RecentError[];
 }
 
-export class StatusRepo {
-  constructor(private readonly db: Db) {}
+/** The operator's summary, as the API and the `status` command read it. */
+export interface StatusReader {
+  /** `errors`: how many of the latest errors to list (default 10). */
+  summary(options?: { errors: number }): Promise<StatusSummary>;
+}
 
-  summary(options: { errors: number } = { errors: 10 }): StatusSummary {
-    const studies = { receiving: 0, complete: 0, purged: 0 };
-    for (const r of this.db.prepare<[], { status: 'receiving' | 'complete'; n: number; purged: number }>(
+export class StatusRepo implements StatusReader {
+  private readonly studiesStmt;
+  private readonly jobsStmt;
+  private readonly outboxStmt;
+  private readonly errorsStmt;
+
+  constructor(db: Db) {
+    this.studiesStmt = db.prepare<[], { status: 'receiving' | 'complete'; n: number; purged: number }>(
       'SELECT status, COUNT(*) AS n, SUM(purged_at IS NOT NULL) AS purged FROM studies GROUP BY status',
-    ).all()) {
+    );
+    this.jobsStmt = db.prepare<[], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state');
+    this.outboxStmt = db.prepare<[], { destination: string; kind: string; state: OutboxState; n: number }>(
+      'SELECT destination, kind, state, COUNT(*) AS n FROM outbox GROUP BY destination, kind, state ORDER BY destination',
+    );
+    this.errorsStmt = db.prepare<[number], { source: 'job' | 'outbox'; id: number; study: string; destination: string | null; state: string; attempts: number; error: string; at: string }>(
+      `SELECT * FROM (
+         SELECT 'job' AS source, id, study_instance_uid AS study, NULL AS destination, state, attempts, last_error AS error, updated_at AS at
+           FROM jobs WHERE last_error IS NOT NULL AND state <> 'done'
+         UNION ALL
+         SELECT 'outbox', id, study_instance_uid, destination, state, attempts, last_error, updated_at
+           FROM outbox WHERE last_error IS NOT NULL AND state <> 'delivered')
+       ORDER BY at DESC, id DESC LIMIT ?`,
+    );
+  }
+
+  async summary(options: { errors: number } = { errors: 10 }): Promise<StatusSummary> {
+    const studies = { receiving: 0, complete: 0, purged: 0 };
+    for (const r of this.studiesStmt.all()) {
       studies[r.status] = r.n;
       studies.purged += r.purged;
     }
     const jobs = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-    for (const r of this.db.prepare<[], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all()) jobs[r.state] = r.n;
+    for (const r of this.jobsStmt.all()) jobs[r.state] = r.n;
     const byDest = new Map<string, DestinationDepth>();
-    for (const r of this.db.prepare<[], { destination: string; kind: string; state: OutboxState; n: number }>(
-      'SELECT destination, kind, state, COUNT(*) AS n FROM outbox GROUP BY destination, kind, state ORDER BY destination',
-    ).all()) {
+    for (const r of this.outboxStmt.all()) {
       const d = byDest.get(r.destination) ?? { destination: r.destination, kind: r.kind, ...(Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>) };
       d[r.state] = r.n;
       byDest.set(r.destination, d);
     }
     const outbox = [...byDest.values()];
-    const lastErrors = this.db
-      .prepare<[number], { source: 'job' | 'outbox'; id: number; study: string; destination: string | null; state: string; attempts: number; error: string; at: string }>(
-        `SELECT * FROM (
-           SELECT 'job' AS source, id, study_instance_uid AS study, NULL AS destination, state, attempts, last_error AS error, updated_at AS at
-             FROM jobs WHERE last_error IS NOT NULL AND state <> 'done'
-           UNION ALL
-           SELECT 'outbox', id, study_instance_uid, destination, state, attempts, last_error, updated_at
-             FROM outbox WHERE last_error IS NOT NULL AND state <> 'delivered')
-         ORDER BY at DESC, id DESC LIMIT ?`,
-      )
+    const lastErrors = this.errorsStmt
       .all(options.errors)
       .map((r) => ({
         source: r.source,

@@ -26,29 +26,43 @@ interface StudyRow {
   n: number;
 }
 
-export class StudiesRepo {
-  constructor(private readonly db: Db) {}
-
-  accessionOf(studyInstanceUid: string): string | undefined {
-    return this.db.prepare<[string], { a: string }>('SELECT accession_number AS a FROM studies WHERE study_instance_uid = ?').get(studyInstanceUid)?.a;
-  }
-
+/** The read side of the study rows: the report flow, the result writers and the API. */
+export interface StudiesReader {
+  accessionOf(studyInstanceUid: string): Promise<string | undefined>;
   /** Studies a report links to: by Study Instance UID when given, else by accession number. */
-  linkedTo(studyInstanceUid: string, accessionNumber: string): string[] {
-    return this.db
-      .prepare<[string, string, string], { u: string }>(`SELECT study_instance_uid AS u FROM studies WHERE study_instance_uid = ? OR (? <> '' AND accession_number = ?)`)
-      .all(studyInstanceUid, accessionNumber, accessionNumber)
-      .map((r) => r.u);
+  linkedTo(studyInstanceUid: string, accessionNumber: string): Promise<string[]>;
+  /** The most recently received first. */
+  list(options: { limit: number; offset: number }): Promise<StudySummary[]>;
+}
+
+export class StudiesRepo implements StudiesReader {
+  private readonly accessionStmt;
+  private readonly linkedStmt;
+  private readonly listStmt;
+
+  constructor(db: Db) {
+    this.accessionStmt = db.prepare<[string], { a: string }>('SELECT accession_number AS a FROM studies WHERE study_instance_uid = ?');
+    this.linkedStmt = db.prepare<[string, string, string], { u: string }>(
+      `SELECT study_instance_uid AS u FROM studies WHERE study_instance_uid = ? OR (? <> '' AND accession_number = ?)`,
+    );
+    this.listStmt = db.prepare<[number, number], StudyRow>(
+      `SELECT s.study_instance_uid, s.accession_number, s.status, s.first_received_at, s.completed_at, s.purged_at,
+              (SELECT GROUP_CONCAT(DISTINCT i.modality) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS modalities,
+              (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS n
+         FROM studies s ORDER BY s.last_received_at DESC LIMIT ? OFFSET ?`,
+    );
   }
 
-  list(options: { limit: number; offset: number }): StudySummary[] {
-    return this.db
-      .prepare<[number, number], StudyRow>(
-        `SELECT s.study_instance_uid, s.accession_number, s.status, s.first_received_at, s.completed_at, s.purged_at,
-                (SELECT GROUP_CONCAT(DISTINCT i.modality) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS modalities,
-                (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS n
-           FROM studies s ORDER BY s.last_received_at DESC LIMIT ? OFFSET ?`,
-      )
+  async accessionOf(studyInstanceUid: string): Promise<string | undefined> {
+    return this.accessionStmt.get(studyInstanceUid)?.a;
+  }
+
+  async linkedTo(studyInstanceUid: string, accessionNumber: string): Promise<string[]> {
+    return this.linkedStmt.all(studyInstanceUid, accessionNumber, accessionNumber).map((r) => r.u);
+  }
+
+  async list(options: { limit: number; offset: number }): Promise<StudySummary[]> {
+    return this.listStmt
       .all(options.limit, options.offset)
       .map((r) => ({
         studyInstanceUid: r.study_instance_uid,

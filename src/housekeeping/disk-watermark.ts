@@ -3,16 +3,15 @@
  * reason) and /readyz reports it. Checked on a schedule; the state change is logged once each way.
  */
 import type { Logger } from '../log.js';
-import { freeBytes } from '../storage/index.js';
 
 export class DiskWatermark {
   private low: string | undefined;
 
   constructor(
-    private readonly path: string,
+    /** Bytes free where the spool writes (`Spool.freeBytes`). */
+    private readonly free: () => Promise<number>,
     private readonly minFreeBytes: number,
     private readonly log: Logger,
-    private readonly free: (path: string) => Promise<number> = freeBytes,
   ) {}
 
   /** Why new work is refused, or undefined when there is room. */
@@ -24,7 +23,7 @@ export class DiskWatermark {
   async check(): Promise<Record<string, unknown> | undefined> {
     let bytes: number;
     try {
-      bytes = await this.free(this.path);
+      bytes = await this.free();
     } catch (err) {
       this.log.error('cannot read free disk space', { err: (err as Error).message });
       return undefined;

@@ -3,7 +3,7 @@
  * watermark, each on its own schedule (`housekeeping.*.schedule`). Each job is also callable directly.
  */
 import type { GatewayConfig } from '../config/index.js';
-import { RetentionRepo, type Db } from '../db/index.js';
+import type { Db, RetentionStore } from '../db/index.js';
 import type { QueueMaintenance } from '../queue/index.js';
 import type { Logger } from '../log.js';
 import type { Spool } from '../storage/index.js';
@@ -17,9 +17,11 @@ export const HOUSEKEEPING_JOBS = ['retention', 'outbox-sweep', 'db-maintenance',
 export type HousekeepingJobName = (typeof HOUSEKEEPING_JOBS)[number];
 
 export interface HousekeepingDeps {
+  /** The SQLite file itself, for its upkeep (db-maintenance). */
   db: Db;
+  retention: RetentionStore;
   outbox: QueueMaintenance;
-  spool: Spool;
+  spool: Pick<Spool, 'remove' | 'freeBytes'>;
   log: Logger;
   /** Completes every study that is due but still receiving; returns how many (the study assembler's sweep). */
   sweepStudies: () => Promise<number>;
@@ -34,13 +36,12 @@ export class Housekeeping {
     const now = deps.now ?? Date.now;
     const log = deps.log;
     const hk = config.housekeeping;
-    this.disk = new DiskWatermark(deps.spool.root, config.storage.minFreeBytes, log);
+    this.disk = new DiskWatermark(() => deps.spool.freeBytes(), config.storage.minFreeBytes, log);
     this.scheduler = new HousekeepingScheduler(log);
-    const retention = new RetentionRepo(deps.db);
     this.scheduler.add({
       name: 'retention',
       schedule: hk.retention.schedule,
-      run: async () => ({ ...(await runRetention({ retention, spool: deps.spool, log }, hk.retention, now())) }),
+      run: async () => ({ ...(await runRetention({ retention: deps.retention, spool: deps.spool, log }, hk.retention, now())) }),
     });
     this.scheduler.add({
       name: 'outbox-sweep',

@@ -1,14 +1,11 @@
 /**
  * Spool retention: deletes the instance files of delivered studies, by age and by total size, oldest first. What
- * may go is decided by RetentionRepo (complete, analysed, every outbox row delivered); this module only decides how
+ * may go is decided by the RetentionStore (complete, analysed, every outbox row delivered); this module only decides how
  * much and deletes. Result SRs go only with their delivered rows; the SR of a study without destinations stays
  * (it is the only copy). A study that receives an instance after its purge is received, analysed and delivered
  * again with what is then in the spool; its `purgedAt` stays as the record of the earlier purge.
  */
-import { rmdir, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { RetentionRepo } from '../db/index.js';
-import { errnoCode } from '../errors.js';
+import type { RetentionStore } from '../db/index.js';
 import type { Logger } from '../log.js';
 import type { Spool } from '../storage/index.js';
 
@@ -22,8 +19,8 @@ export interface RetentionPolicy {
 }
 
 export interface RetentionDeps {
-  retention: RetentionRepo;
-  spool: Spool;
+  retention: RetentionStore;
+  spool: Pick<Spool, 'remove'>;
   log: Logger;
 }
 
@@ -40,15 +37,17 @@ export async function runRetention(deps: RetentionDeps, policy: RetentionPolicy,
   const report: RetentionReport = { purgedStudies: 0, purgedInstances: 0, purgedBytes: 0 };
   if (policy.maxAgeDays === undefined && policy.maxTotalBytes === undefined) return report;
   const cutoff = policy.maxAgeDays === undefined ? undefined : new Date(nowMs - policy.maxAgeDays * DAY_MS).toISOString();
-  let total = deps.retention.totalInstanceBytes();
-  for (const c of deps.retention.candidates()) {
+  let total = await deps.retention.totalInstanceBytes();
+  for (const c of await deps.retention.candidates()) {
     const tooOld = cutoff !== undefined && c.lastReceivedAt < cutoff;
     const tooBig = policy.maxTotalBytes !== undefined && total > policy.maxTotalBytes;
     // Candidates come oldest first: once neither limit applies to one, none applies to those after it.
     if (!tooOld && !tooBig) break;
-    const purged = deps.retention.purge(c.studyInstanceUid, nowMs);
+    const purged = await deps.retention.purge(c.studyInstanceUid, nowMs);
     if (purged === undefined) continue;
-    await deleteFiles(deps.spool, purged.studyInstanceUid, [...purged.instancePaths, ...purged.resultPaths], deps.log);
+    const removal = await deps.spool.remove([...purged.instancePaths, ...purged.resultPaths]);
+    // Rows are gone already: a file that stays is an orphan that costs space, not an error the next pass can fix.
+    for (const f of removal.failed) deps.log.error('cannot delete a purged spool file', { err: f.reason });
     total -= purged.bytes;
     report.purgedStudies += 1;
     report.purgedInstances += purged.instancePaths.length;
@@ -62,19 +61,4 @@ export async function runRetention(deps: RetentionDeps, policy: RetentionPolicy,
     deps.log.warn('spool above housekeeping.retention.maxTotalBytes: the remaining studies are not delivered yet', { totalBytes: total, maxTotalBytes: policy.maxTotalBytes });
   }
   return report;
-}
-
-async function deleteFiles(spool: Spool, studyUid: string, relativePaths: string[], log: Logger): Promise<void> {
-  const dirs = new Set<string>();
-  for (const rel of relativePaths) {
-    dirs.add(dirname(rel));
-    try {
-      await unlink(spool.absolutePath(rel));
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') log.error('cannot delete a purged spool file', { err: errnoCode(err) ?? String(err) });
-    }
-  }
-  // The spool caches directories it created: forget them first, so a late instance recreates its folder.
-  for (const dir of [studyUid, join('results', studyUid), ...dirs]) spool.forgetDir(dir);
-  for (const dir of dirs) await rmdir(spool.absolutePath(dir)).catch(() => {}); // only when empty
 }

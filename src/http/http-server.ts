@@ -89,7 +89,7 @@ export interface HttpDeps {
   listOutbox: (query: { state?: string; limit: number }) => Promise<OutboxListItem[]>;
   /** Re-sends a dead (or pending) outbox row now; false when there is no such row to resend. */
   resendOutbox: (id: number) => Promise<boolean>;
-  status: () => StatusReport;
+  status: () => Promise<StatusReport>;
   listDestinations: () => Promise<DestinationHealth[]>;
   metrics: { contentType: string; text: () => Promise<string> };
   log: Logger;
@@ -190,7 +190,7 @@ export class HttpServer {
         return;
       }
       case '/api/status':
-        sendJson(res, 200, this.deps.status());
+        sendJson(res, 200, await this.deps.status());
         return;
       case '/api/studies': {
         const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);

@@ -13,7 +13,14 @@ async function datasetOffset(handle: FileHandle): Promise<number> {
 }
 
 export async function sameDataset(pathA: string, pathB: string): Promise<boolean> {
-  const [a, b] = await Promise.all([open(pathA, 'r'), open(pathB, 'r')]);
+  const opened = await Promise.allSettled([open(pathA, 'r'), open(pathB, 'r')]);
+  const [a, b] = opened.map((o) => (o.status === 'fulfilled' ? o.value : undefined));
+  if (a === undefined || b === undefined) {
+    // One is missing (a first copy, or purged): close the other rather than leave it to the garbage collector.
+    await Promise.all([a?.close(), b?.close()]);
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    throw failed?.reason;
+  }
   try {
     const [offA, offB] = await Promise.all([datasetOffset(a), datasetOffset(b)]);
     const [statA, statB] = await Promise.all([a.stat(), b.stat()]);

@@ -1,3 +1,3 @@
-export { Spool, SpoolFile } from './spool.js';
-export { freeBytes } from './disk-space.js';
-export { sameDataset } from './compare.js';
+export { LocalSpool } from './local-spool.js';
+export type { Spool, SpoolTempFile, SpoolEntry, SpoolRemoval } from './spool.js';
+export { instanceKey, resultKey } from './spool-key.js';

@@ -1,237 +1,62 @@
 /**
- * The spool: one Part-10 file per instance under `<dataDir>/spool/<study UID>/<SOP instance UID>.dcm`.
- * Writes go to a temp file, are fsynced, renamed into place, and the directory is fsynced: a file that exists
- * under its final name is complete, whatever crashed when.
+ * The spool seam: where received instances and the gateway's result SRs are kept, by key (spool-key.ts). The flows,
+ * housekeeping and the composition root see only these interfaces; `LocalSpool` (a folder, the embedded default)
+ * implements them, and a shared spool (NFS, S3) is another class behind the same methods.
+ *
+ * Durability: an object is visible under its key only once complete and durable (`commitAs` + its `durable`, or
+ * `write`); nothing is acknowledged before. A temp file left by a crash is never visible under a key.
  */
-import { randomUUID } from 'node:crypto';
-import { close, fdatasync, mkdirSync, openSync, readdirSync, rmSync, writev } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { join } from 'node:path';
-import { GatewayError, errnoCode } from '../errors.js';
-import type { Uid } from '../dicom/index.js';
-import { DirSyncer } from './dir-sync.js';
 
-/**
- * Coalesce PDV fragments into writes of about this size: large enough to keep syscalls few, small enough that
- * most of an instance is already written (overlapping the network) when its last fragment arrives.
- */
-const WRITE_BATCH_BYTES = 256 * 1024;
-
-/** …or this many fragments, so a peer sending tiny PDVs cannot pile up buffer objects. */
-const MAX_BATCH_CHUNKS = 512;
-
-const writevP = promisify(writev);
-const fdatasyncP = promisify(fdatasync);
-const closeP = promisify(close);
-
-export class Spool {
-  readonly root: string;
-  private readonly tmpDir: string;
-  private readonly dirSync = new DirSyncer();
-  private readonly knownDirs = new Set<string>();
-
-  constructor(dataDir: string) {
-    this.root = join(dataDir, 'spool');
-    this.tmpDir = join(this.root, '.tmp');
-    mkdirSync(this.tmpDir, { recursive: true });
-    // Temp files left by a crash hold no acknowledged data (nothing is acknowledged before its rename).
-    for (const name of readdirSync(this.tmpDir)) rmSync(join(this.tmpDir, name), { force: true });
-  }
-
-  /** Path relative to the spool root; both parts are validated UIDs, so no traversal is possible. */
-  relativePath(studyUid: Uid, sopInstanceUid: Uid): string {
-    return join(studyUid, `${sopInstanceUid}.dcm`);
-  }
-
-  absolutePath(relative: string): string {
-    return join(this.root, relative);
-  }
-
-  /** Opens a new temp file (synchronously: an open is microseconds, and the caller's writes are synchronous). */
-  createTempFile(): SpoolFile {
-    const path = join(this.tmpDir, `${randomUUID()}.part`);
-    try {
-      return new SpoolFile(path, openSync(path, 'wx', 0o640), this);
-    } catch (err) {
-      throw storageError(err, 'create a temp file in the spool', path);
-    }
-  }
-
+/** A new object being received: written in order, finished (durable), then committed under a key or discarded. */
+export interface SpoolTempFile {
+  /** Returns false when the caller should await `drain()` before writing more. */
+  write(chunk: Buffer): boolean;
+  drain(): Promise<void>;
+  /** Writes what is buffered and makes the bytes durable (fsync). Throws a storage GatewayError. */
+  finish(): Promise<void>;
+  /** Up to `length` bytes of the finished file from `position` (fewer at its end). */
+  read(position: number, length: number): Promise<Buffer>;
+  /** Whether the object stored under `key` holds the same dataset (meta headers aside); false when unreadable. */
+  sameDatasetAs(key: string): Promise<boolean>;
   /**
-   * Renames a complete (fsynced) temp file to its final place. Resolves once renamed, with `durable`: the
-   * directory fsync, which the caller may overlap with other work but must await before acknowledging.
+   * Makes the finished file visible under `key`, replacing what was there. Resolves once visible, with `durable`:
+   * the caller may overlap it with other work but must await it before acknowledging.
    */
-  async commit(tempPath: string, relative: string): Promise<{ durable: Promise<void> }> {
-    const finalPath = join(this.root, relative);
-    const dir = join(finalPath, '..');
-    try {
-      if (!this.knownDirs.has(dir)) {
-        const created = await mkdir(dir, { recursive: true });
-        if (created !== undefined) await this.dirSync.sync(this.root);
-        this.knownDirs.add(dir);
-      }
-      await rename(tempPath, finalPath);
-    } catch (err) {
-      throw storageError(err, 'move a received instance into the spool', finalPath);
-    }
-    const durable = this.dirSync.sync(dir).catch((err: unknown) => {
-      throw storageError(err, 'fsync the spool directory', dir);
-    });
-    durable.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection
-    return { durable };
-  }
+  commitAs(key: string): Promise<{ durable: Promise<void> }>;
+  /** Deletes the temp file; never throws. */
+  discard(): Promise<void>;
+}
 
+export interface SpoolEntry {
+  sizeBytes: number;
+}
+
+export interface SpoolRemoval {
+  /** Keys deleted now or already absent. */
+  removed: number;
+  /** Keys that could not be deleted, with why (the caller logs them). */
+  failed: Array<{ key: string; reason: string }>;
+}
+
+export interface Spool {
+  /** Opens a temp file; synchronous because the SCP starts writing into it at once (an open is microseconds). */
+  createTempFile(): SpoolTempFile;
+  /** Writes a whole object (a result SR) durably under `key`, as a received instance is written. */
+  write(key: string, bytes: Buffer): Promise<void>;
+  /** The object's bytes. Throws a storage GatewayError when it cannot be read (absent included). */
+  read(key: string): Promise<Buffer>;
   /**
-   * Writes an object the gateway produced (a result SR) durably under `results/<study UID>/<name>.dcm`, the same
-   * way received instances are written. Returns its path relative to the spool root.
+   * Runs `use` with a local file path holding the object, for code that reads files by path (the DICOM SCU, the
+   * slice decoders in worker threads). The path is valid only until `use` settles: an object store downloads to a
+   * temp file and deletes it afterwards; the local folder passes its own file.
    */
-  async writeResult(studyUid: Uid, sopInstanceUid: Uid, bytes: Buffer): Promise<string> {
-    const relative = join('results', studyUid, `${sopInstanceUid}.dcm`);
-    const file = this.createTempFile();
-    file.write(bytes);
-    try {
-      await file.finish();
-      const { durable } = await file.commitAs(relative);
-      await durable;
-    } catch (err) {
-      await file.discard();
-      throw err;
-    }
-    return relative;
-  }
-
-  forgetDir(relativeDir: string): void {
-    this.knownDirs.delete(join(this.root, relativeDir));
-  }
-}
-
-/** A temp file being written; buffers small writes and flushes them in large ones. */
-export class SpoolFile {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private flushing: Promise<void> | undefined;
-  private failure: unknown;
-  private closed = false;
-  bytesWritten = 0;
-
-  constructor(
-    readonly path: string,
-    private readonly fd: number,
-    private readonly spool: Spool,
-  ) {}
-
-  /** Returns false when the caller should await `drain()` (a flush is running and the buffer is full). */
-  write(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.buffered >= WRITE_BATCH_BYTES || this.chunks.length >= MAX_BATCH_CHUNKS) {
-      if (this.flushing === undefined) void this.startFlush();
-      else return false;
-    }
-    return true;
-  }
-
-  async drain(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
-    if (this.buffered >= WRITE_BATCH_BYTES || this.chunks.length >= MAX_BATCH_CHUNKS) await this.startFlush();
-  }
-
-  /** Writes what is left, fsyncs and closes. Throws a storage GatewayError. */
-  async finish(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
-    if (this.buffered > 0) await this.startFlush();
-    if (this.failure !== undefined) {
-      await this.discard();
-      throw storageError(this.failure, 'write a received instance', this.path);
-    }
-    try {
-      await fdatasyncP(this.fd);
-      this.closed = true;
-      await closeP(this.fd);
-    } catch (err) {
-      await this.discard();
-      throw storageError(err, 'fsync a received instance', this.path);
-    }
-  }
-
-  /** Closes and deletes the temp file; never throws. */
-  async discard(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      await closeP(this.fd).catch(() => {});
-    }
-    await unlink(this.path).catch(() => {});
-  }
-
-  commitAs(relative: string): Promise<{ durable: Promise<void> }> {
-    return this.spool.commit(this.path, relative);
-  }
-
-  /** Runs one flush and marks it in flight until it settles (the marker is cleared asynchronously, never early). */
-  private startFlush(): Promise<void> {
-    const p: Promise<void> = this.flush().finally(() => {
-      if (this.flushing === p) this.flushing = undefined;
-    });
-    this.flushing = p;
-    return p;
-  }
-
-  private async flush(): Promise<void> {
-    const chunks = this.chunks;
-    const length = this.buffered;
-    this.chunks = [];
-    this.buffered = 0;
-    try {
-      if (this.failure === undefined) {
-        await writeAll(this.fd, chunks, length);
-        this.bytesWritten += length;
-      }
-    } catch (err) {
-      this.failure = err;
-    }
-  }
-}
-
-/**
- * writev until every byte is written. A short write (the disk filled up mid-write) is retried with the rest,
- * which then fails with the real errno (ENOSPC), so the peer gets the right status.
- */
-async function writeAll(fd: number, chunks: Buffer[], length: number): Promise<void> {
-  let pending = chunks;
-  let left = length;
-  while (left > 0) {
-    const { bytesWritten } = await writevP(fd, pending);
-    if (bytesWritten === 0) throw Object.assign(new Error('write made no progress'), { code: 'ENOSPC' });
-    left -= bytesWritten;
-    pending = skipBytes(pending, bytesWritten);
-  }
-}
-
-function skipBytes(chunks: Buffer[], n: number): Buffer[] {
-  let skip = n;
-  const rest: Buffer[] = [];
-  for (const c of chunks) {
-    if (skip >= c.length) skip -= c.length;
-    else {
-      rest.push(skip > 0 ? c.subarray(skip) : c);
-      skip = 0;
-    }
-  }
-  return rest;
-}
-
-function storageError(err: unknown, action: string, path: string): GatewayError {
-  if (err instanceof GatewayError) return err;
-  const errno = errnoCode(err);
-  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
-    return new GatewayError('GW_ERR_STORAGE_FULL', `no space left to ${action}: free space in dataDir or raise retention`, {
-      context: { path, errno },
-      cause: err,
-    });
-  }
-  return new GatewayError('GW_ERR_STORAGE_FAILED', `failed to ${action}`, {
-    context: { path, ...(errno === undefined ? {} : { errno }) },
-    cause: err,
-  });
+  withLocalFile<T>(key: string, use: (path: string) => Promise<T>): Promise<T>;
+  /** Undefined when nothing is stored under `key`. */
+  stat(key: string): Promise<SpoolEntry | undefined>;
+  /** Deletes the objects (absent ones count as removed) and the folders they leave empty. */
+  remove(keys: readonly string[]): Promise<SpoolRemoval>;
+  /** Proves the spool takes a new object now (health check); throws with the reason when it does not. */
+  probe(): Promise<void>;
+  /** Bytes a writer may still add (the disk watermark and the metrics). */
+  freeBytes(): Promise<number>;
 }

@@ -11,7 +11,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { echo, storeFiles, type ScuOptions, type StoreFilesResult } from '../../src/dicom/scu.js';
-import { sameDataset } from '../../src/storage/index.js';
+import { sameDataset } from '../../src/storage/compare.js';
 import { dcmsend, startStorescp, type Storescp } from '../helpers/dcmtk.js';
 import { CORPUS, REPO_ROOT, runCleanups, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { sameDataset } from '../../src/storage/index.js';
+import { sameDataset } from '../../src/storage/compare.js';
 import { dcmsend, echoscu, generateCtSeries, startStorescp, storeResponses, storescu, type Storescp } from '../helpers/dcmtk.js';
 import { CORPUS, listFiles, runCleanups, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sameDataset } from '../../src/storage/index.js';
+import { sameDataset } from '../../src/storage/compare.js';
 import { dcmsend, generateCtSeries, startStorescp, storescu, type Storescp } from '../helpers/dcmtk.js';
 import { listFiles, runCleanups, tempDir } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';

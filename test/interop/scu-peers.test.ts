@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { echo, storeFiles, type FileResult } from '../../src/dicom/scu.js';
-import { sameDataset } from '../../src/storage/index.js';
+import { sameDataset } from '../../src/storage/compare.js';
 import { CORPUS, listFiles, runCleanups } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startOrthanc, type Orthanc } from '../helpers/orthanc.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildFileMetaHeader } from '../../src/dicom/part10.js';
 import { echo, storeFiles, type ScuOptions } from '../../src/dicom/scu.js';
 import { readMeta } from '../../src/dicom/scu-file.js';
-import { sameDataset } from '../../src/storage/index.js';
+import { sameDataset } from '../../src/storage/compare.js';
 import { generateCtSeries, startStorescp, storescu, type Storescp } from '../helpers/dcmtk.js';
 import { CORPUS, runCleanups, tempDir } from '../helpers/fixtures.js';
 import { requirePeers } from '../helpers/peers.js';

@@ -25,7 +25,7 @@ export interface DeliveriesDeps {
   outbox: SqliteOutboxQueue;
   /** Who holds the leases: stable across restarts of this node. */
   owner: string;
-  spool: Spool;
+  spool: Pick<Spool, 'withLocalFile'>;
   metrics: DeliveryMetrics;
   clock: Clock;
   log: Logger;

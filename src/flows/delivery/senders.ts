@@ -14,11 +14,14 @@ export interface SendTimeouts {
 }
 
 /** C-STORE of the SR file from the gateway's AE title; delivered on Success or a warning status only. */
-export function dicomSender(dest: DicomDestination, callingAeTitle: string, spool: Spool, t: SendTimeouts): (item: OutboxItem) => Promise<SendOutcome> {
+export function dicomSender(dest: DicomDestination, callingAeTitle: string, spool: Pick<Spool, 'withLocalFile'>, t: SendTimeouts): (item: OutboxItem) => Promise<SendOutcome> {
   return async (item) => {
-    const result = await storeFiles(
-      { host: dest.host, port: dest.port, callingAeTitle, calledAeTitle: dest.aeTitle, connectTimeoutMs: t.connectTimeoutMs, dimseTimeoutMs: t.dimseTimeoutMs, tls: dest.tls },
-      [{ path: spool.absolutePath(item.payload) }],
+    // The SCU streams from a file path; the spool lends one for the length of the send.
+    const result = await spool.withLocalFile(item.payload, (path) =>
+      storeFiles(
+        { host: dest.host, port: dest.port, callingAeTitle, calledAeTitle: dest.aeTitle, connectTimeoutMs: t.connectTimeoutMs, dimseTimeoutMs: t.dimseTimeoutMs, tls: dest.tls },
+        [{ path }],
+      ),
     );
     const file = result.files[0];
     return file === undefined ? { kind: 'failed', retryable: true, reason: 'no result from the SCU' } : deliveryVerdict(file);

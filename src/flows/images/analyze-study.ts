@@ -5,16 +5,15 @@
  * gateway stops) is checked before each model and each batch: the job is handed back for a retry, not failed.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { appliesTo, type Classification, type Classifier, type ModelStatus } from '../../ai/index.js';
 import type { DicomDestination } from '../../config/index.js';
-import type { InstancesRepo, Job, NewOutboxItem, OutboxItem, ResultsRepo, StoredInstance } from '../../db/index.js';
+import type { InstancesStore, Job, NewOutboxItem, OutboxItem, ResultsStore, StoredInstance } from '../../db/index.js';
 import { parseUid, type Uid } from '../../dicom/index.js';
 import { describeError } from '../../errors.js';
 import type { PreparedSlices, SlicePreparer } from '../../imaging/index.js';
 import type { Logger } from '../../log.js';
 import { buildFindingsSr, dicomDateTime, sourceContextFromPart10, type ReferencedInstance } from '../../results/index.js';
-import type { Spool } from '../../storage/index.js';
+import { resultKey, type Spool } from '../../storage/index.js';
 import type { IntakeGate } from '../../queue/index.js';
 import type { HandlerOutcome, Queue } from '../../queue/index.js';
 
@@ -39,10 +38,10 @@ export interface ImageModels {
 }
 
 export interface AnalyzeStudyDeps {
-  instances: Pick<InstancesRepo, 'forStudy'>;
-  results: Pick<ResultsRepo, 'save'>;
+  instances: Pick<InstancesStore, 'forStudy'>;
+  results: Pick<ResultsStore, 'save'>;
   outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
-  spool: Pick<Spool, 'absolutePath' | 'writeResult'>;
+  spool: Pick<Spool, 'withLocalFile' | 'read' | 'write'>;
   models: ImageModels;
   /** Decodes and preprocesses instances in worker threads. */
   preparer: Pick<SlicePreparer, 'prepare'>;
@@ -70,7 +69,7 @@ export async function analyzeStudy(job: Job, deps: AnalyzeStudyDeps, signal?: Ab
   const studyUid = parseUid(job.studyInstanceUid);
   if (studyUid === undefined) return { kind: 'failed', reason: `not a valid Study Instance UID: ${job.studyInstanceUid}` };
   if (!deps.models.ready) return { kind: 'retry', reason: 'image models are not loaded' };
-  const all = deps.instances.forStudy(studyUid);
+  const all = await deps.instances.forStudy(studyUid);
   const log = deps.log.child({ jobId: job.id });
   let analysed = 0;
   const interrupted = (): boolean => signal?.aborted === true;
@@ -112,7 +111,7 @@ async function analyzeWithModel(
   let lastChunkMs = 0;
   const prepareChunk = (from: number): { chunk: StoredInstance[]; prepared: Promise<PreparedSlices[]> } => {
     const chunk = candidates.slice(from, from + CHUNK);
-    const prepared = Promise.all(chunk.map((instance) => deps.preparer.prepare(deps.spool.absolutePath(instance.path), tensorSpec)));
+    const prepared = Promise.all(chunk.map((instance) => deps.spool.withLocalFile(instance.path, (path) => deps.preparer.prepare(path, tensorSpec))));
     prepared.catch(() => undefined); // awaited below; a prefetch abandoned by a failure must not be an unhandled rejection
     return { chunk, prepared };
   };
@@ -174,7 +173,7 @@ async function analyzeWithModel(
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
   const sr = buildFindingsSr({
-    source: sourceContextFromPart10(await readFile(deps.spool.absolutePath(firstSource.path))),
+    source: sourceContextFromPart10(await deps.spool.read(firstSource.path)),
     referencedInstances: referenced,
     model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
     findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? 'present' : 'absent', probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
@@ -183,12 +182,13 @@ async function analyzeWithModel(
     contentDateTime: dicomDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), '')),
   });
   const srUid = parseUid(sr.sopInstanceUid) as Uid;
-  const relative = await deps.spool.writeResult(studyUid, srUid, sr.part10);
+  const relative = resultKey(studyUid, srUid);
+  await deps.spool.write(relative, sr.part10);
   const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
   const targets = deps.destinations.filter((d) => spec.destinations === undefined || spec.destinations.includes(d.name));
   const t = now();
   const queued: string[] = [];
-  deps.results.save(
+  await deps.results.save(
     {
       studyInstanceUid: studyUid,
       modelId: spec.id,

@@ -4,7 +4,7 @@
  * root what happened through `ImageFlowEvents`; it knows no other flow.
  */
 import type { DicomDestination } from '../../config/index.js';
-import { JobKind, type Db, type InstancesRepo, type NewOutboxItem, type OutboxItem, type ResultsRepo, type SqliteJobQueue } from '../../db/index.js';
+import { JobKind, type Db, type InstancesStore, type NewOutboxItem, type OutboxItem, type ResultsStore, type SqliteJobQueue } from '../../db/index.js';
 import type { Logger } from '../../log.js';
 import type { IntakeGate } from '../../queue/index.js';
 import type { Spool } from '../../storage/index.js';
@@ -24,8 +24,8 @@ export interface ImageFlowEvents {
 }
 
 export interface ImageFlowDeps {
-  instances: InstancesRepo;
-  results: ResultsRepo;
+  instances: InstancesStore;
+  results: Pick<ResultsStore, 'save' | 'isOwnResult'>;
   /** The database of the study rows (study completion is SQL on it) and of the job queue. */
   db: Db;
   jobs: SqliteJobQueue;

@@ -3,9 +3,8 @@
  * fsynced and renamed, then an index row committed, then Success. Any failure on the way answers a
  * failure status and leaves nothing half-stored.
  */
-import { open, unlink } from 'node:fs/promises';
 import { ERROR_CODES, GatewayError, describeError } from '../../errors.js';
-import type { InstancesRepo, StudyProgress } from '../../db/index.js';
+import type { InstancesStore, StudyProgress } from '../../db/index.js';
 import {
   Status,
   buildFileMetaHeader,
@@ -21,7 +20,7 @@ import {
   type StoreSink,
 } from '../../dicom/index.js';
 import type { Logger } from '../../log.js';
-import { sameDataset, type Spool, type SpoolFile } from '../../storage/index.js';
+import { instanceKey, type Spool, type SpoolTempFile } from '../../storage/index.js';
 
 /** Identifying attributes sit near the start; this much of each dataset is kept in memory to read them. */
 const HEADER_PREFIX_BYTES = 64 * 1024;
@@ -29,19 +28,19 @@ const HEADER_PREFIX_BYTES = 64 * 1024;
 const HEADER_REREAD_BYTES = 16 * 1024 * 1024;
 
 export interface StoreInstanceDeps {
-  spool: Spool;
-  instances: InstancesRepo;
+  spool: Pick<Spool, 'createTempFile' | 'remove'>;
+  instances: Pick<InstancesStore, 'find' | 'record'>;
   log: Logger;
   onRecorded: (progress: StudyProgress) => void;
   /** Whether a SOP Instance UID is a result this gateway produced (received back from the PACS). */
-  isOwnResult: (sopInstanceUid: string) => boolean;
+  isOwnResult: (sopInstanceUid: string) => Promise<boolean>;
 }
 
 export class InstanceStoreHandler implements StoreHandler {
   constructor(private readonly deps: StoreInstanceDeps) {}
 
   begin(request: StoreRequest): StoreSink {
-    let file: SpoolFile;
+    let file: SpoolTempFile;
     try {
       file = this.deps.spool.createTempFile();
     } catch (err) {
@@ -72,12 +71,12 @@ export class InstanceStoreHandler implements StoreHandler {
     };
   }
 
-  private async finish(request: StoreRequest, file: SpoolFile, prefix: Buffer, datasetBytes: number, metaBytes: number): Promise<StoreOutcome> {
+  private async finish(request: StoreRequest, file: SpoolTempFile, prefix: Buffer, datasetBytes: number, metaBytes: number): Promise<StoreOutcome> {
     try {
       // Most datasets identify themselves within the prefix: parse it while the file is fsynced.
       const early = readDatasetHeader(prefix, request.transferSyntaxUid, prefix.length >= datasetBytes);
       await file.finish();
-      const header = checkHeader(request, early.kind === 'incomplete' ? await this.rereadHeader(request, file.path, datasetBytes, metaBytes) : early);
+      const header = checkHeader(request, early.kind === 'incomplete' ? await this.rereadHeader(request, file, datasetBytes, metaBytes) : early);
       const studyUid = parseUid(header.studyInstanceUid);
       const seriesUid = parseUid(header.seriesInstanceUid);
       if (studyUid === undefined || seriesUid === undefined) {
@@ -85,22 +84,22 @@ export class InstanceStoreHandler implements StoreHandler {
           context: { sopInstanceUid: request.sopInstanceUid },
         });
       }
-      const relative = this.deps.spool.relativePath(studyUid, request.sopInstanceUid);
-      const existing = this.deps.instances.find(request.sopInstanceUid);
-      if (existing !== undefined && existing.path === relative && (await sameDataset(this.deps.spool.absolutePath(existing.path), file.path).catch(() => false))) {
+      const relative = instanceKey(studyUid, request.sopInstanceUid);
+      const existing = await this.deps.instances.find(request.sopInstanceUid);
+      if (existing !== undefined && existing.path === relative && (await file.sameDatasetAs(existing.path))) {
         await file.discard();
         this.deps.log.debug('duplicate instance ignored', { sopInstanceUid: request.sopInstanceUid });
         return { kind: 'duplicate' };
       }
       // Our results are SRs, never images: the image instances of a study skip the lookup.
-      const ownResult = !isImageSopClass(request.sopClassUid) && this.deps.isOwnResult(request.sopInstanceUid);
+      const ownResult = !isImageSopClass(request.sopClassUid) && (await this.deps.isOwnResult(request.sopInstanceUid));
       const { durable } = await file.commitAs(relative);
       // The directory fsync and the index commit are independent: overlap them, acknowledge after both.
       const [, progress] = await Promise.all([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes, !ownResult)]);
       if (existing !== undefined) {
         // Latest wins (a re-sent or corrected instance); the old file goes only once the new row is committed.
         this.deps.log.warn('instance replaced by a new version', { callingAe: request.callingAeTitle, assoc: request.associationId });
-        if (existing.path !== relative) await unlink(this.deps.spool.absolutePath(existing.path)).catch(() => {});
+        if (existing.path !== relative) await this.deps.spool.remove([existing.path]).catch(() => {});
       }
       if (ownResult) this.deps.log.debug('own result received back: indexed, study left as it is', { sopInstanceUid: request.sopInstanceUid });
       else this.deps.onRecorded(progress);
@@ -139,16 +138,9 @@ export class InstanceStoreHandler implements StoreHandler {
   }
 
   /** The prefix ended before the identifying attributes (large private groups first): read more from the file. */
-  private async rereadHeader(request: StoreRequest, path: string, datasetBytes: number, metaBytes: number): Promise<HeaderResult> {
-    const length = Math.min(datasetBytes, HEADER_REREAD_BYTES);
-    const handle = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(length);
-      await handle.read(buf, 0, length, metaBytes);
-      return readDatasetHeader(buf, request.transferSyntaxUid, true);
-    } finally {
-      await handle.close();
-    }
+  private async rereadHeader(request: StoreRequest, file: SpoolTempFile, datasetBytes: number, metaBytes: number): Promise<HeaderResult> {
+    const buf = await file.read(metaBytes, Math.min(datasetBytes, HEADER_REREAD_BYTES));
+    return readDatasetHeader(buf, request.transferSyntaxUid, true);
   }
 }
 

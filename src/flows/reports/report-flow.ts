@@ -3,7 +3,7 @@
  * report NLP, paced by HL7 intake). It tells the composition root which studies' results changed; it knows no
  * other flow.
  */
-import { JobKind, type Hl7MessagesRepo, type Job, type NewJob, type StudiesRepo } from '../../db/index.js';
+import { JobKind, type Hl7MessagesRepo, type Job, type NewJob, type StudiesReader } from '../../db/index.js';
 import { describeError } from '../../errors.js';
 import type { Hl7AckDecision, ReceivedHl7Message } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
@@ -27,7 +27,7 @@ export interface ReportFlowEvents {
 
 export interface ReportFlowDeps {
   messages: Hl7MessagesRepo;
-  studies: StudiesRepo;
+  studies: Pick<StudiesReader, 'linkedTo'>;
   /** Where process-report jobs wait (queued with each stored report). */
   jobs: Queue<Job, NewJob>;
   /** Who holds the leases: stable across restarts of this node. */
@@ -80,7 +80,11 @@ export class ReportFlow {
       ner,
       gate: hl7Intake,
       log,
-      onProcessed: (r) => deps.studies.linkedTo(r.studyInstanceUid, r.accessionNumber).forEach((uid) => deps.events.resultsChanged(uid)),
+      onProcessed: (r) =>
+        void deps.studies.linkedTo(r.studyInstanceUid, r.accessionNumber).then(
+          (uids) => uids.forEach((uid) => deps.events.resultsChanged(uid)),
+          (err: unknown) => log.error('studies of a processed report not found: their results stay as they were', { err: describeError(err) }),
+        ),
     });
     this.worker = new QueueWorker<Job>({
       queue: deps.jobs,

@@ -3,7 +3,7 @@
  * Called when a study has been analysed and when a report linked to it has been processed; an unchanged result
  * builds the same message (same MSH-10), which the outbox's dedupe key turns into no second delivery.
  */
-import type { Hl7MessagesStore, InstancesRepo, NewOutboxItem, OutboxItem, OutboxReader, ResultsRepo, StudiesRepo } from '../../db/index.js';
+import type { Hl7MessagesStore, InstancesStore, NewOutboxItem, OutboxItem, OutboxReader, ResultsStore, StudiesReader } from '../../db/index.js';
 import type { Queue } from '../../queue/index.js';
 import { buildAiFlagsOru, compareFindings, type ReportMention, type SourceContext } from '../../results/index.js';
 import type { Spool } from '../../storage/index.js';
@@ -11,15 +11,15 @@ import type { StudySource } from './study-source.js';
 
 /** What the writers of a study's results (this ORU, the report SR) read from and queue into. */
 export interface StudyResultsStores {
-  studies: StudiesRepo;
-  instances: InstancesRepo;
-  results: ResultsRepo;
+  studies: Pick<StudiesReader, 'accessionOf'>;
+  instances: Pick<InstancesStore, 'forStudy'>;
+  results: Pick<ResultsStore, 'forStudy' | 'saveReportSr'>;
   messages: Hl7MessagesStore;
   /** Where deliveries are queued. */
   outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
   /** What is already queued. */
   outboxItems: OutboxReader;
-  spool: Spool;
+  spool: Pick<Spool, 'read' | 'write'>;
 }
 
 export interface AiFlagsDeps extends StudyResultsStores {
@@ -29,12 +29,12 @@ export interface AiFlagsDeps extends StudyResultsStores {
 
 /** Returns the destination names that got a new message. */
 export async function queueAiFlags(studyInstanceUid: string, source: StudySource, deps: AiFlagsDeps, nowMs: number): Promise<string[]> {
-  if (deps.destinations.length === 0 || deps.results.forStudy(studyInstanceUid).length === 0) return [];
+  if (deps.destinations.length === 0 || (await deps.results.forStudy(studyInstanceUid)).length === 0) return [];
   const patient = patientOf(await source.context());
   // The caller runs one results change of a study at a time (see `serialPerKey`): the state read here and the
   // message queued below belong together, so a later change's message is never queued before an earlier one's.
-  const results = deps.results.forStudy(studyInstanceUid);
-  const accession = deps.studies.accessionOf(studyInstanceUid) ?? '';
+  const results = await deps.results.forStudy(studyInstanceUid);
+  const accession = (await deps.studies.accessionOf(studyInstanceUid)) ?? '';
   const report = await deps.messages.latestReportFor(studyInstanceUid, accession);
   const concordance = report === undefined ? [] : compareFindings(
     results.map((r) => ({ ...r.finding, flagged: r.flagged, probability: r.probability, modelId: r.modelId })),

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { DicomDestination } from '../../config/index.js';
 import { parseUid, type Uid } from '../../dicom/index.js';
+import { resultKey } from '../../storage/index.js';
 import type { ReportFinding } from '../../nlp/index.js';
 import { buildFindingsSr, deriveUid, dicomDateTime, type AiFinding, type LocalCodingScheme } from '../../results/index.js';
 import type { StudyResultsStores } from './ai-flags.js';
@@ -33,7 +34,7 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
   // The SR goes into the study: patient and study attributes from its images, which are also its evidence. Read
   // first, so that the report below is the latest one when this call builds its SR.
   const context = await source.context();
-  const report = await deps.messages.latestReportFor(studyUid, deps.studies.accessionOf(studyUid) ?? '');
+  const report = await deps.messages.latestReportFor(studyUid, (await deps.studies.accessionOf(studyUid)) ?? '');
   if (report === undefined) return [];
   const { images } = source;
   const findings = studyFindings(JSON.parse(report.findingsJson) as ReportFinding[]);
@@ -57,8 +58,9 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
   const fresh: DicomDestination[] = [];
   for (const d of targets) if (!(await deps.outboxItems.has(d.name, dedupeKey))) fresh.push(d);
   if (fresh.length === 0) return [];
-  const relative = await deps.spool.writeResult(studyUid, srUid, sr.part10);
-  deps.results.saveReportSr(studyUid, report.id, srUid, nowMs);
+  const relative = resultKey(studyUid, srUid);
+  await deps.spool.write(relative, sr.part10);
+  await deps.results.saveReportSr(studyUid, report.id, srUid, nowMs);
   const queued: string[] = [];
   for (const d of fresh) {
     if ((await deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, nowMs)).created) queued.push(d.name);

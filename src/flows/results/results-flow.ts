@@ -8,7 +8,7 @@ import type { Logger } from '../../log.js';
 import { queueAiFlags, type AiFlagsDeps, type StudyResultsStores } from './ai-flags.js';
 import { queueReportSr, type ReportSrDeps } from './report-sr.js';
 import { serialPerKey } from './keyed-serial.js';
-import { studySource } from './study-source.js';
+import { studySource, type StudySource } from './study-source.js';
 
 export interface ResultsFlowEvents {
   /** Messages were queued for these destinations. */
@@ -33,9 +33,14 @@ export function resultsFlow(deps: ResultsFlowDeps): (studyInstanceUid: string) =
   // One results change of a study at a time per writer: each reads the state and queues from it across awaits.
   const serial = serialPerKey();
   return (studyUid) => {
+    // Read once for both writers, and both queued now, in the order the changes came (the read is asynchronous).
     const source = studySource(studyUid, deps);
-    if (source === undefined) return;
-    serial(`oru:${studyUid}`, () => queueAiFlags(studyUid, source, flagsDeps, Date.now())).then(events.outboxQueued, (err: unknown) => log.error('AI flags for the RIS not queued', { err: describeError(err) }));
-    serial(`sr:${studyUid}`, () => queueReportSr(studyUid, source, srDeps, Date.now())).then(events.outboxQueued, (err: unknown) => log.error('report findings SR not written', { err: describeError(err) }));
+    source.catch(() => undefined); // each writer awaits it and logs its failure
+    const write = (to: (s: StudySource) => Promise<string[]>) => async (): Promise<string[]> => {
+      const s = await source;
+      return s === undefined ? [] : to(s);
+    };
+    serial(`oru:${studyUid}`, write((s) => queueAiFlags(studyUid, s, flagsDeps, Date.now()))).then(events.outboxQueued, (err: unknown) => log.error('AI flags for the RIS not queued', { err: describeError(err) }));
+    serial(`sr:${studyUid}`, write((s) => queueReportSr(studyUid, s, srDeps, Date.now()))).then(events.outboxQueued, (err: unknown) => log.error('report findings SR not written', { err: describeError(err) }));
   };
 }

@@ -3,9 +3,9 @@
  * and the source context (patient and study attributes) of the first one — read from the spool at most once per
  * results change, and only if a writer gets that far.
  */
-import type { InstancesRepo, StoredInstance } from '../../db/index.js';
+import type { InstancesStore, StoredInstance } from '../../db/index.js';
 import { isImageSopClass } from '../../dicom/index.js';
-import { readSourceContext, type SourceContext } from '../../results/index.js';
+import { sourceContextFromPart10, type SourceContext } from '../../results/index.js';
 import type { Spool } from '../../storage/index.js';
 
 export interface StudySource {
@@ -15,10 +15,10 @@ export interface StudySource {
 }
 
 /** Undefined when the study has no image (none received, or purged by retention): nothing can be written for it. */
-export function studySource(studyUid: string, deps: { instances: InstancesRepo; spool: Spool }): StudySource | undefined {
-  const images = deps.instances.forStudy(studyUid).filter((i) => isImageSopClass(i.sopClassUid));
+export async function studySource(studyUid: string, deps: { instances: Pick<InstancesStore, 'forStudy'>; spool: Pick<Spool, 'read'> }): Promise<StudySource | undefined> {
+  const images = (await deps.instances.forStudy(studyUid)).filter((i) => isImageSopClass(i.sopClassUid));
   const first = images[0];
   if (first === undefined) return undefined;
   let context: Promise<SourceContext> | undefined;
-  return { images, context: () => (context ??= readSourceContext(deps.spool.absolutePath(first.path))) };
+  return { images, context: () => (context ??= deps.spool.read(first.path).then((bytes) => sourceContextFromPart10(bytes, first.path))) };
 }

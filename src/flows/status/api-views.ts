@@ -1,28 +1,27 @@
 /** The read side of the HTTP API: studies, outbox rows, the status summary and destinations, from SQLite. */
 import type { GatewayConfig } from '../../config/index.js';
-import { OUTBOX_STATES, StatusRepo, type Db, type Hl7MessagesRepo, type JobsRepo, type OutboxRepo, type OutboxState, type ResultsRepo, type StudiesRepo } from '../../db/index.js';
+import { OUTBOX_STATES, type Hl7MessagesStore, type JobsReader, type OutboxReader, type OutboxState, type ResultsStore, type StatusReader, type StudiesReader } from '../../db/index.js';
 import type { HttpDeps } from '../../http/index.js';
 import { listDestinationHealth } from './destination-health.js';
 import { listStudyViews } from './study-view.js';
 
 export interface ApiViewDeps {
   config: Pick<GatewayConfig, 'dicom' | 'hl7'>;
-  db: Db;
-  studies: StudiesRepo;
-  jobs: JobsRepo;
-  results: ResultsRepo;
-  outbox: OutboxRepo;
-  messages: Hl7MessagesRepo;
+  status: StatusReader;
+  studies: Pick<StudiesReader, 'list'>;
+  jobs: JobsReader;
+  results: Pick<ResultsStore, 'forStudy'>;
+  outbox: OutboxReader;
+  messages: Hl7MessagesStore;
 }
 
 export type ApiViews = Pick<HttpDeps, 'listStudies' | 'listOutbox' | 'status' | 'listDestinations'>;
 
 export function apiViews(deps: ApiViewDeps): ApiViews {
-  const status = new StatusRepo(deps.db);
   return {
     listStudies: (q) => listStudyViews(deps, q),
     listOutbox: (q) => deps.outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
-    status: () => status.summary(),
+    status: () => deps.status.summary(),
     listDestinations: () => listDestinationHealth(deps.config, deps.outbox),
   };
 }

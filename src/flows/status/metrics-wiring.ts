@@ -6,13 +6,13 @@ import type { GatewayConfig } from '../../config/index.js';
 import type { JobsReader, OutboxReader } from '../../db/index.js';
 import { isSuccessOrWarning, type ScpEvent } from '../../dicom/index.js';
 import type { GatewayMetrics, MetricsSources } from '../../http/index.js';
-import { freeBytes } from '../../storage/index.js';
+import type { Spool } from '../../storage/index.js';
 
 export interface MetricsSourceDeps {
   config: Pick<GatewayConfig, 'dicom' | 'hl7'>;
   jobs: JobsReader;
   outbox: OutboxReader;
-  spoolRoot: string;
+  spool: Pick<Spool, 'freeBytes'>;
   openAssociations: () => number;
 }
 
@@ -32,7 +32,7 @@ export function metricsSources(deps: MetricsSourceDeps): MetricsSources {
       }
       return [...counts.values()];
     },
-    diskFreeBytes: () => freeBytes(deps.spoolRoot),
+    diskFreeBytes: () => deps.spool.freeBytes(),
   };
 }
 

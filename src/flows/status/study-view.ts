@@ -2,25 +2,25 @@
  * What /api/studies shows for a study: its receive state, jobs, AI results and per-destination delivery,
  * folded into one status: receiving | complete | analyzing | analyzed | delivered | failed.
  */
-import type { Hl7MessagesStore, JobsReader, OutboxReader, ResultsRepo, StudiesRepo, StudySummary } from '../../db/index.js';
+import type { Hl7MessagesStore, JobsReader, OutboxReader, ResultsStore, StudiesReader, StudySummary } from '../../db/index.js';
 import { compareFindings, type ReportMention } from '../../results/index.js';
 import type { StudyListItem } from '../../http/index.js';
 
 export interface StudyViewDeps {
-  studies: StudiesRepo;
+  studies: Pick<StudiesReader, 'list'>;
   jobs: JobsReader;
-  results: ResultsRepo;
+  results: Pick<ResultsStore, 'forStudy'>;
   outbox: OutboxReader;
   messages: Hl7MessagesStore;
 }
 
-export function listStudyViews(deps: StudyViewDeps, query: { limit: number; offset: number }): Promise<StudyListItem[]> {
-  return Promise.all(deps.studies.list(query).map((s) => studyView(deps, s)));
+export async function listStudyViews(deps: StudyViewDeps, query: { limit: number; offset: number }): Promise<StudyListItem[]> {
+  return Promise.all((await deps.studies.list(query)).map((s) => studyView(deps, s)));
 }
 
 async function studyView(deps: StudyViewDeps, s: StudySummary): Promise<StudyListItem> {
   const jobs = await deps.jobs.forStudy(s.studyInstanceUid);
-  const results = deps.results.forStudy(s.studyInstanceUid);
+  const results = await deps.results.forStudy(s.studyInstanceUid);
   const deliveries = (await deps.outbox.list({ studyInstanceUid: s.studyInstanceUid, limit: 100 })).map((o) => ({
     id: o.id,
     destination: o.destination,

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/log.js';
 describe('housekeeping/disk-watermark', () => {
   it('refuses below storage.minFreeBytes with the numbers in the reason, and recovers above it', async () => {
     let free = 5000;
-    const disk = new DiskWatermark('/data', 1000, silentLogger, async () => free);
+    const disk = new DiskWatermark(async () => free, 1000, silentLogger);
     await disk.check();
     expect(disk.refusal).to.equal(undefined);
     free = 999;
@@ -18,10 +18,14 @@ describe('housekeeping/disk-watermark', () => {
 
   it('keeps its state when free space cannot be read', async () => {
     let fail = false;
-    const disk = new DiskWatermark('/data', 1000, silentLogger, async () => {
-      if (fail) throw new Error('EIO');
-      return 10;
-    });
+    const disk = new DiskWatermark(
+      async () => {
+        if (fail) throw new Error('EIO');
+        return 10;
+      },
+      1000,
+      silentLogger,
+    );
     await disk.check();
     fail = true;
     await disk.check();

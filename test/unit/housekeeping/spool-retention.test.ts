@@ -12,7 +12,8 @@ import { prepareInstanceWrites } from '../../../src/db/instance-writes.js';
 import type { Uid } from '../../../src/dicom/index.js';
 import { runRetention } from '../../../src/housekeeping/spool-retention.js';
 import { silentLogger } from '../../../src/log.js';
-import { Spool } from '../../../src/storage/index.js';
+import { LocalSpool } from '../../../src/storage/local-spool.js';
+import { instanceKey, resultKey } from '../../../src/storage/spool-key.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
 
 const DAY = 86_400_000;
@@ -25,7 +26,9 @@ type Fate = 'delivered' | 'pending' | 'dead' | 'no-destination' | 'never-analyse
 function setup() {
   const dir = tempDir();
   const db = openDatabase(join(dir, 'gateway.sqlite'));
-  const spool = new Spool(dir);
+  const spool = new LocalSpool(dir);
+  /** Where the local spool keeps a key (the test looks at the folder itself). */
+  const onDisk = (key: string): string => join(spool.root, key);
   const write = prepareInstanceWrites(db, 1000);
   const jobs = new SqliteJobQueue(db);
   const repos = { studies: new StudiesRepo(db), completion: new SqliteStudyStore(db, jobs, JobKind.AnalyzeStudy), jobs, outbox: new SqliteOutboxQueue(db), retention: new RetentionRepo(db) };
@@ -37,9 +40,9 @@ function setup() {
     const paths: string[] = [];
     db.transaction(() => {
       for (let i = 0; i < (options.count ?? 2); i++) {
-        const path = spool.relativePath(uid as Uid, `${uid}.${++n}` as Uid);
-        mkdirSync(dirname(spool.absolutePath(path)), { recursive: true });
-        writeFileSync(spool.absolutePath(path), Buffer.alloc(options.bytes ?? 100));
+        const path = instanceKey(uid as Uid, `${uid}.${++n}` as Uid);
+        mkdirSync(dirname(onDisk(path)), { recursive: true });
+        writeFileSync(onDisk(path), Buffer.alloc(options.bytes ?? 100));
         paths.push(path);
         write(record(uid, `${uid}.${n}`, path, options.bytes ?? 100, at));
       }
@@ -56,9 +59,9 @@ function setup() {
     }
     await repos.jobs.complete(job.id, OWNER, at + 4000);
     if (fate === 'no-destination') return paths;
-    const sr = join('results', uid, `${uid}.99.dcm`);
-    mkdirSync(dirname(spool.absolutePath(sr)), { recursive: true });
-    writeFileSync(spool.absolutePath(sr), 'SR');
+    const sr = resultKey(uid as Uid, `${uid}.99` as Uid);
+    mkdirSync(dirname(onDisk(sr)), { recursive: true });
+    writeFileSync(onDisk(sr), 'SR');
     paths.push(sr);
     // A destination per study: claiming one study's delivery never takes another's.
     await repos.outbox.enqueue({ kind: 'dicom', destination: `pacs-${uid}`, studyInstanceUid: uid, dedupeKey: `${uid}.99`, payload: sr }, at + 5000);
@@ -70,8 +73,8 @@ function setup() {
     return paths;
   }
   const run = (policy: { maxAgeDays?: number; maxTotalBytes?: number }, now = NOW) => runRetention({ retention: repos.retention, spool, log: silentLogger }, policy, now);
-  const purgedAt = (uid: string) => repos.studies.list({ limit: 100, offset: 0 }).find((s) => s.studyInstanceUid === uid)?.purgedAt;
-  return { db, spool, write, repos, study, run, purgedAt };
+  const purgedAt = async (uid: string) => (await repos.studies.list({ limit: 100, offset: 0 })).find((s) => s.studyInstanceUid === uid)?.purgedAt;
+  return { db, spool, onDisk, write, repos, study, run, purgedAt };
 }
 
 function record(study: string, sop: string, path: string, sizeBytes: number, at: number) {
@@ -91,7 +94,7 @@ describe('housekeeping/spool-retention', () => {
     const t = setup();
     const files = await t.study('1.1', 400, 'delivered');
     expect(await t.run({})).to.deep.equal({ purgedStudies: 0, purgedInstances: 0, purgedBytes: 0 });
-    for (const f of files) expect(existsSync(t.spool.absolutePath(f))).to.equal(true);
+    for (const f of files) expect(existsSync(t.onDisk(f))).to.equal(true);
   });
 
   it('by age: purges old delivered studies (files, rows, delivered SR), keeps recent ones, records purgedAt', async () => {
@@ -101,12 +104,12 @@ describe('housekeeping/spool-retention', () => {
     const recent = await t.study('1.3', 5, 'delivered');
     const r = await t.run({ maxAgeDays: 30 });
     expect(r).to.deep.include({ purgedStudies: 2, purgedInstances: 4, purgedBytes: 400 });
-    for (const f of [...old, ...oldNoDest]) expect(existsSync(t.spool.absolutePath(f)), f).to.equal(false);
-    for (const f of recent) expect(existsSync(t.spool.absolutePath(f)), f).to.equal(true);
-    expect(existsSync(t.spool.absolutePath('1.1')), 'empty study folder removed').to.equal(false);
+    for (const f of [...old, ...oldNoDest]) expect(existsSync(t.onDisk(f)), f).to.equal(false);
+    for (const f of recent) expect(existsSync(t.onDisk(f)), f).to.equal(true);
+    expect(existsSync(t.onDisk('1.1')), 'empty study folder removed').to.equal(false);
     expect(instanceCount(t.db, '1.1')).to.equal(0);
-    expect(t.purgedAt('1.1')).to.equal(new Date(NOW).toISOString());
-    expect(t.purgedAt('1.3')).to.equal(null);
+    expect(await t.purgedAt('1.1')).to.equal(new Date(NOW).toISOString());
+    expect(await t.purgedAt('1.3')).to.equal(null);
   });
 
   it('never purges a study whose results are not delivered, however old and however full the spool', async () => {
@@ -118,9 +121,9 @@ describe('housekeeping/spool-retention', () => {
     expect(r.purgedStudies).to.equal(0);
     expect(r.overLimitBytes).to.equal(fates.length * 200 - 1);
     for (const [fate, files] of Object.entries(kept)) {
-      for (const f of files) expect(existsSync(t.spool.absolutePath(f)), `${fate}: ${f}`).to.equal(true);
+      for (const f of files) expect(existsSync(t.onDisk(f)), `${fate}: ${f}`).to.equal(true);
     }
-    fates.forEach((_, i) => expect(t.purgedAt(`2.${i + 1}`)).to.equal(null));
+    for (const [i] of fates.entries()) expect(await t.purgedAt(`2.${i + 1}`)).to.equal(null);
   });
 
   it('by size: purges the oldest delivered studies until the spool is under maxTotalBytes', async () => {
@@ -132,8 +135,8 @@ describe('housekeeping/spool-retention', () => {
     const r = await t.run({ maxTotalBytes: 5000 }); // 8000 → purge 3.1 (6000) → purge 3.3 (4000)
     expect(r).to.deep.include({ purgedStudies: 2, purgedBytes: 4000 });
     expect(r.overLimitBytes).to.equal(undefined);
-    expect(['3.1', '3.2', '3.3', '3.4'].map((u) => t.purgedAt(u) !== null)).to.deep.equal([true, false, true, false]);
-    expect(t.repos.retention.totalInstanceBytes()).to.equal(4000);
+    expect(await Promise.all(['3.1', '3.2', '3.3', '3.4'].map(async (u) => (await t.purgedAt(u)) !== null))).to.deep.equal([true, false, true, false]);
+    expect(await t.repos.retention.totalInstanceBytes()).to.equal(4000);
   });
 
   it('a study that receives an instance after its purge is received into a fresh folder and can be purged again', async () => {
@@ -144,18 +147,18 @@ describe('housekeeping/spool-retention', () => {
     const file = t.spool.createTempFile();
     file.write(Buffer.alloc(50));
     await file.finish();
-    const rel = t.spool.relativePath('4.1' as Uid, '4.1.77' as Uid);
+    const rel = instanceKey('4.1' as Uid, '4.1.77' as Uid);
     await (await file.commitAs(rel)).durable;
     const progress = t.write(record('4.1', '4.1.77', rel, 50, NOW + 1000));
     expect(progress.instanceCount).to.equal(1);
-    expect(t.repos.studies.list({ limit: 10, offset: 0 })[0]).to.include({ status: 'receiving', instanceCount: 1 });
+    expect((await t.repos.studies.list({ limit: 10, offset: 0 }))[0]).to.include({ status: 'receiving', instanceCount: 1 });
     expect((await t.run({ maxAgeDays: 30 }, NOW + 2 * DAY)).purgedStudies, 'receiving: kept').to.equal(0);
     // Completed, analysed again (no destination): purgeable once old; the counts add up.
     expect(await t.repos.completion.completeIfDue('4.1', NOW + 2 * DAY)).to.equal(true);
     const [job] = await t.repos.jobs.claim({ partition: JobKind.AnalyzeStudy, owner: OWNER, leaseMs: 60_000, limit: 1, nowMs: NOW + 2 * DAY });
     await t.repos.jobs.complete(job?.id ?? -1, OWNER, NOW + 2 * DAY);
     expect((await t.run({ maxAgeDays: 30 }, NOW + 40 * DAY)).purgedStudies).to.equal(1);
-    expect(existsSync(t.spool.absolutePath(rel))).to.equal(false);
+    expect(existsSync(t.onDisk(rel))).to.equal(false);
     const row = t.db.prepare<[], { purged_instances: number; purged_bytes: number }>(`SELECT purged_instances, purged_bytes FROM studies WHERE study_instance_uid = '4.1'`).get();
     expect(row).to.deep.equal({ purged_instances: 3, purged_bytes: 250 });
   });
@@ -163,10 +166,10 @@ describe('housekeeping/spool-retention', () => {
   it('skips a study that stopped qualifying between listing and purge', async () => {
     const t = setup();
     await t.study('5.1', 40, 'delivered');
-    const [candidate] = t.repos.retention.candidates();
+    const [candidate] = await t.repos.retention.candidates();
     expect(candidate?.studyInstanceUid).to.equal('5.1');
     await t.repos.outbox.enqueue({ kind: 'hl7', destination: 'ris', studyInstanceUid: '5.1', dedupeKey: 'x', payload: 'MSH|' }, NOW);
-    expect(t.repos.retention.purge('5.1', NOW)).to.equal(undefined);
+    expect(await t.repos.retention.purge('5.1', NOW)).to.equal(undefined);
     expect(instanceCount(t.db, '5.1')).to.equal(2);
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Classification } from '../../../../src/ai/index.js';
 import { JobsRepo, SqliteJobQueue, openDatabase, type StoredInstance } from '../../../../src/db/index.js';
@@ -42,10 +43,10 @@ function setup(slices: number, engine: { prepare: () => Promise<PreparedSlices>;
     jobs: queue,
     owner: 'test-node',
     clock: systemClock,
-    instances: { forStudy: () => Array.from({ length: slices }, (_, k) => ctSlice(k + 1)) },
-    results: { save: () => undefined },
+    instances: { forStudy: async () => Array.from({ length: slices }, (_, k) => ctSlice(k + 1)) },
+    results: { save: async () => undefined },
     outbox: { enqueue: async () => ({ id: 0, created: false }) },
-    spool: { absolutePath: (p) => p, writeResult: async () => 'result.dcm' },
+    spool: { withLocalFile: (key, use) => use(key), read: (key) => readFile(key), write: async () => undefined },
     models: {
       ready: true,
       status: () => [{ id: spec.id }],

@@ -1,0 +1,158 @@
+/**
+ * The spool as a local folder (the embedded default): one Part-10 file per key under `<dataDir>/spool/`. Writes go
+ * to a temp file in `.tmp/`, are fsynced, renamed into place, and the directory is fsynced (group-committed): a
+ * file that exists under its final name is complete, whatever crashed when.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, readFile, rename, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode } from '../errors.js';
+import { sameDataset } from './compare.js';
+import { DirSyncer } from './dir-sync.js';
+import { LocalTempFile, type TempFileOwner } from './local-temp-file.js';
+import type { Spool, SpoolEntry, SpoolRemoval, SpoolTempFile } from './spool.js';
+import { checkSpoolKey, keyDir } from './spool-key.js';
+import { storageError } from './storage-error.js';
+
+export class LocalSpool implements Spool {
+  readonly root: string;
+  private readonly tmpDir: string;
+  private readonly dirSync = new DirSyncer();
+  /** Directories known to exist: the hot path skips the mkdir. `remove` forgets what it may delete. */
+  private readonly knownDirs = new Set<string>();
+  private readonly owner: TempFileOwner = {
+    commit: (tempPath, key) => this.commit(tempPath, key),
+    sameDataset: (key, tempPath) => sameDataset(this.pathOf(key), tempPath).catch(() => false),
+  };
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'spool');
+    this.tmpDir = join(this.root, '.tmp');
+    mkdirSync(this.tmpDir, { recursive: true });
+    // Temp files left by a crash hold no acknowledged data (nothing is acknowledged before its rename).
+    for (const name of readdirSync(this.tmpDir)) rmSync(join(this.tmpDir, name), { force: true });
+  }
+
+  createTempFile(): SpoolTempFile {
+    const path = join(this.tmpDir, `${randomUUID()}.part`);
+    try {
+      return new LocalTempFile(path, openSync(path, 'wx', 0o640), this.owner);
+    } catch (err) {
+      throw storageError(err, 'create a temp file in the spool', path);
+    }
+  }
+
+  async write(key: string, bytes: Buffer): Promise<void> {
+    checkSpoolKey(key);
+    const file = this.createTempFile();
+    file.write(bytes);
+    try {
+      await file.finish();
+      const { durable } = await file.commitAs(key);
+      await durable;
+    } catch (err) {
+      await file.discard();
+      throw err;
+    }
+  }
+
+  async read(key: string): Promise<Buffer> {
+    const path = this.pathOf(key);
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw storageError(err, 'read a spool file', path);
+    }
+  }
+
+  async withLocalFile<T>(key: string, use: (path: string) => Promise<T>): Promise<T> {
+    return use(this.pathOf(key));
+  }
+
+  async stat(key: string): Promise<SpoolEntry | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const s = await stat(path);
+      return s.isFile() ? { sizeBytes: s.size } : undefined;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw storageError(err, 'stat a spool file', path);
+    }
+  }
+
+  async remove(keys: readonly string[]): Promise<SpoolRemoval> {
+    const result: SpoolRemoval = { removed: 0, failed: [] };
+    const dirs = new Set<string>();
+    for (const key of keys) {
+      try {
+        const path = this.pathOf(key);
+        dirs.add(join(this.root, keyDir(key)));
+        await unlink(path);
+        result.removed += 1;
+      } catch (err) {
+        const errno = errnoCode(err);
+        if (errno === 'ENOENT') result.removed += 1;
+        else result.failed.push({ key, reason: errno ?? (err as Error).message });
+      }
+    }
+    // Forget before deleting, so a late instance recreates its folder instead of renaming into a deleted one.
+    for (const dir of dirs) this.knownDirs.delete(dir);
+    for (const dir of dirs) await rmdir(dir).catch(() => {}); // only when empty (ENOTEMPTY otherwise)
+    return result;
+  }
+
+  async probe(): Promise<void> {
+    const path = join(this.tmpDir, `health-${randomUUID()}`);
+    await writeFile(path, 'ok');
+    await unlink(path);
+  }
+
+  async freeBytes(): Promise<number> {
+    const s = await statfs(this.root);
+    return s.bavail * s.bsize;
+  }
+
+  /**
+   * Renames a finished (fsynced) temp file to its final place. Resolves once renamed, with `durable`: the
+   * directory fsync, which the caller may overlap with other work but must await before acknowledging.
+   */
+  private async commit(tempPath: string, key: string): Promise<{ durable: Promise<void> }> {
+    const finalPath = this.pathOf(key);
+    const dir = join(this.root, keyDir(key));
+    try {
+      await this.ensureDir(dir);
+      await rename(tempPath, finalPath).catch(async (err: unknown) => {
+        // Retention removed the folder after we last saw it: create it again, once.
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        this.knownDirs.delete(dir);
+        await this.ensureDir(dir);
+        await rename(tempPath, finalPath);
+      });
+    } catch (err) {
+      throw storageError(err, 'move a received instance into the spool', finalPath);
+    }
+    const durable = this.dirSync.sync(dir).catch((err: unknown) => {
+      throw storageError(err, 'fsync the spool directory', dir);
+    });
+    durable.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection
+    return { durable };
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    const created = await mkdir(dir, { recursive: true });
+    if (created !== undefined) {
+      // A new folder is an entry in its parent: fsync the parent, and the root when `results/` was new as well.
+      const parent = join(dir, '..');
+      await this.dirSync.sync(parent);
+      if (created !== dir && parent !== this.root) await this.dirSync.sync(this.root);
+    }
+    this.knownDirs.add(dir);
+  }
+
+  /** Keys are checked here, where they become paths: nothing outside the spool folder can be named. */
+  private pathOf(key: string): string {
+    return join(this.root, checkSpoolKey(key));
+  }
+}
