@@ -22,19 +22,19 @@ describe('dicom/dataset-header', () => {
 
   it('refuses a UID with a NUL inside its value instead of truncating it there', () => {
     const r = readDatasetHeader(minimalDataset({ ...IDS, studyInstanceUid: '1.2.3\u0000.99.7' }), ELE, true);
-    expect(reasonOf(r)).to.match(/Study Instance UID \(0020,000D\) has a NUL byte inside its value/);
+    expect(reasonOf(r)).to.match(/^\(0020,000D\) Study Instance UID has NUL inside its value; only trailing padding may be NUL/);
     const sop = readDatasetHeader(minimalDataset({ ...IDS, sopInstanceUid: '1.2.3.4.5\u00001' }), ELE, true);
-    expect(reasonOf(sop)).to.match(/SOP Instance UID \(0008,0018\) has a NUL byte/);
+    expect(reasonOf(sop)).to.match(/^\(0008,0018\) SOP Instance UID has NUL inside/);
   });
 
   it('refuses a whole dataset in which an element after the identifying ones runs past its end', () => {
     const overrun = Buffer.concat([minimalDataset(IDS), elementHeader(0x0020, 0x0013, 'IS', 200), Buffer.from('12')]);
-    expect(reasonOf(readDatasetHeader(overrun, ELE, true))).to.match(/runs past the end of the dataset/);
+    expect(reasonOf(readDatasetHeader(overrun, ELE, true))).to.match(/^\(0020,0013\) runs past the dataset end: it declares 200 bytes, 2 remain/);
   });
 
   it('refuses a whole dataset whose Pixel Data is shorter than its declared length', () => {
     const truncated = Buffer.concat([minimalDataset(IDS), elementHeader(0x7fe0, 0x0010, 'OW', 4096), Buffer.alloc(100)]);
-    expect(reasonOf(readDatasetHeader(truncated, ELE, true))).to.match(/Pixel Data \(7FE0,0010\) declares 4096 bytes but the dataset ends after 100/);
+    expect(reasonOf(readDatasetHeader(truncated, ELE, true))).to.match(/^\(7FE0,0010\) Pixel Data runs past the dataset end: it declares 4096 bytes, 100 remain/);
   });
 
   it('does not call a prefix malformed because an element runs past the end of the prefix', () => {
@@ -57,9 +57,9 @@ describe('dicom/dataset-header', () => {
     const rssBefore = process.memoryUsage().rss;
     const started = Date.now();
     const r = readDatasetHeader(bomb, DEFLATED, true);
-    expect(reasonOf(r)).to.match(/deflated dataset inflates past 16777216 bytes before its identifying attributes/);
-    expect(Date.now() - started).to.be.below(1_000);
-    expect(process.memoryUsage().rss - rssBefore).to.be.below(128 * 1024 * 1024);
+    expect(reasonOf(r)).to.match(/^inflated past 4 MiB before its UIDs: .*within 4194304 inflated bytes/);
+    expect(Date.now() - started, 'ms on the event loop').to.be.below(250);
+    expect(process.memoryUsage().rss - rssBefore).to.be.below(64 * 1024 * 1024);
   });
 
   it('reads a small deflated dataset whole and refuses one cut off in the middle of the stream', () => {
