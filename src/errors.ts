@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   GW_ERR_PDU_UNEXPECTED: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_ASSOCIATION_TIMEOUT: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_DIMSE_MALFORMED: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_DICOM_PEER_NOT_ALLOWED: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_DICOM_PEER_LIMIT: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_UID_INVALID: { dicomStatus: 0xc000, hl7: null, http: 400 },
   GW_ERR_DATASET_MISMATCH: { dicomStatus: 0xa900, hl7: null, http: null },
   GW_ERR_DATASET_UNREADABLE: { dicomStatus: 0xc000, hl7: null, http: null },

@@ -96,6 +96,8 @@ const dicomSchema = z.strictObject({
   allowedPeers: z.array(allowedPeer).default([{ aeTitle: '*', host: '127.0.0.1' }, { aeTitle: '*', host: '::1' }]),
   studyQuietSeconds: z.number().positive().max(86_400).default(10),
   maxAssociations: z.number().int().min(1).max(1000).default(32),
+  /** Connections one source address may hold at once, counted from accept; capped at maxAssociations. */
+  maxAssociationsPerPeer: z.number().int().min(1).max(1000).default(8),
   /** Largest PDU we accept; advertised in A-ASSOCIATE-AC. */
   maxPduBytes: z.number().int().min(4096).max(16 * 1024 * 1024).default(256 * 1024),
   /** ARTIM: time allowed from connect to a complete A-ASSOCIATE-RQ, and from A-RELEASE-RP to close. */
@@ -104,6 +106,8 @@ const dicomSchema = z.strictObject({
   idleTimeoutMs: z.number().int().min(100).default(60_000),
   /** A single PDU must arrive completely within this time once its header is read. */
   pduTimeoutMs: z.number().int().min(100).default(30_000),
+  /** While a DIMSE message is arriving, the peer must send this many bytes per second, measured over each pduTimeoutMs; 0: off. */
+  minDataRateBytesPerSec: z.number().int().min(0).max(100 * 1024 * 1024).default(1024),
   /** Hard cap on one association's lifetime. */
   associationMaxMs: z.number().int().min(1000).default(4 * 60 * 60 * 1000),
   /** On SIGTERM, open associations get this long to finish before they are aborted. */

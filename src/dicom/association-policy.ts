@@ -8,9 +8,11 @@ import { PresentationResult, RejectReason, RejectResult, RejectSource, type Asso
 import { APPLICATION_CONTEXT_NAME, STORAGE_TRANSFER_SYNTAXES, TransferSyntax, VERIFICATION_SOP_CLASS, isStorageSopClass } from './uids.js';
 
 export interface AdmissionState {
-  /** Associations open now, counting the one asking. */
+  /** Association slots taken now, counting the one asking (connections past their peer's share take none). */
   openAssociations: number;
   maxAssociations: number;
+  /** Set when the asking connection came while its address already held its share of slots. */
+  overPeerLimit?: { peer: string; maxAssociationsPerPeer: number };
   /** Why new work is refused right now (disk below watermark, shutting down); undefined when open. */
   refusing?: string;
 }
@@ -61,6 +63,15 @@ export class AssociationPolicy {
     }
     if (state.refusing !== undefined) {
       return { kind: 'reject', rj: { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.TemporaryCongestion }, reason: state.refusing };
+    }
+    // One address, even an allowed one, cannot take every slot (PS3.8 Table 9-21: transient, local limit exceeded).
+    if (state.overPeerLimit !== undefined) {
+      const { peer: over, maxAssociationsPerPeer } = state.overPeerLimit;
+      return {
+        kind: 'reject',
+        rj: { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.LocalLimitExceeded },
+        reason: `too many open associations from ${over} (dicom.maxAssociationsPerPeer = ${maxAssociationsPerPeer})`,
+      };
     }
     if (state.openAssociations > state.maxAssociations) {
       return {

@@ -55,6 +55,11 @@ export class DimseAssembler {
     return this.datasetContextId !== undefined;
   }
 
+  /** Whether some fragments of a command set have arrived but not its last one. */
+  get commandPending(): boolean {
+    return this.commandChunks.length > 0;
+  }
+
   /** Says that the command just read has a dataset: its fragments, on `contextId`, come next. */
   expectDataset(contextId: number): void {
     this.datasetContextId = contextId;

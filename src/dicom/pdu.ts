@@ -215,6 +215,9 @@ export function decodeAssociateRq(body: Buffer): AssociateRq {
       if (item.value.length < 4) throw malformed('presentation context', 'truncated');
       const id = item.value.readUInt8(0);
       if (id % 2 === 0) throw malformed('presentation context', `id ${id} is even (PS3.8 requires odd ids)`);
+      // PS3.8 §9.3.2.2 / §7.1.1.13: the id names one context; the A-ASSOCIATE-AC answers each id once, so a
+      // repeated id leaves the acceptor no valid answer. An invalid parameter value: A-ABORT (PS3.8 §9.3.1).
+      if (contexts.some((c) => c.id === id)) throw malformed('presentation context', `presentation context id ${id} is proposed twice`);
       let abstractSyntax = '';
       const transferSyntaxes: string[] = [];
       for (const sub of readItems(item.value.subarray(4), `presentation context ${id}`)) {

@@ -37,6 +37,8 @@ export interface ScpTimeouts {
   idleTimeoutMs: number;
   pduTimeoutMs: number;
   associationMaxMs: number;
+  /** While a DIMSE message is arriving, bytes per second the peer must keep up over each pduTimeoutMs; 0: off. */
+  minDataRateBytesPerSec: number;
 }
 
 export interface AssociationDeps {
@@ -118,6 +120,10 @@ export class ScpAssociation {
   private artimTimer: NodeJS.Timeout | undefined;
   private pduTimer: NodeJS.Timeout | undefined;
   private lifetimeTimer: NodeJS.Timeout | undefined;
+  /** The data-rate window: bytes received since it opened, and whether we stopped reading during it. */
+  private rateTimer: NodeJS.Timeout | undefined;
+  private windowBytes = 0;
+  private windowExcused = false;
   private readonly log: Logger;
   private readonly closedPromise: Promise<AssociationSummary>;
   private resolveClosed!: (s: AssociationSummary) => void;
@@ -172,6 +178,7 @@ export class ScpAssociation {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     let pdus: RawPdu[];
+    this.windowBytes += chunk.length;
     try {
       pdus = this.reader.push(chunk);
     } catch (err) {
@@ -180,11 +187,45 @@ export class ScpAssociation {
       return;
     }
     this.armPduTimer();
+    this.armRateTimer();
     if (pdus.length > 0) {
       this.queue.push(...pdus);
-      if (this.queue.length >= MAX_QUEUED_PDUS) this.socket.pause();
+      if (this.queue.length >= MAX_QUEUED_PDUS) {
+        this.socket.pause();
+        this.windowExcused = true;
+      }
       void this.drainQueue();
     }
+  }
+
+  /** Whether a DIMSE message has started and not fully arrived: its command, or the dataset it announced. */
+  private messageArriving(): boolean {
+    return this.state === 'established' && (this.assembler.commandPending || this.assembler.datasetDue);
+  }
+
+  /**
+   * The PDU deadline bounds one PDU; this bounds a message sent as many small whole PDUs (each completes, so
+   * neither the PDU deadline nor the idle timer fires, and two bytes every few seconds would hold a slot for the
+   * whole association lifetime). A window in which we stopped reading (back-pressure) does not count.
+   */
+  private armRateTimer(): void {
+    const rate = this.deps.timeouts.minDataRateBytesPerSec;
+    if (rate === 0 || this.rateTimer !== undefined || !this.messageArriving()) return;
+    this.windowBytes = 0;
+    this.windowExcused = false;
+    this.rateTimer = setTimeout(() => this.checkRate(), this.deps.timeouts.pduTimeoutMs);
+  }
+
+  private checkRate(): void {
+    this.rateTimer = undefined;
+    if (!this.messageArriving()) return;
+    const { minDataRateBytesPerSec: rate, pduTimeoutMs: windowMs } = this.deps.timeouts;
+    const needed = Math.ceil((rate * windowMs) / 1000);
+    if (this.windowBytes < needed && !this.windowExcused && !this.processing && !this.socket.isPaused()) {
+      this.fail('timed-out', `the peer sent ${this.windowBytes} bytes in ${windowMs} ms while a message was arriving, below dicom.minDataRateBytesPerSec = ${rate}`);
+      return;
+    }
+    this.armRateTimer();
   }
 
   private armPduTimer(): void {
@@ -482,6 +523,7 @@ export class ScpAssociation {
     this.state = 'closed';
     this.clearArtim();
     if (this.pduTimer !== undefined) clearTimeout(this.pduTimer);
+    if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
     if (this.lifetimeTimer !== undefined) clearTimeout(this.lifetimeTimer);
     if (this.pending !== undefined) {
       this.pending.sink.abort();

@@ -2,6 +2,11 @@
  * The DICOM listeners: a plain TCP server and/or a TLS one (both bound only to the configured host), sharing the
  * association cap, the allow-lists and graceful shutdown. Each connection, TLS or not, becomes an ScpAssociation:
  * the transport is chosen here and nowhere else.
+ *
+ * Slots: an address not in dicom.allowedPeers is closed at accept (before TLS, before any PDU) and takes none. An
+ * allowed address takes a slot per connection up to dicom.maxAssociationsPerPeer; as many connections again are
+ * kept only to be answered A-ASSOCIATE-RJ (local limit exceeded), without a slot; beyond that they are closed at
+ * accept. So neither a stranger nor one broken peer can hold every slot.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
@@ -20,6 +25,8 @@ export interface ScpOptions extends ScpTimeouts {
   port: number;
   allowedPeers: ReadonlyArray<AllowedPeer>;
   maxAssociations: number;
+  /** Slots one source address may hold (at most maxAssociations). */
+  maxAssociationsPerPeer: number;
   maxPduBytes: number;
   shutdownTimeoutMs: number;
   /** The TLS listener (`dicom.tls`); its files are read by listenTls(). */
@@ -40,6 +47,10 @@ export class DicomScp {
   private server: Server | undefined;
   private tlsServer: TlsServer | undefined;
   private readonly associations = new Set<ScpAssociation>();
+  /** Per source address: connections holding a slot, and connections past its share (answered A-ASSOCIATE-RJ). */
+  private readonly peers = new Map<string, { slotted: number; over: number }>();
+  /** Connections holding a slot, all addresses together (what dicom.maxAssociations caps). */
+  private slotted = 0;
   private readonly policy: AssociationPolicy;
   private stopping = false;
 
@@ -52,7 +63,9 @@ export class DicomScp {
 
   /** Starts the plain listener on `port`; resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
-    this.server = createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+    this.server = createServer({ noDelay: true }, (socket) => {
+      if (this.screen(socket, 'association refused at connect')) this.onConnection(socket);
+    });
     return this.bind(this.server, this.options.port);
   }
 
@@ -71,12 +84,7 @@ export class DicomScp {
       (socket) => this.onConnection(socket),
       {
         // Refuse unknown addresses before spending a handshake on them.
-        admit: (raw) => {
-          if (this.policy.addressAllowed(raw.remoteAddress ?? '')) return true;
-          this.deps.log.warn('association refused before TLS', { peer: normalizeAddress(raw.remoteAddress ?? ''), reason: 'address not in dicom.allowedPeers' });
-          raw.destroy();
-          return false;
-        },
+        admit: (raw) => this.screen(raw, 'association refused before TLS'),
         handshakeFailed: ({ peerAddress, reason }) =>
           this.deps.log.warn('TLS handshake failed', { code: 'GW_ERR_TLS_HANDSHAKE', peer: normalizeAddress(peerAddress), reason }),
       },
@@ -93,6 +101,17 @@ export class DicomScp {
     const tls = this.options.tls;
     if (tls === undefined || this.tlsServer === undefined) return;
     this.tlsServer.setSecureContext(serverSecureContext(readTlsFiles(tls, 'dicom.tls')));
+  }
+
+  /**
+   * The address check at accept, for both listeners: a connection from an address no dicom.allowedPeers entry
+   * names is closed at once (one warning line) and never takes an association slot.
+   */
+  private screen(raw: Socket, message: string): boolean {
+    if (this.policy.addressAllowed(raw.remoteAddress ?? '')) return true;
+    this.deps.log.warn(message, { code: 'GW_ERR_DICOM_PEER_NOT_ALLOWED', peer: normalizeAddress(raw.remoteAddress ?? ''), reason: 'address not in dicom.allowedPeers' });
+    raw.destroy();
+    return false;
   }
 
   private bind(server: Server, port: number): Promise<number> {
@@ -124,6 +143,22 @@ export class DicomScp {
   }
 
   private onConnection(socket: Socket): void {
+    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    const perPeer = Math.min(this.options.maxAssociationsPerPeer, this.options.maxAssociations);
+    const held = this.peers.get(peer) ?? { slotted: 0, over: 0 };
+    const kind = held.slotted < perPeer ? 'slotted' : held.over < perPeer ? 'over' : undefined;
+    if (kind === undefined) {
+      this.deps.log.warn('association refused at connect', {
+        code: 'GW_ERR_DICOM_PEER_LIMIT',
+        peer,
+        reason: `${2 * perPeer} connections from this address are open (dicom.maxAssociationsPerPeer = ${perPeer})`,
+      });
+      socket.destroy();
+      return;
+    }
+    held[kind] += 1;
+    this.peers.set(peer, held);
+    if (kind === 'slotted') this.slotted += 1;
     const association = new ScpAssociation(socket, {
       aeTitle: this.options.aeTitle,
       maxPduBytes: this.options.maxPduBytes,
@@ -135,8 +170,9 @@ export class DicomScp {
       admission: () => {
         const refusing = this.stopping ? 'the gateway is shutting down' : this.deps.refusing?.();
         return {
-          openAssociations: this.associations.size,
+          openAssociations: this.slotted,
           maxAssociations: this.options.maxAssociations,
+          ...(kind === 'over' ? { overPeerLimit: { peer, maxAssociationsPerPeer: perPeer } } : {}),
           ...(refusing === undefined ? {} : { refusing }),
         };
       },
@@ -144,6 +180,9 @@ export class DicomScp {
     this.associations.add(association);
     void association.closed.then((summary) => {
       this.associations.delete(association);
+      held[kind] -= 1;
+      if (held.slotted + held.over === 0) this.peers.delete(peer);
+      if (kind === 'slotted') this.slotted -= 1;
       this.deps.onAssociationEnded?.(summary);
     });
   }

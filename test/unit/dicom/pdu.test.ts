@@ -75,6 +75,17 @@ describe('dicom/pdu', () => {
     expect(codeOf(() => decodeAssociateRq(even.subarray(6)))).to.equal('GW_ERR_PDU_MALFORMED');
   });
 
+  it('rejects an A-ASSOCIATE-RQ that proposes the same presentation context id twice, naming the id', () => {
+    const contexts = [
+      { id: 1, abstractSyntax: CT, transferSyntaxes: [ELE] },
+      { id: 3, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: [ELE] },
+      { id: 1, abstractSyntax: '1.2.840.10008.5.1.4.1.1.4', transferSyntaxes: [ELE] },
+    ];
+    const twice = encodeAssociateRq({ calledAeTitle: 'A', callingAeTitle: 'B', contexts, maxPduLength: 0 });
+    expect(codeOf(() => decodeAssociateRq(twice.subarray(6)))).to.equal('GW_ERR_PDU_MALFORMED');
+    expect(() => decodeAssociateRq(twice.subarray(6))).to.throw(/presentation context id 1 is proposed twice/);
+  });
+
   it('fragments a message into P-DATA PDUs within the peer max and reassembles it', () => {
     const data = Buffer.alloc(40_000, 7);
     const pdus = encodePData(5, false, data, 16384);
