@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { readAck } from '../../src/hl7/ack.js';
+import { readAck, type ReceivedAck } from '../../src/hl7/ack.js';
 import { readMessageBytes } from '../../src/hl7/inbound.js';
 import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
 
@@ -175,4 +175,31 @@ export async function runHostileMix(port: number, options: { streams: number; se
   await Promise.all(Array.from({ length: parallel }, worker));
   await Promise.all(valid);
   return run;
+}
+
+/** One raw MLLP connection: sends a frame and times the ACK that comes back. */
+export async function sendAndTime(port: number, payload: string): Promise<{ ack: ReceivedAck; ms: number; errText: string }> {
+  const socket: Socket = connect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  const decoder = new MllpDecoder({ maxMessageBytes: 1 << 20 });
+  const t0 = performance.now();
+  socket.write(framed(Buffer.from(payload, 'utf8')));
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no ACK within 10 s')), 10_000);
+      socket.on('data', (chunk: Buffer) => {
+        for (const e of decoder.push(chunk)) {
+          if (e.kind !== 'frame') continue;
+          clearTimeout(timer);
+          const item = readMessageBytes(e.payload);
+          const ack = item.kind === 'message' ? readAck(item.message) : undefined;
+          if (ack === undefined) reject(new Error(`reply is not an ACK: ${e.payload.toString('latin1')}`));
+          else resolve({ ack, ms: performance.now() - t0, errText: item.kind === 'message' ? item.message.field('ERR', 8) : '' });
+        }
+      });
+      socket.on('error', reject);
+    });
+  } finally {
+    socket.destroy();
+  }
 }

@@ -6,45 +6,13 @@
  */
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { readAck, type ReceivedAck } from '../../src/hl7/ack.js';
-import { readMessageBytes } from '../../src/hl7/inbound.js';
-import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
 import { runCleanups } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { sendAndTime } from '../helpers/hl7-hostile.js';
 
-const frame = (payload: string): Buffer => Buffer.concat([Buffer.from([0x0b]), Buffer.from(payload, 'utf8'), Buffer.from([0x1c, 0x0d])]);
 const MSH = (id: string): string => `MSH|^~\\&|RIS|HOSP|GW|HOSP|20260101||ORU^R01^ORU_R01|${id}|P|2.5.1`;
 const report = (id: string, body: string[]): string => [MSH(id), 'PID|1||P1||DOE^JANE', `OBR|1|ORD-${id}|ACC-${id}|71260^CT CHEST^CPT`, ...body].join('\r') + '\r';
-
-/** One raw MLLP connection: sends a frame and times the ACK that comes back. */
-async function sendAndTime(port: number, payload: string): Promise<{ ack: ReceivedAck; ms: number; errText: string }> {
-  const socket: Socket = connect({ host: '127.0.0.1', port });
-  await once(socket, 'connect');
-  const decoder = new MllpDecoder({ maxMessageBytes: 1 << 20 });
-  const t0 = performance.now();
-  socket.write(frame(payload));
-  try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no ACK within 10 s')), 10_000);
-      socket.on('data', (chunk: Buffer) => {
-        for (const e of decoder.push(chunk)) {
-          if (e.kind !== 'frame') continue;
-          clearTimeout(timer);
-          const item = readMessageBytes(e.payload);
-          const ack = item.kind === 'message' ? readAck(item.message) : undefined;
-          if (ack === undefined) reject(new Error(`reply is not an ACK: ${e.payload.toString('latin1')}`));
-          else resolve({ ack, ms: performance.now() - t0, errText: item.kind === 'message' ? item.message.field('ERR', 8) : '' });
-        }
-      });
-      socket.on('error', reject);
-    });
-  } finally {
-    socket.destroy();
-  }
-}
 
 describe('socket: bounded cost per HL7 message through the gateway (hl7.limits)', function () {
   this.timeout(120_000);
