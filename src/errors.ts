@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   GW_ERR_HL7_CHARSET_UNSUPPORTED: { dicomStatus: null, hl7: { ack: 'AR', condition: '102' }, http: null },
   GW_ERR_HL7_UNDECODABLE: { dicomStatus: null, hl7: { ack: 'AR', condition: '102' }, http: null },
   GW_ERR_HL7_HANDLER_FAILED: { dicomStatus: null, hl7: { ack: 'AE', condition: '207' }, http: null },
+  // v2.5.1 table 0357 has no "too many" code (104 "Value too long" arrived in v2.7): 207, as for the frame size.
+  GW_ERR_HL7_LIMIT_EXCEEDED: { dicomStatus: null, hl7: { ack: 'AR', condition: '207' }, http: null },
+  // A known sender + MSH-10 with other bytes (D6): table 0357 205 "Duplicate key identifier".
+  GW_ERR_HL7_CONTROL_ID_CONFLICT: { dicomStatus: null, hl7: { ack: 'AR', condition: '205' }, http: null },
   GW_ERR_HL7_PEER_NOT_ALLOWED: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_HL7_TOO_MANY_CONNECTIONS: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_HL7_UNENCODABLE: { dicomStatus: null, hl7: null, http: null },

@@ -143,6 +143,20 @@ const httpSchema = z
     }
   });
 
+/**
+ * Structure bounds per received HL7 message (src/hl7/message.ts), so its cost is linear in its size and a message
+ * built to be expensive is refused cheaply with AR 207. Defaults, each several times what real senders use:
+ * - segments 5000: a radiology ORU has < 2,000 even with one OBX per report line (the corpus's largest has 107);
+ * - fields 256: the longest v2.5.1 segments have ~50 fields (PV1 52, OBR 50), v2.8 up to ~55; Z-segments vary;
+ * - repetitions 2000: real repeating fields hold a handful (PID-3), a report sent as OBX-5 repetitions one per
+ *   line stays well under 2,000 lines (~40 pages).
+ */
+const hl7Limits = z.strictObject({
+  maxSegments: z.number().int().min(10).max(1_000_000).default(5000),
+  maxFieldsPerSegment: z.number().int().min(25).max(100_000).default(256),
+  maxRepetitionsPerField: z.number().int().min(1).max(1_000_000).default(2000),
+});
+
 const hl7Schema = z.strictObject({
   /** Listen for HL7 v2 over MLLP (reports from the RIS). */
   enabled: z.boolean().default(true),
@@ -175,6 +189,8 @@ const hl7Schema = z.strictObject({
   ackTimeoutMs: z.number().int().min(100).default(30_000),
   /** MLLP over TLS (default port 2576). Absent: no TLS listener. */
   tls: hl7Tls.optional(),
+  /** Segments, fields per segment and repetitions per field of a received message; over one: AR 207. */
+  limits: hl7Limits.default(hl7Limits.parse({})),
 });
 
 const logSchema = z.strictObject({

@@ -1,5 +1,5 @@
 /**
- * Received HL7 messages: stored (raw bytes as evidence) before the ACK, deduplicated on sender + MSH-10. A report
+ * Received HL7 messages: stored (raw bytes as evidence) before the ACK, deduplicated on sender + MSH-10 + content. A report
  * is queued for processing (a process-report job) in the transaction that stores it.
  */
 import type { Db } from './database.js';
@@ -61,7 +61,7 @@ export class Hl7MessagesRepo implements Hl7MessagesStore {
     const write = prepareHl7Writes(db);
     this.write = (m, nowMs) => {
       const stored = write(m, nowMs);
-      if (!stored.duplicate && m.reportText !== null) jobs.enqueueIn({ db }, { kind: JobKind.ProcessReport, studyInstanceUid: m.studyInstanceUid, refId: stored.id }, nowMs);
+      if (stored.kind === 'stored' && m.reportText !== null) jobs.enqueueIn({ db }, { kind: JobKind.ProcessReport, studyInstanceUid: m.studyInstanceUid, refId: stored.id }, nowMs);
       return stored;
     };
   }
@@ -69,7 +69,8 @@ export class Hl7MessagesRepo implements Hl7MessagesStore {
   /**
    * Stores a message, group-committed on this thread: messages arriving in the same event-loop turn (several
    * connections) share one transaction and one WAL fsync. Resolves after the commit: only then may the caller ACK.
-   * A second copy (same sender and MSH-10) only counts as received again (`duplicate`). Measured with bench:hl7,
+   * A byte-identical second copy (same sender and MSH-10) only counts as received again (`duplicate`);
+   * other bytes under a known sender and MSH-10 are a `conflict` and are not written. Measured with bench:hl7,
    * committing here beats the writer worker (db-writer.ts) by ~1.5× on one connection: an ACK waits for its commit,
    * and the two thread hops cost more than the ~1.5 ms the event loop spends in the fsync.
    */

@@ -167,4 +167,9 @@ export const MIGRATIONS: readonly string[] = [
     SELECT 'process-report', study_instance_uid, id, 'queued', received_at, received_at, received_at
       FROM hl7_messages WHERE state = 'received' ORDER BY id;
   `,
+  `
+  -- duplicates are the same bytes, not only the same sender + MSH-10 (issue 15, D6): a hash of the raw message
+  -- is kept with the row. Rows from before have none; theirs is computed from raw when first compared.
+  ALTER TABLE hl7_messages ADD COLUMN raw_sha256 TEXT;
+  `,
 ];

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { type AckCode, type Hl7AckDecision, ackCodeFor, buildAck, buildBatchAck, wireAcceptAckType } from './ack.js';
 import type { ControlIdGenerator } from './control-id.js';
 import { type InboundItem, type WireHeader, readFrame, readWireHeader, wireField } from './inbound.js';
-import type { ParsedHl7Message } from './message.js';
+import type { Hl7Limits, ParsedHl7Message } from './message.js';
 import { type Hl7ErrorCode, type Hl7Problem, ackForProblem } from './problems.js';
 
 /** Where a message came from. */
@@ -53,6 +53,8 @@ export interface MessageOutcome {
 
 export interface ExchangeDeps {
   handler: Hl7MessageHandler;
+  /** Structure bounds checked before the handler sees a message (`hl7.limits`). */
+  limits: Readonly<Hl7Limits>;
   controlIds: ControlIdGenerator;
   clock: () => Date;
   log: Logger;
@@ -66,7 +68,7 @@ export interface FrameAnswer {
 
 /** Handles a complete frame: each message in order, then one reply (a batch gets a batch of ACKs). */
 export async function answerFrame(payload: Buffer, peer: Hl7Peer, deps: ExchangeDeps): Promise<FrameAnswer> {
-  const frame = readFrame(payload);
+  const frame = readFrame(payload, deps.limits);
   const acks: string[] = [];
   const outcomes: MessageOutcome[] = [];
   for (const [k, item] of frame.items.entries()) {

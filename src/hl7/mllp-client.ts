@@ -242,7 +242,7 @@ function encodeOutbound(message: string | Buffer): Prepared {
   const parsed = parseHl7Message(message);
   if (!parsed.ok) return { controlId: '', code: parsed.problem.code, problem: `the message to send is invalid: ${parsed.problem.detail}` };
   const msg = parsed.message;
-  const declared = resolveCharset(Array.from({ length: msg.segment('MSH')?.repetitionCount(18) ?? 0 }, (_, k) => msg.field('MSH', 18, { repetition: k + 1 })));
+  const declared = resolveCharset(msg.segment('MSH')?.repetitions(18) ?? []);
   const encoding = declared.kind === 'known' ? declared.encoding : 'utf-8';
   const bytes = declared.kind === 'unsupported' ? undefined : encodeHl7Text(message, encoding);
   if (bytes === undefined) return { controlId: msg.controlId, code: 'GW_ERR_HL7_UNENCODABLE', problem: `the message cannot be encoded in its MSH-18 character set; send UNICODE UTF-8` };

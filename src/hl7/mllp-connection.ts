@@ -36,13 +36,17 @@ export interface ConnectionDeps {
   log: Logger;
 }
 
-/** Frames queued before the socket is paused: memory per connection stays under this × maxMessageBytes. */
+/**
+ * Frames queued before the socket is paused. Bytes count too: the queue is paused at maxMessageBytes, so one
+ * connection holds at most its decoder's frame, the queue and the frame in hand, about 3 × maxMessageBytes.
+ */
 const MAX_QUEUED_FRAMES = 4;
 
 export class MllpConnection {
   readonly peer: Hl7Peer;
   private readonly decoder: MllpDecoder;
   private readonly queue: QueuedFrame[] = [];
+  private queuedBytes = 0;
   private busy = false;
   private peerEnded = false;
   private stopping = false;
@@ -80,6 +84,7 @@ export class MllpConnection {
     this.stopping = true;
     this.reason = 'shutdown';
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.socket.pause();
     if (!this.busy) this.socket.end();
   }
@@ -111,14 +116,23 @@ export class MllpConnection {
 
   private accept(events: MllpDecoderEvent[]): void {
     for (const e of events) {
-      if (e.kind === 'frame') this.queue.push(e);
+      if (e.kind === 'frame') this.enqueue(e);
       else {
         this.deps.onFramingFault(e, this.peer);
-        if (e.kind === 'frame-too-large') this.queue.push(e);
+        if (e.kind === 'frame-too-large') this.enqueue(e);
       }
     }
-    if (this.queue.length >= MAX_QUEUED_FRAMES) this.socket.pause();
+    if (this.queueFull()) this.socket.pause();
     void this.drain();
+  }
+
+  private enqueue(frame: QueuedFrame): void {
+    this.queue.push(frame);
+    this.queuedBytes += frameSize(frame);
+  }
+
+  private queueFull(): boolean {
+    return this.queue.length >= MAX_QUEUED_FRAMES || this.queuedBytes >= this.deps.maxMessageBytes;
   }
 
   private async drain(): Promise<void> {
@@ -127,6 +141,7 @@ export class MllpConnection {
     try {
       while (this.queue.length > 0 && !this.socket.destroyed) {
         const frame = this.queue.shift() as QueuedFrame;
+        this.queuedBytes -= frameSize(frame);
         const answer = await this.deps.answer(frame, this.peer);
         this.answered += 1;
         if (answer.reply !== undefined && this.socket.writable) {
@@ -134,7 +149,7 @@ export class MllpConnection {
           if (!flushed) await this.waitForDrain();
         }
         this.deps.onAnswered(answer, this.peer);
-        if (this.queue.length < MAX_QUEUED_FRAMES && this.socket.isPaused() && !this.stopping) this.socket.resume();
+        if (!this.queueFull() && this.socket.isPaused() && !this.stopping) this.socket.resume();
       }
     } catch (err) {
       // Only our own bugs land here: answer() turns handler and parse failures into ACKs.
@@ -171,4 +186,8 @@ export class MllpConnection {
   private summary(): ConnectionSummary {
     return { connectionId: this.peer.connectionId, peerAddress: this.peer.address, framesAnswered: this.answered, reason: this.reason, durationMs: Date.now() - this.startedAt };
   }
+}
+
+function frameSize(frame: QueuedFrame): number {
+  return frame.kind === 'frame' ? frame.payload.length : frame.head.length;
 }

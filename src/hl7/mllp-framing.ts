@@ -33,13 +33,22 @@ export interface MllpDecoderOptions {
 
 type State = 'between' | 'in-frame' | 'discarding' | 'after-end';
 
+/** First allocation for a frame: a typical report ORU (3-10 KB) needs one or two growths at most. */
+const INITIAL_CAPACITY = 16 * 1024;
+
 /**
  * Turns TCP chunks into MLLP frames. Frames may be split anywhere (even between FS and CR) or packed several to a
  * chunk; memory stays bounded by maxMessageBytes plus headBytes whatever the peer sends.
  */
 export class MllpDecoder {
   private state: State = 'between';
-  private parts: Buffer[] = [];
+  /**
+   * The frame so far, in one buffer grown by doubling. A list of the socket's chunks cost a Buffer object per TCP
+   * read: a frame written one byte at a time held ~100 bytes of heap and a malloc'd block per payload byte, and
+   * the fragmented native memory stayed in RSS after the frame was gone. Dropped after each frame, so no
+   * connection keeps the capacity of its largest frame.
+   */
+  private buffer: Buffer | undefined;
   private length = 0;
   private head: Buffer = Buffer.alloc(0);
   private discarded = 0;
@@ -112,6 +121,12 @@ export class MllpDecoder {
     const vt = chunk.indexOf(MLLP_START, from);
     const stop = fs < 0 ? vt : vt < 0 ? fs : Math.min(fs, vt);
     const end = stop < 0 ? chunk.length : stop;
+    if (stop === fs && stop >= 0 && this.state === 'in-frame' && this.length === 0 && end - from <= this.maxBytes) {
+      // The whole frame is in this chunk (the usual case): one exact copy, no growing buffer.
+      out.push({ kind: 'frame', payload: Buffer.from(chunk.subarray(from, end)) });
+      this.reset('after-end');
+      return stop + 1;
+    }
     this.add(chunk.subarray(from, end));
     if (stop < 0) return chunk.length;
     if (stop === vt) {
@@ -131,22 +146,39 @@ export class MllpDecoder {
       return;
     }
     if (this.length + bytes.length <= this.maxBytes) {
-      this.parts.push(bytes);
-      this.length += bytes.length;
+      this.append(bytes);
       return;
     }
     // Over the limit: keep only the head (it holds MSH, so the reply can name the message) and count the rest.
-    const all = Buffer.concat([...this.parts, bytes.subarray(0, this.headBytes)]);
-    this.head = Buffer.from(all.subarray(0, this.headBytes));
+    const kept = Math.min(this.length, this.headBytes);
+    this.head = Buffer.alloc(Math.min(this.headBytes, this.length + bytes.length));
+    this.buffer?.copy(this.head, 0, 0, kept);
+    bytes.copy(this.head, kept, 0, this.head.length - kept);
     this.discarded = this.length + bytes.length;
-    this.parts = [];
+    this.buffer = undefined;
     this.length = 0;
     this.state = 'discarding';
   }
 
+  /** Copies bytes into the frame buffer; capacity doubles (amortized linear), never past maxMessageBytes. */
+  private append(bytes: Buffer): void {
+    const needed = this.length + bytes.length;
+    if (this.buffer === undefined || needed > this.buffer.length) {
+      const capacity = Math.min(this.maxBytes, Math.max(needed, (this.buffer?.length ?? 0) * 2, INITIAL_CAPACITY));
+      const grown = Buffer.allocUnsafe(capacity);
+      this.buffer?.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    bytes.copy(this.buffer, this.length);
+    this.length = needed;
+  }
+
   private completedFrame(): MllpDecoderEvent {
     if (this.state === 'discarding') return { kind: 'frame-too-large', head: this.head, frameBytes: this.discarded };
-    return { kind: 'frame', payload: this.parts.length === 1 ? Buffer.from(this.parts[0] as Buffer) : Buffer.concat(this.parts, this.length) };
+    // A payload that filled less than half its buffer is copied out, so a queued frame never holds twice its size.
+    const buffer = this.buffer ?? Buffer.alloc(0);
+    const payload = this.length * 2 >= buffer.length ? buffer.subarray(0, this.length) : Buffer.from(buffer.subarray(0, this.length));
+    return { kind: 'frame', payload };
   }
 
   private abandonedFrame(): MllpDecoderEvent {
@@ -162,7 +194,7 @@ export class MllpDecoder {
 
   private reset(state: State): void {
     this.state = state;
-    this.parts = [];
+    this.buffer = undefined;
     this.length = 0;
     this.head = Buffer.alloc(0);
     this.discarded = 0;

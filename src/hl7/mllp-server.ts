@@ -14,6 +14,7 @@ import { createScreenedTlsServer, identityMatches, readTlsFiles, serverSecureCon
 import { type ControlIdGenerator, createControlIdGenerator } from './control-id.js';
 import { type ExchangeDeps, type FrameAnswer, type Hl7MessageHandler, type Hl7Peer, type MessageOutcome, answerFrame, answerOversize } from './exchange.js';
 import { MllpConnection, type ConnectionSummary, type FramingFault, type QueuedFrame } from './mllp-connection.js';
+import { DEFAULT_HL7_LIMITS, type Hl7Limits } from './message.js';
 import type { Hl7ErrorCode } from './problems.js';
 
 /** Listener settings (config `hl7.*`). */
@@ -33,6 +34,8 @@ export interface MllpServerOptions {
   shutdownTimeoutMs: number;
   /** MLLP over TLS (`hl7.tls`): started by listenTls(), beside or instead of the plain listener. */
   tls?: MllpTlsOptions | undefined;
+  /** Segments, fields and repetitions per message (`hl7.limits`); default DEFAULT_HL7_LIMITS. Over one: AR 207. */
+  limits?: Readonly<Hl7Limits> | undefined;
 }
 
 /** The TLS listener: certificate files, client certificates, and which client names are admitted. */
@@ -94,7 +97,7 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
   ) {
     super();
     this.allowList = new AddressAllowList(options.allowedHosts, 'hl7.allowedHosts');
-    this.exchange = { handler: deps.handler, log: deps.log, clock: deps.clock ?? (() => new Date()), controlIds: deps.controlIds ?? createControlIdGenerator() };
+    this.exchange = { handler: deps.handler, limits: options.limits ?? DEFAULT_HL7_LIMITS, log: deps.log, clock: deps.clock ?? (() => new Date()), controlIds: deps.controlIds ?? createControlIdGenerator() };
   }
 
   /** Starts the plain listener on `port`; resolves with the bound port (useful with port 0). */

@@ -38,9 +38,10 @@ export function extractReport(message: ParsedHl7Message): ExtractedReport | unde
     if (!TEXT_TYPES.has(type)) continue;
     // Coded values carry their text in component 2; text types repeat (~) once per line.
     const component = type === 'CE' || type === 'CWE' ? 2 : 1;
-    for (let r = 1; r <= obx.repetitionCount(5); r++) lines.push(obx.field(5, { component, repetition: r }));
+    // All repetitions in one pass: reading them one by one re-read the whole field each time (quadratic; D2).
+    for (const line of obx.repetitions(5, { component })) lines.push(line);
   }
-  const zds = message.segments('ZDS')[0]?.field(1, { component: 1 }).trim() ?? '';
+  const zds = message.segment('ZDS')?.field(1, { component: 1 }).trim() ?? '';
   return {
     accessionNumber,
     studyInstanceUid: studyInstanceUid || zds,

@@ -3,13 +3,14 @@ import { readAck, type Hl7AckDecision, type ReceivedAck } from '../../../src/hl7
 import { createControlIdGenerator } from '../../../src/hl7/control-id.js';
 import { answerFrame, answerOversize, type ExchangeDeps, type FrameAnswer, type ReceivedHl7Message } from '../../../src/hl7/exchange.js';
 import { readFrame, readMessageBytes } from '../../../src/hl7/inbound.js';
+import { DEFAULT_HL7_LIMITS } from '../../../src/hl7/message.js';
 import { silentLogger } from '../../../src/log.js';
 
 const PEER = { connectionId: 'c1', address: '127.0.0.1', port: 1234 };
 const msg = (id: string, msh15 = ''): string => `MSH|^~\\&|RIS|H|GW|H|2026||ORU^R01|${id}|P|2.5|||${msh15}\rOBX|1|TX|R||text\r`;
 
 function deps(handler: (r: ReceivedHl7Message) => Promise<Hl7AckDecision>): ExchangeDeps {
-  return { handler, controlIds: createControlIdGenerator('T'), clock: () => new Date(Date.UTC(2026, 0, 1)), log: silentLogger };
+  return { handler, limits: DEFAULT_HL7_LIMITS, controlIds: createControlIdGenerator('T'), clock: () => new Date(Date.UTC(2026, 0, 1)), log: silentLogger };
 }
 
 function ackOf(answer: FrameAnswer): ReceivedAck | undefined {
