@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   GW_ERR_SHUTTING_DOWN: { dicomStatus: 0xa700, hl7: null, http: 503 },
   GW_ERR_INTERNAL: { dicomStatus: 0xa700, hl7: null, http: 500 },
   GW_ERR_WORKER_FAILED: { dicomStatus: 0xa700, hl7: null, http: 500 },
+  // Report NLP (src/nlp): the report is stored and ACKed before analysis, so no protocol reply carries these.
+  GW_ERR_REPORT_OVER_BUDGET: { dicomStatus: null, hl7: null, http: null },
   // HL7 v2 / MLLP (src/hl7): `hl7` is the ACK sent for a received message with this problem (table 0357 condition).
   GW_ERR_HL7_FRAME_TOO_LARGE: { dicomStatus: null, hl7: { ack: 'AR', condition: '207' }, http: null },
   GW_ERR_HL7_FRAMING: { dicomStatus: null, hl7: null, http: null },

@@ -94,7 +94,7 @@ export class Gateway {
       log,
       events: { outboxQueued },
     });
-    const reports = config.hl7.enabled ? new ReportFlow({ ...stores, jobs: stores.jobQueue, owner, clock, intake, ner, log, events: { resultsChanged } }) : undefined;
+    const reports = config.hl7.enabled ? new ReportFlow({ ...stores, jobs: stores.jobQueue, owner, clock, intake, ner, log, events: { resultsChanged }, nlp: config.nlp }) : undefined;
     const images = new ImageFlow({
       ...stores,
       jobs: stores.jobQueue,

@@ -252,6 +252,17 @@ const housekeepingSchema = z.strictObject({
   studySweep: z.strictObject({ schedule: cronSchedule.default('*/1 * * * *') }).default({ schedule: '*/1 * * * *' }),
 });
 
+/**
+ * Report NLP (src/nlp). Bounds one report's analysis so a huge or pathological report cannot hold the process:
+ * defaults as src/nlp DEFAULT_MAX_REPORT_CHARS and DEFAULT_TIME_BUDGET_MS.
+ */
+const nlpSchema = z.strictObject({
+  /** Characters of a report's text analysed; the rest is not read and the result says it was truncated. */
+  maxReportChars: z.number().int().min(1_000).max(16_777_216).default(65_536),
+  /** Wall-clock budget per report analysis in ms; past it the report fails with GW_ERR_REPORT_OVER_BUDGET. */
+  timeBudgetMs: z.number().int().min(100).max(3_600_000).default(10_000),
+});
+
 /** A model given by the model-config.json shipped beside it (paths in it are relative to its folder). */
 const modelFileEntry = z.strictObject({
   configFile: z.string().min(1),
@@ -270,6 +281,7 @@ export const configSchema = z.strictObject({
   dicom: dicomSchema.default(dicomSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
   hl7: hl7Schema.default(hl7Schema.parse({})),
+  nlp: nlpSchema.default(nlpSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),

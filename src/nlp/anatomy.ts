@@ -1,5 +1,6 @@
 // Anatomy phrases of chest reports (English and Chinese) with a canonical English name and their laterality.
 import { lateralityOf } from './laterality.js';
+import { Occupancy } from './sorted.js';
 import type { Laterality } from './types.js';
 
 /** An anatomy phrase found in text. */
@@ -73,11 +74,14 @@ const PATTERNS = [...build(EN_TERMS, SIDE_EN, true), ...build(ZH_TERMS, '', fals
 /** Every anatomy phrase in the text; overlapping matches keep the earliest-listed, longest one. */
 export function findAnatomy(text: string): AnatomyMention[] {
   const found: AnatomyMention[] = [];
+  // found spans never overlap: checking the match's own code units replaces a scan over all found so far
+  const taken = new Occupancy(0, text.length);
   for (const [re, name] of PATTERNS) {
     for (const m of text.matchAll(re)) {
       const start = m.index ?? 0;
       const end = start + m[0].length;
-      if (found.some((f) => start < f.end && end > f.start)) continue;
+      if (taken.overlaps(start, end)) continue;
+      taken.take(start, end);
       const canonical = typeof name === 'string' ? name : name(m[0]);
       found.push({ start, end, text: m[0], name: canonical, laterality: lateralityOf(m[0]) });
     }

@@ -1,6 +1,7 @@
 // Finds concept mentions in text with the lexicon of concepts.ts, and normalises free finding phrases (the NER
 // model's spans) to a concept, tolerating small misspellings.
 import { CONCEPTS, NOT_FINDINGS_EN, NOT_FINDINGS_ZH, type Concept } from './concepts.js';
+import { Occupancy } from './sorted.js';
 
 /** A stretch of text that names one or more concepts (液气胸 names two). */
 export interface ConceptMention {
@@ -53,20 +54,26 @@ export function matchLexicon(text: string): LexiconScan {
   raw.sort((a, b) => b.end - b.start - (a.end - a.start) || Number(b.rule.normal) - Number(a.rule.normal));
   const kept: ConceptMention[] = [];
   const blocked: Array<[number, number]> = [];
+  // kept and blocked spans never overlap: one look at a match's own code units (and its exact span) replaces
+  // scans over everything kept so far, which were quadratic in the number of matches
+  const taken = new Occupancy(0, text.length);
+  const bySpan = new Map<string, ConceptMention>();
   for (const r of raw) {
-    const same = kept.find((k) => k.start === r.start && k.end === r.end);
+    const same = bySpan.get(`${r.start}:${r.end}`);
     if (same !== undefined && r.rule.concept !== null && same.statesNormal === r.rule.normal) {
       if (!same.concepts.includes(r.rule.concept)) same.concepts.push(r.rule.concept);
       continue;
     }
-    const overlaps = (s: number, e: number): boolean => r.start < e && r.end > s;
-    if (kept.some((k) => overlaps(k.start, k.end)) || blocked.some(([s, e]) => overlaps(s, e))) continue;
+    if (taken.overlaps(r.start, r.end)) continue;
+    taken.take(r.start, r.end);
     if (r.rule.concept === null) blocked.push([r.start, r.end]);
     else {
-      kept.push({
+      const mention: ConceptMention = {
         start: r.start, end: r.end, text: text.slice(r.start, r.end), concepts: [r.rule.concept],
         statesNormal: r.rule.normal,
-      });
+      };
+      kept.push(mention);
+      bySpan.set(`${r.start}:${r.end}`, mention);
     }
   }
   return { mentions: kept.sort((a, b) => a.start - b.start), blocked };

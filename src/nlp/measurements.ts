@@ -43,7 +43,7 @@ export function findMeasurements(text: string): Measurement[] {
     if (dims.length === 0) continue;
     const start = m.index ?? 0;
     const text0 = raw.trimEnd();
-    out.push({ start, end: start + text0.length, text: text0, dimensionsMm: dims, largestMm: Math.max(...dims) });
+    out.push({ start, end: start + text0.length, text: text0, dimensionsMm: dims, largestMm: dims.reduce((a, b) => Math.max(a, b)) });
   }
   return out;
 }

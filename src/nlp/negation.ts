@@ -1,6 +1,7 @@
 // ConText-style certainty: finds trigger cues in a sentence and decides whether a mention is present, absent or
 // uncertain from the nearest cue whose scope covers it.
 import { EN_TRIGGERS, ZH_TRIGGERS, type CueKind, type TriggerList } from './clinical-rules.js';
+import { firstIndex, lastEndingBy, firstStartingAt, Occupancy } from './sorted.js';
 import type { Certainty } from './types.js';
 
 /** A trigger found in a sentence; offsets are into the same string the mention offsets refer to. */
@@ -44,7 +45,12 @@ export function findCues(sentence: string, offset = 0): Cue[] {
   }
   all.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
   const kept: Cue[] = [];
-  for (const c of all) if (!kept.some((k) => c.start < k.end && c.end > k.start)) kept.push(c);
+  const taken = new Occupancy(offset, sentence.length);
+  for (const c of all) {
+    if (taken.overlaps(c.start, c.end)) continue;
+    kept.push(c);
+    taken.take(c.start, c.end);
+  }
   return kept.sort((a, b) => a.start - b.start);
 }
 
@@ -59,11 +65,6 @@ export function clauseBreaks(sentence: string, offset = 0): number[] {
   return out;
 }
 
-interface Scoped {
-  cue: Cue;
-  distance: number;
-}
-
 /** A certainty and the cue that decided it (null: no cue covers the mention, so it is present). */
 export interface CertaintyDecision {
   certainty: Certainty;
@@ -71,57 +72,113 @@ export interface CertaintyDecision {
 }
 
 /**
- * Certainty of the mention [start, end) given the cues and clause breaks of its sentence, whose span is
- * [sentenceStart, sentenceEnd). The nearest covering cue decides; an uncertainty cue that is itself inside a
- * negation's scope counts as negated ("no findings to suggest pneumonia" → absent).
+ * One sentence's cues and clause breaks, indexed once so that each certainty question is a few binary searches
+ * rather than a pass over every cue of the sentence (a long sentence with many findings and cues was quadratic).
  */
-export function certaintyOf(
-  start: number,
-  end: number,
+export interface SentenceScope {
+  start: number;
+  end: number;
+  text: string;
+  zh: boolean;
+  /** Clause breaks, ascending. */
+  breaks: readonly number[];
+  /** Cues by kind, each list sorted by start; cues never overlap, so each list is sorted by end too. */
+  byKind: ReadonlyMap<CueKind, readonly Cue[]>;
+}
+
+/** Indexes a sentence's cues (sorted by start, non-overlapping, as findCues returns them) and breaks. */
+export function sentenceScope(
+  sentence: { start: number; end: number; text: string },
   cues: readonly Cue[],
   breaks: readonly number[],
-  sentence: { start: number; end: number; text: string },
-): CertaintyDecision {
-  const limits = (at: number): [number, number] => {
-    let lo = sentence.start;
-    let hi = sentence.end;
-    for (const b of breaks) {
-      if (b < at && b >= lo) lo = b;
-      if (b >= at && b < hi) hi = b;
+  zh = isChinese(sentence.text),
+): SentenceScope {
+  const byKind = new Map<CueKind, Cue[]>();
+  for (const c of cues) {
+    const list = byKind.get(c.kind);
+    if (list === undefined) byKind.set(c.kind, [c]);
+    else list.push(c);
+  }
+  return { start: sentence.start, end: sentence.end, text: sentence.text, zh, breaks, byKind };
+}
+
+const NEG_UNC: readonly CueKind[] = ['neg-pre', 'neg-post', 'neg-both', 'unc-pre', 'unc-post', 'unc-both'];
+const HEDGES: readonly CueKind[] = ['unc-pre', 'unc-post'];
+const NEG_PRE: readonly CueKind[] = ['neg-pre'];
+
+interface Scoped {
+  cue: Cue;
+  distance: number;
+}
+
+/**
+ * Certainty of the mention [start, end) in its sentence. The nearest covering cue decides; an uncertainty cue that
+ * is itself inside a negation's scope counts as negated ("no findings to suggest pneumonia" → absent).
+ */
+export function certaintyOf(start: number, end: number, scope: SentenceScope): CertaintyDecision {
+  // the mention's scope limits: the nearest clause break or stop cue on each side, else the sentence ends
+  let lo = scope.start;
+  let hi = scope.end;
+  const b = firstIndex(scope.breaks, (x) => x >= start);
+  if (b > 0) lo = scope.breaks[b - 1] as number;
+  if (b < scope.breaks.length) hi = Math.min(hi, scope.breaks[b] as number);
+  const stops = scope.byKind.get('stop') ?? [];
+  const stopBefore = lastEndingBy(stops, start);
+  if (stopBefore !== undefined && stopBefore.end > lo) lo = stopBefore.end;
+  const stopAfter = firstStartingAt(stops, start);
+  if (stopAfter !== undefined && stopAfter.start < hi) hi = stopAfter.start;
+  // English post-triggers look back at most EN_POST_WINDOW_WORDS words: a post cue must start by this offset
+  let postLimit: number | undefined;
+  const postWindowEnd = (to: number): number => (postLimit ??= scope.zh ? Infinity : wordWindowEnd(scope, to));
+  /** The nearest cue of these kinds covering [from, to); ties go to the earlier cue (the order cues are listed). */
+  const nearest = (from: number, to: number, kinds: readonly CueKind[]): Scoped | undefined => {
+    let best: Scoped | undefined;
+    const consider = (cue: Cue, distance: number): void => {
+      if (best === undefined || distance < best.distance || (distance === best.distance && cue.start < best.cue.start)) {
+        best = { cue, distance };
+      }
+    };
+    for (const kind of kinds) {
+      const list = scope.byKind.get(kind);
+      if (list === undefined) continue;
+      if (kind.endsWith('-pre') || kind.endsWith('-both')) {
+        const c = lastEndingBy(list, from);
+        if (c !== undefined && c.end > lo) consider(c, from - c.end);
+      }
+      if (kind.endsWith('-post') || kind.endsWith('-both')) {
+        const c = firstStartingAt(list, to);
+        if (c !== undefined && c.start < hi && c.start <= postWindowEnd(to)) consider(c, c.start - to);
+      }
     }
-    for (const c of cues) {
-      if (c.kind !== 'stop') continue;
-      if (c.end <= at && c.end > lo) lo = c.end;
-      if (c.start >= at && c.start < hi) hi = c.start;
-    }
-    return [lo, hi];
+    return best;
   };
-  const [lo, hi] = limits(start);
-  const covering = (from: number, to: number, kinds: readonly CueKind[]): Scoped[] => {
-    const out: Scoped[] = [];
-    for (const c of cues) {
-      if (!kinds.includes(c.kind) || c.end <= lo || c.start >= hi) continue;
-      if (c.start < to && c.end > from) continue; // a cue inside the mention itself
-      const pre = c.kind.endsWith('-pre') || c.kind.endsWith('-both');
-      const post = c.kind.endsWith('-post') || c.kind.endsWith('-both');
-      if (pre && c.end <= from) out.push({ cue: c, distance: from - c.end });
-      else if (post && c.start >= to && withinPostWindow(c, to, sentence)) out.push({ cue: c, distance: c.start - to });
-    }
-    return out.sort((a, b) => a.distance - b.distance);
-  };
-  const all = covering(start, end, ['neg-pre', 'neg-post', 'neg-both', 'unc-pre', 'unc-post', 'unc-both']);
+  const first = nearest(start, end, NEG_UNC);
   // "possible infiltrate versus atelectasis": a hedge word says more than the "versus" between alternatives
-  const hedge = all.find((c) => c.cue.kind === 'unc-pre' || c.cue.kind === 'unc-post');
-  const best = all[0]?.cue.kind === 'unc-both' && hedge !== undefined ? hedge : all[0];
+  const hedge = first?.cue.kind === 'unc-both' ? nearest(start, end, HEDGES) : undefined;
+  const best = hedge ?? first;
   if (best === undefined) return { certainty: 'present', cue: null };
   if (best.cue.kind.startsWith('neg')) return { certainty: 'absent', cue: best.cue };
   // the hedge itself negated: "no … to suggest", "没有 … 可疑"
-  const negation = best.cue.end <= start ? covering(best.cue.start, best.cue.end, ['neg-pre'])[0] : undefined;
+  const negation = best.cue.end <= start ? nearest(best.cue.start, best.cue.end, NEG_PRE) : undefined;
   return negation ? { certainty: 'absent', cue: negation.cue } : { certainty: 'uncertain', cue: best.cue };
 }
 
-function withinPostWindow(cue: Cue, mentionEnd: number, sentence: { start: number; text: string }): boolean {
-  if (isChinese(sentence.text)) return true; // bounded by the clause
-  const between = sentence.text.slice(mentionEnd - sentence.start, cue.start - sentence.start);
-  return between.split(/\s+/u).filter((w) => w.length > 0).length <= EN_POST_WINDOW_WORDS;
+/**
+ * The largest cue start that leaves at most EN_POST_WINDOW_WORDS words between `from` and the cue: the start of the
+ * next word after that many (words are runs of non-space). Scans only those words, never the rest of the sentence.
+ */
+function wordWindowEnd(scope: SentenceScope, from: number): number {
+  const text = scope.text;
+  let words = 0;
+  let inWord = false;
+  for (let i = from - scope.start; i < text.length; i++) {
+    const space = WS.test(text[i] as string);
+    if (!space && !inWord) {
+      if (words === EN_POST_WINDOW_WORDS) return i + scope.start;
+      words++;
+    }
+    inWord = !space;
+  }
+  return Infinity;
 }
+const WS = /\s/u;

@@ -21,6 +21,18 @@ export interface NerModelOptions {
   maxWordsPerWindow?: number;
   /** Windows per ONNX run. */
   batchSize?: number;
+  /**
+   * Longest text handed to the tokenizer in one piece (default 2,000 characters); a longer "sentence" (a report
+   * without sentence ends) is cut at whitespace into pieces tagged one by one. Real sentences are far shorter
+   * (the longest of OpenI's is 262), so they are never cut.
+   */
+  maxCharsPerText?: number;
+}
+
+/** Options of one tag() call. */
+export interface TagOptions {
+  /** Awaited before each ONNX run: the caller yields to the event loop there, or throws to stop (time budget). */
+  beforeBatch?: () => Promise<void>;
 }
 
 /** A loaded NER model. */
@@ -29,7 +41,7 @@ export interface NerModel {
   /** BIO labels by class index, from config.json id2label. */
   readonly labels: readonly string[];
   /** Tags each text; entity offsets are into that text. */
-  tag(texts: readonly string[]): Promise<ModelEntity[][]>;
+  tag(texts: readonly string[], options?: TagOptions): Promise<ModelEntity[][]>;
   /** Texts whose tokenizer output did not line up with the word split (then our own WordPiece was used). */
   readonly alignmentFallbacks: number;
   dispose(): Promise<void>;
@@ -80,7 +92,36 @@ export async function loadNerModel(options: NerModelOptions = {}): Promise<NerMo
   return new TransformersNer(modelDir, tokenizer, model, labels, options);
 }
 
+/** A piece of an input text: the whole text, or a part of a long one cut at whitespace. */
+interface Piece {
+  /** Index of the input text. */
+  text: number;
+  /** Where the piece starts in that text. */
+  offset: number;
+  body: string;
+}
+
+/** Cuts text into pieces of at most maxChars, at the last whitespace in each stretch where there is one. */
+export function cutText(text: string, maxChars: number): Array<[number, string]> {
+  if (text.length <= maxChars) return [[0, text]];
+  const out: Array<[number, string]> = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + maxChars, text.length);
+    if (end < text.length) {
+      let cut = end;
+      while (cut > start && !/\s/u.test(text[cut] as string)) cut--;
+      if (cut > start) end = cut;
+      else if (/[\uDC00-\uDFFF]/u.test(text[end] as string)) end--; // never split a surrogate pair
+    }
+    out.push([start, text.slice(start, end)]);
+    start = end;
+  }
+  return out;
+}
+
 interface Window {
+  /** Index of the piece. */
   text: number;
   words: BertWord[];
   /** Index into `ids` of each word's first piece. */
@@ -93,6 +134,7 @@ class TransformersNer implements NerModel {
   private readonly vocab: Map<string, number>;
   private readonly maxWords: number;
   private readonly batchSize: number;
+  private readonly maxChars: number;
 
   constructor(
     readonly modelDir: string,
@@ -104,14 +146,20 @@ class TransformersNer implements NerModel {
     this.vocab = tokenizer.get_vocab();
     this.maxWords = options.maxWordsPerWindow ?? 100;
     this.batchSize = options.batchSize ?? 32;
+    this.maxChars = options.maxCharsPerText ?? 2_000;
   }
 
-  async tag(texts: readonly string[]): Promise<ModelEntity[][]> {
-    const windows = texts.flatMap((t, i) => this.windows(t, i));
+  async tag(texts: readonly string[], options: TagOptions = {}): Promise<ModelEntity[][]> {
+    const pieces: Piece[] = [];
+    texts.forEach((t, i) => {
+      for (const [offset, body] of cutText(t, this.maxChars)) pieces.push({ text: i, offset, body });
+    });
+    const windows = pieces.flatMap((p, k) => this.windows(p.body, k));
     const tags = new Map<Window, string[]>();
     // similar lengths together: less padding per batch
     const order = [...windows].sort((a, b) => a.ids.length - b.ids.length);
     for (let i = 0; i < order.length; i += this.batchSize) {
+      await options.beforeBatch?.();
       const batch = order.slice(i, i + this.batchSize);
       const predicted = await this.run(batch);
       batch.forEach((w, k) => tags.set(w, predicted[k] as string[]));
@@ -120,7 +168,12 @@ class TransformersNer implements NerModel {
     for (const w of windows) {
       const pieceTags = tags.get(w) ?? [];
       const wordTags = w.firstPiece.map((p) => pieceTags[p] ?? 'O');
-      (out[w.text] as ModelEntity[]).push(...decode(texts[w.text] as string, w.words, wordTags));
+      const piece = pieces[w.text] as Piece;
+      const into = out[piece.text] as ModelEntity[];
+      // a loop, not push(...spread): a long text can have more entities than the stack has room for arguments
+      for (const e of decode(piece.body, w.words, wordTags)) {
+        into.push(piece.offset === 0 ? e : { ...e, start: e.start + piece.offset, end: e.end + piece.offset });
+      }
     }
     return out;
   }
@@ -167,7 +220,7 @@ class TransformersNer implements NerModel {
   }
 
   private async run(batch: Window[]): Promise<string[][]> {
-    const n = Math.max(...batch.map((w) => w.ids.length)) + 2;
+    const n = batch.reduce((most, w) => Math.max(most, w.ids.length), 0) + 2;
     const ids = new BigInt64Array(batch.length * n);
     const mask = new BigInt64Array(batch.length * n);
     const cls = BigInt(this.vocab.get('[CLS]') ?? 2);

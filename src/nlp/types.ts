@@ -57,4 +57,6 @@ export interface TargetResult {
 export interface ReportAnalysis {
   findings: ReportFinding[];
   targets?: TargetResult[];
+  /** Present when the text was longer than the cap: only its first analysedChars were read. */
+  truncated?: { analysedChars: number; totalChars: number };
 }

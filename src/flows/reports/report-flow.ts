@@ -39,6 +39,8 @@ export interface ReportFlowDeps {
   ner: NerModel | null;
   log: Logger;
   events: ReportFlowEvents;
+  /** nlp.maxReportChars and nlp.timeBudgetMs; absent: the analyser's defaults. */
+  nlp?: { maxReportChars: number; timeBudgetMs: number };
 }
 
 /** The report analyser, as a report SR's device observer and algorithm. */
@@ -80,6 +82,7 @@ export class ReportFlow {
       ner,
       gate: hl7Intake,
       log,
+      ...(deps.nlp === undefined ? {} : { bounds: deps.nlp }),
       onProcessed: (r) =>
         void deps.studies.linkedTo(r.studyInstanceUid, r.accessionNumber).then(
           (uids) => uids.forEach((uid) => deps.events.resultsChanged(uid)),

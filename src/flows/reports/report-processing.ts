@@ -5,6 +5,7 @@
  */
 import type { Hl7MessagesStore, Job } from '../../db/index.js';
 import type { Logger } from '../../log.js';
+import { GatewayError } from '../../errors.js';
 import { analyzeReport, type NerModel } from '../../nlp/index.js';
 import type { HandlerOutcome, Settlement } from '../../queue/index.js';
 import type { IntakeGate } from '../../queue/index.js';
@@ -24,6 +25,8 @@ export interface ReportProcessingDeps {
   /** A report's findings are stored: compare them with the AI (and tell the RIS) for the studies it links to. */
   onProcessed?: (report: { studyInstanceUid: string; accessionNumber: string }) => void;
   now?: () => number;
+  /** nlp.maxReportChars and nlp.timeBudgetMs; absent: the analyser's defaults. */
+  bounds?: { maxReportChars: number; timeBudgetMs: number };
 }
 
 export class ReportProcessing {
@@ -41,7 +44,20 @@ export class ReportProcessing {
     // Already processed (a job taken over after its owner's commit) or not a report: nothing to do.
     if (report === undefined) return { kind: 'done' };
     this.lastProcessedAt = Date.now();
-    const { findings } = await analyzeReport(report.reportText, { ner: this.deps.ner });
+    const bounds = this.deps.bounds;
+    let analysis;
+    try {
+      analysis = await analyzeReport(report.reportText, {
+        ner: this.deps.ner,
+        ...(bounds === undefined ? {} : { maxChars: bounds.maxReportChars, timeBudgetMs: bounds.timeBudgetMs }),
+      });
+    } catch (err) {
+      // the stored text is the work: a retry (or a restart) would run over budget again, so fail it once, for good
+      if (err instanceof GatewayError && err.code === 'GW_ERR_REPORT_OVER_BUDGET') return { kind: 'failed', reason: `${err.code}: ${err.message}` };
+      throw err;
+    }
+    const { findings, truncated } = analysis;
+    if (truncated !== undefined) this.deps.log.warn('report text over nlp.maxReportChars: only its start analysed', { messageId: report.id, ...truncated });
     await this.deps.messages.markProcessed(report.id, JSON.stringify(findings), now());
     this.deps.log.debug('report processed', { messageId: report.id, findings: findings.length });
     this.deps.onProcessed?.(report);
