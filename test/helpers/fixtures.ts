@@ -62,3 +62,13 @@ export function listFiles(dir: string): string[] {
   }
   return out;
 }
+
+/** What `p` rejected with; fails the test when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+  throw new Error('expected a rejection');
+}

@@ -3,7 +3,7 @@ import { type GatewayConfig, type GatewayConfigInput } from '../../src/config/in
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { Gateway } from '../../src/app/index.js';
-import { tempDir } from './fixtures.js';
+import { runCleanups, tempDir } from './fixtures.js';
 
 export interface TestGateway {
   gateway: Gateway;
@@ -48,5 +48,24 @@ export async function startGateway(overrides: GatewayConfigInput = {}, log: Logg
       const res = await fetch(`http://127.0.0.1:${ports.http}${path}`);
       return { status: res.status, body: (await res.json()) as T };
     },
+  };
+}
+
+/**
+ * One gateway for a mocha `describe` block: started before its tests, stopped and its temp folders removed after.
+ * Returns a getter, since the gateway exists only once `before` has run.
+ */
+export function gatewayPerSuite(overrides: GatewayConfigInput = {}): () => TestGateway {
+  let gw: TestGateway | undefined;
+  before(async () => {
+    gw = await startGateway(overrides);
+  });
+  after(async () => {
+    await gw?.stop();
+    runCleanups();
+  });
+  return () => {
+    if (gw === undefined) throw new Error('the suite gateway is used before its before() hook ran');
+    return gw;
   };
 }

@@ -112,3 +112,13 @@ export function pdataPdu(contextId: number, data: Buffer, flags: { command: bool
   header.writeUInt8((flags.command ? 0x01 : 0) | (flags.last ? 0x02 : 0), 11);
   return Buffer.concat([header, data]);
 }
+
+/** A C-STORE-RQ command (a CT image, one dataset following) for the DIMSE command and assembler tests. */
+export const STORE_RQ: DimseCommand = {
+  commandField: CommandField.CStoreRq,
+  messageId: 7,
+  affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+  affectedSopInstanceUid: '1.2.3.4.5',
+  priority: 0,
+  dataSetType: 0x0000,
+};

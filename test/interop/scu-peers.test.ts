@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { echo, storeFiles, type FileResult } from '../../src/dicom/scu.js';
 import { sameDataset } from '../../src/storage/compare.js';
 import { CORPUS, listFiles, runCleanups } from '../helpers/fixtures.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { gatewayPerSuite } from '../helpers/gateway.js';
 import { startOrthanc, type Orthanc } from '../helpers/orthanc.js';
 import { requirePeers } from '../helpers/peers.js';
 
@@ -31,26 +31,18 @@ function datasetOf(file: string): Buffer {
 
 describe('interop: SCU into our own SCP (the gateway)', function () {
   this.timeout(60_000);
-  let gw: TestGateway;
-
-  before(async () => {
-    gw = await startGateway();
-  });
-  after(async () => {
-    await gw?.stop();
-    runCleanups();
-  });
+  const gw = gatewayPerSuite();
 
   it('C-ECHO succeeds', async () => {
-    const r = await echo({ host: '127.0.0.1', port: gw.dicomPort, callingAeTitle: 'AIGATEWAY2', calledAeTitle: 'AIGATEWAY' });
+    const r = await echo({ host: '127.0.0.1', port: gw().dicomPort, callingAeTitle: 'AIGATEWAY2', calledAeTitle: 'AIGATEWAY' });
     expect(r.kind, JSON.stringify(r)).to.equal('success');
   });
 
   it('stores every corpus file on one association; the spool holds the dataset bytes sent', async () => {
-    const r = await storeFiles({ host: '127.0.0.1', port: gw.dicomPort, callingAeTitle: 'AIGATEWAY2', calledAeTitle: 'AIGATEWAY' }, CORPUS_PATHS.map((path) => ({ path })));
+    const r = await storeFiles({ host: '127.0.0.1', port: gw().dicomPort, callingAeTitle: 'AIGATEWAY2', calledAeTitle: 'AIGATEWAY' }, CORPUS_PATHS.map((path) => ({ path })));
     expect(r.association.kind).to.equal('released');
     expect(r.files.map((f) => `${basename(f.file)}: ${f.outcome.kind}`)).to.deep.equal(CORPUS_PATHS.map((p) => `${basename(p)}: stored`));
-    const spool = listFiles(join(gw.dataDir, 'spool')).filter((f) => f.endsWith('.dcm'));
+    const spool = listFiles(join(gw().dataDir, 'spool')).filter((f) => f.endsWith('.dcm'));
     const shared = sharedUids(r.files);
     for (const f of r.files.filter((x) => !shared.has(x.sopInstanceUid ?? ''))) {
       const stored = spool.find((p) => basename(p) === `${f.sopInstanceUid}.dcm`);

@@ -6,23 +6,15 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { runCleanups } from '../helpers/fixtures.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { gatewayPerSuite } from '../helpers/gateway.js';
 import { sendAndTime, validOru } from '../helpers/hl7-hostile.js';
 
 describe('socket: HL7 duplicates compared by content (D6)', function () {
   this.timeout(60_000);
-  let gw: TestGateway;
-  before(async () => {
-    gw = await startGateway();
-  });
-  after(async () => {
-    await gw?.stop();
-    runCleanups();
-  });
+  const gw = gatewayPerSuite();
 
   const rows = (id: string): Array<{ times_received: number; report_text: string }> => {
-    const db = new Database(join(gw.dataDir, 'gateway.sqlite'), { readonly: true });
+    const db = new Database(join(gw().dataDir, 'gateway.sqlite'), { readonly: true });
     try {
       return db.prepare<[string], { times_received: number; report_text: string }>('SELECT times_received, report_text FROM hl7_messages WHERE control_id = ?').all(id);
     } finally {
@@ -31,7 +23,7 @@ describe('socket: HL7 duplicates compared by content (D6)', function () {
   };
 
   it('identical bytes again: AA, stored once; the same MSH-10 with other content: AR, ERR 205 naming the conflict, first report kept', async () => {
-    const port = gw.hl7Port ?? -1;
+    const port = gw().hl7Port ?? -1;
     const first = validOru('DUP1');
     expect((await sendAndTime(port, first)).ack).to.deep.include({ code: 'AA', acknowledgedControlId: 'DUP1' });
     expect((await sendAndTime(port, first)).ack).to.deep.include({ code: 'AA', acknowledgedControlId: 'DUP1' });

@@ -6,8 +6,7 @@
 import { expect } from 'chai';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { runCleanups } from '../helpers/fixtures.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { gatewayPerSuite } from '../helpers/gateway.js';
 import { runHostileMix } from '../helpers/hl7-hostile.js';
 
 setFlagsFromString('--expose-gc');
@@ -20,18 +19,11 @@ const heapBytes = (): number => {
 
 describe('socket: hostile MLLP streams (issue 15)', function () {
   this.timeout(120_000);
-  let gw: TestGateway;
-  before(async () => {
-    gw = await startGateway();
-  });
-  after(async () => {
-    await gw?.stop();
-    runCleanups();
-  });
+  const gw = gatewayPerSuite();
 
   it('200 seeded hostile streams: every interleaved valid ORU gets AA within 1 s, and the heap returns within 20 % after GC', async () => {
-    const port = gw.hl7Port ?? -1;
-    const oversizeBytes = gw.config.hl7.maxMessageBytes + (4 << 20);
+    const port = gw().hl7Port ?? -1;
+    const oversizeBytes = gw().config.hl7.maxMessageBytes + (4 << 20);
     // Warm-up (other seed): compiled code, SQLite statements and the connection paths reach their working size.
     await runHostileMix(port, { streams: 30, seed: 1, oversizeBytes });
     const start = heapBytes();

@@ -7,8 +7,7 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { runCleanups } from '../helpers/fixtures.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { gatewayPerSuite } from '../helpers/gateway.js';
 import { sendAndTime } from '../helpers/hl7-hostile.js';
 
 const MSH = (id: string): string => `MSH|^~\\&|RIS|HOSP|GW|HOSP|20260101||ORU^R01^ORU_R01|${id}|P|2.5.1`;
@@ -16,18 +15,11 @@ const report = (id: string, body: string[]): string => [MSH(id), 'PID|1||P1||DOE
 
 describe('socket: bounded cost per HL7 message through the gateway (hl7.limits)', function () {
   this.timeout(120_000);
-  let gw: TestGateway;
-  before(async () => {
-    gw = await startGateway();
-  });
-  after(async () => {
-    await gw?.stop();
-    runCleanups();
-  });
+  const gw = gatewayPerSuite();
 
-  const port = (): number => gw.hl7Port ?? -1;
+  const port = (): number => gw().hl7Port ?? -1;
   const storedIds = (): string[] => {
-    const db = new Database(join(gw.dataDir, 'gateway.sqlite'), { readonly: true });
+    const db = new Database(join(gw().dataDir, 'gateway.sqlite'), { readonly: true });
     try {
       return db.prepare<[], { control_id: string }>('SELECT control_id FROM hl7_messages ORDER BY id').all().map((r) => r.control_id);
     } finally {
@@ -62,7 +54,7 @@ describe('socket: bounded cost per HL7 message through the gateway (hl7.limits)'
   });
 
   it('a message over each limit gets AR with ERR 207 naming the limit; one just under each is stored with AA', async () => {
-    const limits = gw.config.hl7.limits;
+    const limits = gw().config.hl7.limits;
     const over = {
       'hl7.limits.maxSegments': report('OVER-SEG', Array.from({ length: limits.maxSegments }, (_, k) => `NTE|${k + 1}||note`)),
       'hl7.limits.maxFieldsPerSegment': report('OVER-FLD', [`ZXX${'|f'.repeat(limits.maxFieldsPerSegment + 1)}`]),

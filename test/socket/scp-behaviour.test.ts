@@ -10,7 +10,7 @@ import { CommandField, decodeCommand, encodeCommand } from '../../src/dicom/dims
 import { PduType, decodeAssociateAc, decodePData, encodeAssociateRq, encodePData } from '../../src/dicom/pdu.js';
 import { PduReader, type RawPdu } from '../../src/dicom/pdu-reader.js';
 import { CORPUS, runCleanups } from '../helpers/fixtures.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { gatewayPerSuite } from '../helpers/gateway.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const ELE = '1.2.840.10008.1.2.1';
@@ -58,17 +58,10 @@ function ctSmallDataset(): { bytes: Buffer; sopInstanceUid: string } {
 
 describe('socket: SCP behaviour', function () {
   this.timeout(30_000);
-  let gw: TestGateway;
-  before(async () => {
-    gw = await startGateway();
-  });
-  after(async () => {
-    await gw?.stop();
-    runCleanups();
-  });
+  const gw = gatewayPerSuite();
 
   it('answers a mismatched C-STORE with A900 and keeps the association usable for the next one', async () => {
-    const scu = await RawScu.open(gw.dicomPort);
+    const scu = await RawScu.open(gw().dicomPort);
     const { bytes, sopInstanceUid } = ctSmallDataset();
     const wrong = await scu.request(1, { commandField: CommandField.CStoreRq, messageId: 1, affectedSopClassUid: CT, affectedSopInstanceUid: '1.2.3.4', priority: 0, dataSetType: 0 }, bytes);
     expect(wrong.status).to.equal(0xa900);
@@ -82,7 +75,7 @@ describe('socket: SCP behaviour', function () {
   });
 
   it('refuses a C-STORE whose dataset cannot be parsed with C000, and one with a bad UID before it touches a path', async () => {
-    const scu = await RawScu.open(gw.dicomPort);
+    const scu = await RawScu.open(gw().dicomPort);
     const garbage = await scu.request(1, { commandField: CommandField.CStoreRq, messageId: 1, affectedSopClassUid: CT, affectedSopInstanceUid: '1.2.3.4', priority: 0, dataSetType: 0 }, Buffer.from('definitely not a dataset'));
     expect(garbage.status).to.equal(0xc000);
     const traversal = await scu.request(1, { commandField: CommandField.CStoreRq, messageId: 2, affectedSopClassUid: CT, affectedSopInstanceUid: '../../../etc/x', priority: 0, dataSetType: 0 }, Buffer.alloc(16));
@@ -92,7 +85,7 @@ describe('socket: SCP behaviour', function () {
 
   it('listens only on the configured address', async () => {
     const refused = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.2', port: gw.dicomPort });
+      const s = connect({ host: '127.0.0.2', port: gw().dicomPort });
       s.once('connect', () => {
         s.destroy();
         resolve(false);
@@ -103,16 +96,16 @@ describe('socket: SCP behaviour', function () {
   });
 
   it('/healthz turns 503 with the reason when the spool is not writable, and 200 again once fixed', async () => {
-    const tmp = join(gw.dataDir, 'spool', '.tmp');
-    expect((await gw.getJson('/healthz')).status).to.equal(200);
+    const tmp = join(gw().dataDir, 'spool', '.tmp');
+    expect((await gw().getJson('/healthz')).status).to.equal(200);
     rmSync(tmp, { recursive: true });
     writeFileSync(tmp, 'in the way'); // as root, permissions would not stop us: a file where a folder should be does
-    const bad = await gw.getJson<{ ok: boolean; checks: { spool: { ok: boolean; detail: string } } }>('/healthz');
+    const bad = await gw().getJson<{ ok: boolean; checks: { spool: { ok: boolean; detail: string } } }>('/healthz');
     expect(bad.status).to.equal(503);
     expect(bad.body.checks.spool.detail).to.match(/ENOTDIR|not a directory/i);
     rmSync(tmp);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(tmp);
-    expect((await gw.getJson('/healthz')).status).to.equal(200);
+    expect((await gw().getJson('/healthz')).status).to.equal(200);
   });
 });

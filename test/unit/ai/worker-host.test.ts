@@ -1,18 +1,11 @@
 import { expect } from 'chai';
+import { rejection } from '../../helpers/fixtures.js';
 import { WorkerHost } from '../../../src/ai/worker-host.js';
 import { GatewayError } from '../../../src/errors.js';
 import type { WorkerCrash } from '../../../src/workers/index.js';
 
 const script = new URL('./echo-worker.js', import.meta.url);
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 describe('ai/worker-host', () => {
   it('answers each run with its own result and leaves the caller\'s batch intact', async () => {

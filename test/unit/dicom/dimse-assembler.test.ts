@@ -1,15 +1,8 @@
 import { expect } from 'chai';
 import { DimseAssembler, type AssemblyStep, type DimseAssemblerOptions } from '../../../src/dicom/dimse-assembler.js';
 import { CommandField, NO_DATASET, encodeCommand, type DimseCommand } from '../../../src/dicom/dimse-command.js';
+import { STORE_RQ } from '../../helpers/raw-dicom.js';
 
-const STORE_RQ: DimseCommand = {
-  commandField: CommandField.CStoreRq,
-  messageId: 7,
-  affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2',
-  affectedSopInstanceUid: '1.2.3.4.5',
-  priority: 0,
-  dataSetType: 0x0000,
-};
 const ECHO_RSP: DimseCommand = { commandField: CommandField.CEchoRsp, messageIdBeingRespondedTo: 1, status: 0, dataSetType: NO_DATASET };
 
 interface TestPdv {

@@ -1,16 +1,10 @@
 import { expect } from 'chai';
 import { CommandField, NO_DATASET, Status, decodeCommand, encodeCommand, isSuccessOrWarning, responseFor } from '../../../src/dicom/dimse-command.js';
 import { GatewayError } from '../../../src/errors.js';
+import { STORE_RQ } from '../../helpers/raw-dicom.js';
 
 describe('dicom/dimse-command', () => {
-  const rq = {
-    commandField: CommandField.CStoreRq,
-    messageId: 7,
-    affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2',
-    affectedSopInstanceUid: '1.2.3.4.5',
-    priority: 0,
-    dataSetType: 0x0000,
-  };
+  const rq = STORE_RQ;
 
   it('round-trips a C-STORE-RQ with odd-length UIDs padded', () => {
     const bytes = encodeCommand(rq);

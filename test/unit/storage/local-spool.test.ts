@@ -11,7 +11,7 @@ import { GatewayError } from '../../../src/errors.js';
 import { LocalSpool } from '../../../src/storage/local-spool.js';
 import type { Spool, SpoolTempFile } from '../../../src/storage/spool.js';
 import { instanceKey, isSpoolKey, resultKey } from '../../../src/storage/spool-key.js';
-import { runCleanups, tempDir } from '../../helpers/fixtures.js';
+import { rejection, runCleanups, tempDir } from '../../helpers/fixtures.js';
 
 const STUDY = '1.2.826.0.1.3680043.2.1125.1' as Uid;
 const SOP = '1.2.826.0.1.3680043.2.1125.1.7' as Uid;
@@ -30,14 +30,6 @@ async function received(spool: Spool, bytes: Buffer): Promise<SpoolTempFile> {
   return file;
 }
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('storage/local-spool', () => {
   after(runCleanups);

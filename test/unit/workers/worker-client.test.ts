@@ -1,18 +1,11 @@
 import { expect } from 'chai';
+import { rejection } from '../../helpers/fixtures.js';
 import { GatewayError } from '../../../src/errors.js';
 import { WorkerCallError, WorkerClient, type WorkerClientOptions, type WorkerCrash } from '../../../src/workers/index.js';
 import type { TestProtocol, TestWorkerData } from './test-worker.js';
 
 const script = new URL('./test-worker.js', import.meta.url);
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 describe('workers/WorkerClient', () => {
   const clients: Array<WorkerClient<TestProtocol, { threadId: number }>> = [];
