@@ -22,6 +22,8 @@ export interface ConnectionSummary {
   connectionId: string;
   peerAddress: string;
   framesAnswered: number;
+  /** Framing faults seen on the connection (only the first few are logged one by one). */
+  framingFaults: number;
   reason: ConnectionEndReason;
   durationMs: number;
 }
@@ -32,7 +34,8 @@ export interface ConnectionDeps {
   idleTimeoutMs: number;
   answer: (frame: QueuedFrame, peer: Hl7Peer) => Promise<FrameAnswer>;
   onAnswered: (answer: FrameAnswer, peer: Hl7Peer) => void;
-  onFramingFault: (fault: FramingFault, peer: Hl7Peer) => void;
+  /** `nth` counts the connection's faults from 1. */
+  onFramingFault: (fault: FramingFault, peer: Hl7Peer, nth: number) => void;
   log: Logger;
 }
 
@@ -51,6 +54,7 @@ export class MllpConnection {
   private peerEnded = false;
   private stopping = false;
   private answered = 0;
+  private framingFaults = 0;
   private reason: ConnectionEndReason = 'peer-closed';
   private readonly startedAt = Date.now();
   private readonly closedPromise: Promise<ConnectionSummary>;
@@ -118,7 +122,7 @@ export class MllpConnection {
     for (const e of events) {
       if (e.kind === 'frame') this.enqueue(e);
       else {
-        this.deps.onFramingFault(e, this.peer);
+        this.deps.onFramingFault(e, this.peer, ++this.framingFaults);
         if (e.kind === 'frame-too-large') this.enqueue(e);
       }
     }
@@ -184,7 +188,7 @@ export class MllpConnection {
   }
 
   private summary(): ConnectionSummary {
-    return { connectionId: this.peer.connectionId, peerAddress: this.peer.address, framesAnswered: this.answered, reason: this.reason, durationMs: Date.now() - this.startedAt };
+    return { connectionId: this.peer.connectionId, peerAddress: this.peer.address, framesAnswered: this.answered, framingFaults: this.framingFaults, reason: this.reason, durationMs: Date.now() - this.startedAt };
   }
 }
 

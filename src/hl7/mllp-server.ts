@@ -18,6 +18,9 @@ import { DEFAULT_HL7_LIMITS, type Hl7Limits } from './message.js';
 import type { Hl7ErrorCode } from './problems.js';
 
 /** Listener settings (config `hl7.*`). */
+/** Framing faults logged one by one per connection; later ones are counted in the connection's closing line. */
+const LOGGED_FRAMING_FAULTS = 5;
+
 export interface MllpServerOptions {
   /** Address to bind (127.0.0.1 by default in config; never all interfaces unless configured). */
   host: string;
@@ -200,7 +203,7 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
       log: this.deps.log,
       answer: (frame, peer) => this.answer(frame, peer),
       onAnswered: (answer, peer) => this.onAnswered(answer, peer),
-      onFramingFault: (fault, peer) => this.onFramingFault(fault, peer),
+      onFramingFault: (fault, peer, nth) => this.onFramingFault(fault, peer, nth),
     });
     this.connections.add(connection);
     this.deps.log.info('hl7 connection opened', { connectionId, peerAddress });
@@ -235,11 +238,14 @@ export class MllpServer extends EventEmitter<MllpServerEvents> {
     }
   }
 
-  private onFramingFault(fault: FramingFault, peer: Hl7Peer): void {
+  private onFramingFault(fault: FramingFault, peer: Hl7Peer, nth: number): void {
     const code = fault.kind === 'frame-too-large' ? 'GW_ERR_HL7_FRAME_TOO_LARGE' : 'GW_ERR_HL7_FRAMING';
     const { kind } = fault;
     const size = fault.kind === 'garbage' ? fault.byteCount : 'frameBytes' in fault ? fault.frameBytes : undefined;
-    this.deps.log.warn('hl7 framing fault', { code, kind, bytes: size, connectionId: peer.connectionId, peerAddress: peer.address });
+    // A peer writing garbage a byte at a time would otherwise write one log line per byte: the first few say what is
+    // wrong, the rest are counted in the 'hl7 connection closed' line (and each still reaches the metrics).
+    if (nth <= LOGGED_FRAMING_FAULTS) this.deps.log.warn('hl7 framing fault', { code, kind, bytes: size, connectionId: peer.connectionId, peerAddress: peer.address });
+    if (nth === LOGGED_FRAMING_FAULTS) this.deps.log.warn('hl7 framing faults: further ones on this connection are counted, not logged', { connectionId: peer.connectionId, peerAddress: peer.address });
     this.emitSafely('frame-error', { connectionId: peer.connectionId, peerAddress: peer.address, code, fault });
   }
 

@@ -9,9 +9,11 @@ import { connect, type Socket } from 'node:net';
 import { readAck, type Hl7AckDecision, type ReceivedAck } from '../../src/hl7/ack.js';
 import { readMessageBytes } from '../../src/hl7/inbound.js';
 import { MllpServer, type ReceivedHl7Message } from '../../src/hl7/index.js';
+import type { ConnectionSummary } from '../../src/hl7/mllp-connection.js';
 import { type FrameError, type MllpServerOptions } from '../../src/hl7/mllp-server.js';
 import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+import { capturingLogger } from '../helpers/capturing-logger.js';
 
 const VT = Buffer.from([0x0b]);
 const FS_CR = Buffer.from([0x1c, 0x0d]);
@@ -102,9 +104,9 @@ describe('socket: MLLP server over raw sockets', function () {
     for (const o of open.splice(0)) await o.close();
   });
 
-  async function start(options: Partial<MllpServerOptions> = {}, decide: (r: ReceivedHl7Message) => Promise<Hl7AckDecision> = async () => ({ code: 'AA' })): Promise<Harness> {
+  async function start(options: Partial<MllpServerOptions> = {}, decide: (r: ReceivedHl7Message) => Promise<Hl7AckDecision> = async () => ({ code: 'AA' }), log: Logger = silentLogger): Promise<Harness> {
     const seen: ReceivedHl7Message[] = [];
-    const server = new MllpServer({ ...DEFAULTS, ...options }, { log: silentLogger, handler: async (r) => (seen.push(r), decide(r)) });
+    const server = new MllpServer({ ...DEFAULTS, ...options }, { log, handler: async (r) => (seen.push(r), decide(r)) });
     const frameErrors: FrameError[] = [];
     server.on('frame-error', (e) => frameErrors.push(e));
     const port = await server.listen();
@@ -190,6 +192,20 @@ describe('socket: MLLP server over raw sockets', function () {
     await p.write(Buffer.concat([Buffer.from('garbage!'), frame(oru('G1')), Buffer.from('more junk'), frame(oru('G2'))]));
     expect((await p.waitForAcks(2)).map((a) => a.acknowledgedControlId)).to.deep.equal(['G1', 'G2']);
     expect(h.frameErrors.map((e) => [e.code, e.fault.kind])).to.deep.equal([['GW_ERR_HL7_FRAMING', 'garbage'], ['GW_ERR_HL7_FRAMING', 'garbage']]);
+  });
+
+  it('logs the first five framing faults of a connection, counts the rest in its closing line, reports each', async () => {
+    const log = capturingLogger();
+    const h = await start({}, undefined, log);
+    const closed = new Promise<ConnectionSummary>((resolve) => h.server.on('connection-closed', resolve));
+    const p = await peer(h.port);
+    for (let i = 0; i < 20; i++) await p.write(Buffer.from(`junk ${i}`), frame(oru(`J${i}`)));
+    await p.waitForAcks(20);
+    p.close();
+    expect((await closed).framingFaults).to.equal(20);
+    expect(h.frameErrors).to.have.length(20);
+    expect(log.lines.filter((l) => l.message === 'hl7 framing fault')).to.have.length(5);
+    expect(log.lines.filter((l) => l.message.startsWith('hl7 framing faults: further ones'))).to.have.length(1);
   });
 
   it('answers an oversize frame with AR (ERR names the limit) without buffering it, then serves the next frame', async () => {

@@ -3,7 +3,8 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Classifier, ModelRegistry, type ModelSpec } from '../../../src/ai/index.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
-import { capturingLogger, demoSpec, maxAbsDiff, referenceImages, referenceProbabilities } from './demo-model.js';
+import { demoSpec, maxAbsDiff, referenceImages, referenceProbabilities } from './demo-model.js';
+import { capturingLogger } from '../../helpers/capturing-logger.js';
 
 describe('ai/classifier', () => {
   let batched: Classifier;

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelSpecFile, type ModelSpec } from '../../../src/ai/index.js';
-import type { Logger, LogFields } from '../../../src/log.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 
 export const DEMO_DIR = join(REPO_ROOT, 'models', 'chest-ct-nodule-demo');
@@ -35,25 +34,4 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] ?? NaN) - (b[i] ?? NaN)));
   return max;
-}
-
-export interface LogLine {
-  level: 'error' | 'warn' | 'info' | 'debug';
-  message: string;
-  fields: LogFields;
-}
-
-/** A logger that keeps every line, with its bindings merged in, for asserting what was logged. */
-export function capturingLogger(lines: LogLine[] = [], bindings: LogFields = {}): Logger & { lines: LogLine[] } {
-  const at = (level: LogLine['level']) => (message: string, fields?: LogFields) => {
-    lines.push({ level, message, fields: { ...bindings, ...fields } });
-  };
-  return {
-    lines,
-    error: at('error'),
-    warn: at('warn'),
-    info: at('info'),
-    debug: at('debug'),
-    child: (more) => capturingLogger(lines, { ...bindings, ...more }),
-  };
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Classifier, OnnxRunner } from '../../../src/ai/index.js';
 import { GatewayError } from '../../../src/errors.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
-import { capturingLogger, demoSpec, maxAbsDiff, referenceInputs, referenceProbabilities } from './demo-model.js';
+import { demoSpec, maxAbsDiff, referenceInputs, referenceProbabilities } from './demo-model.js';
+import { capturingLogger } from '../../helpers/capturing-logger.js';
 
 describe('ai/onnx-runner', () => {
   let runner: OnnxRunner;
