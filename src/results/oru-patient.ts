@@ -103,7 +103,7 @@ function hd(authority: AssigningAuthority | undefined): string[] {
 
 /**
  * DICOM PN → HL7 XPN. PN is family^given^middle^prefix^suffix (PS3.5 §6.2.1.1); XPN is family^given^second
- * and further given names^suffix^prefix (HL7 v2.5.1 §2.A.88): the last two swap places.
+ * and further given names^suffix^prefix (HL7 v2.5.1 ch. 2A, XPN): the last two swap places.
  */
 export function xpnFromDicomName(pn: string): string[] {
   const [family = '', given = '', middle = '', prefix = '', suffix = ''] = pn.split('^').map((c) => c.trim());
@@ -123,7 +123,7 @@ export function birthDateTime(da: string, tm: string | undefined): string {
 }
 
 /**
- * CX: ID ^ check digit ^ check digit scheme ^ assigning authority ^ identifier type code (HL7 v2.5.1 §2.A.14). The
+ * CX: ID ^ check digit ^ check digit scheme ^ assigning authority ^ identifier type code (HL7 v2.5.1 ch. 2A, CX). The
  * authority is an HD whose parts are subcomponents (`id^^^NS&1.2.3&ISO`); the builder escapes each part.
  */
 function patientIdentifier(p: OruPatient): ReadonlyArray<string | readonly string[]> {
@@ -138,7 +138,7 @@ export function buildPid(p: OruPatient): Hl7SegmentSpec {
   return { name: 'PID', fields: ['1', undefined, patientIdentifier(p), undefined, xpnFromDicomName(p.name), undefined, birthDateTime(p.birthDate, p.birthTime), administrativeSex(p.sex)] };
 }
 
-/** EI for ORC-3/OBR-3: entity identifier ^ namespace ID ^ universal ID ^ universal ID type (HL7 v2.5.1 §2.A.28). */
+/** EI for ORC-3/OBR-3: entity identifier ^ namespace ID ^ universal ID ^ universal ID type (HL7 v2.5.1 ch. 2A, EI). */
 export function entityIdentifier(id: string, authority: AssigningAuthority | undefined): string[] {
   return trimComponents([id, ...hd(authority)]);
 }
