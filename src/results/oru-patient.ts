@@ -90,7 +90,7 @@ export function accessionIssuerFromSource(source: SourceContext): AssigningAutho
 }
 
 /** Components without their empty tail, so `DOE^JANE` is not sent as `DOE^JANE^^^`. */
-export function trimComponents(components: readonly string[]): string[] {
+function trimComponents(components: readonly string[]): string[] {
   const out = [...components];
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out;
