@@ -33,5 +33,6 @@ export {
   type WriterEquipment,
 } from './sr/sr-document.js';
 export { buildAiFlagsOru, type AiFlagsOru, type AiFlagsOruInput, type OruFinding, type OruDiscordance } from './hl7-oru.js';
+export { accessionIssuerFromSource, oruPatientFromSource, type AssigningAuthority, type OruPatient } from './oru-patient.js';
 export { compareFindings, CONCORDANCE, type AiFlag, type CodedFinding, type ConcordanceItem, type ConcordanceState, type ReportMention } from './concordance.js';
 export { dicomDateTime } from './dicom-datetime.js';

@@ -80,7 +80,8 @@ describe('e2e: report findings and AI concordance', function () {
       risInbox.find((m) => m.message.field('OBR', 3) === 'DEMOACC001' && m.message.segments('OBX').some((o) => o.field(3) === 'DISCORDANCE')),
     30_000);
     expect(withDiscordance.message.messageType).to.include({ code: 'ORU', trigger: 'R01' });
-    expect(withDiscordance.message.field('OBR', 5), 'priority stat for a flagged study').to.equal('S');
+    expect(withDiscordance.message.field('TQ1', 9), 'priority stat for a flagged study (TQ1-9)').to.equal('S');
+    expect(withDiscordance.message.field('OBR', 18), 'accession in OBR-18 (IHE RAD)').to.equal('DEMOACC001');
     const coded = withDiscordance.message.segments('OBX').find((o) => o.field(2) === 'CWE');
     expect(coded?.field(3)).to.equal('786838002');
     expect(coded?.field(5)).to.equal('52101004'); // present

@@ -5,7 +5,7 @@
  */
 import type { Hl7MessagesStore, InstancesStore, NewOutboxItem, OutboxItem, OutboxReader, ResultsStore, StudiesReader } from '../../db/index.js';
 import type { Queue } from '../../queue/index.js';
-import { buildAiFlagsOru, compareFindings, type ReportMention, type SourceContext } from '../../results/index.js';
+import { accessionIssuerFromSource, buildAiFlagsOru, compareFindings, oruPatientFromSource, type ReportMention } from '../../results/index.js';
 import type { Spool } from '../../storage/index.js';
 import type { StudySource } from './study-source.js';
 
@@ -30,7 +30,7 @@ export interface AiFlagsDeps extends StudyResultsStores {
 /** Returns the destination names that got a new message. */
 export async function queueAiFlags(studyInstanceUid: string, source: StudySource, deps: AiFlagsDeps, nowMs: number): Promise<string[]> {
   if (deps.destinations.length === 0 || (await deps.results.forStudy(studyInstanceUid)).length === 0) return [];
-  const patient = patientOf(await source.context());
+  const context = await source.context();
   // The caller runs one results change of a study at a time (see `serialPerKey`): the state read here and the
   // message queued below belong together, so a later change's message is never queued before an earlier one's.
   const results = await deps.results.forStudy(studyInstanceUid);
@@ -45,10 +45,10 @@ export async function queueAiFlags(studyInstanceUid: string, source: StudySource
   for (const d of deps.destinations) {
     const oru = buildAiFlagsOru({
       accessionNumber: accession,
+      accessionIssuer: accessionIssuerFromSource(context),
       studyInstanceUid,
-      patientId: patient.id,
-      patientName: patient.name,
-      findings: results.map((r) => ({ modelId: r.modelId, modelVersion: r.modelVersion, ...r.finding, flagged: r.flagged, probability: r.probability })),
+      patient: oruPatientFromSource(context),
+      findings: results.map((r) => ({ modelId: r.modelId, modelVersion: r.modelVersion, ...r.finding, flagged: r.flagged, probability: r.probability, ...(r.srSopInstanceUid === null ? {} : { srSopInstanceUid: r.srSopInstanceUid }) })),
       discordances: concordance.filter((c) => c.state !== 'concordant').map((c) => ({ code: c.code, meaning: c.meaning, state: c.state as 'ai-only' | 'report-only' })),
       demo: results.some((r) => deps.demoModels.has(r.modelId)),
       observedAt,
@@ -58,12 +58,4 @@ export async function queueAiFlags(studyInstanceUid: string, source: StudySource
     if ((await deps.outbox.enqueue({ kind: 'hl7', destination: d.name, studyInstanceUid, dedupeKey: oru.controlId, payload: oru.text }, nowMs)).created) queued.push(d.name);
   }
   return queued;
-}
-
-/** PatientID and PatientName of a source instance: the RIS matches the result to its order with them. */
-function patientOf(source: SourceContext): { id: string; name: string } {
-  const attrs = source.attributes as Record<string, unknown>;
-  const name = attrs.PatientName;
-  const text = Array.isArray(name) ? String((name[0] as { Alphabetic?: string } | undefined)?.Alphabetic ?? '') : typeof name === 'string' ? name : '';
-  return { id: typeof attrs.PatientID === 'string' ? attrs.PatientID : '', name: text };
 }
