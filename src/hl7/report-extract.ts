@@ -7,7 +7,7 @@ import type { ParsedHl7Message } from './message.js';
 export interface ExtractedReport {
   /** OBR-3 (filler order number), else OBR-2 (placer), else ORC-3/ORC-2; first component. */
   accessionNumber: string;
-  /** Study Instance UID when the sender gives one: an OBX observing DCM 113014 "Study", or ZDS-1 (IHE SWF). */
+  /** Study Instance UID when the sender gives one: an OBX observing DCM 113014 "Study" or 110180 "Study Instance UID" (our own ORU's form), or ZDS-1 (IHE SWF). */
   studyInstanceUid: string;
   /** OBR-4 as "code^text". */
   procedure: string;
@@ -17,6 +17,7 @@ export interface ExtractedReport {
 }
 
 const TEXT_TYPES = new Set(['TX', 'FT', 'ST', 'CE', 'CWE']);
+const STUDY_UID_CODES = new Set(['113014', '110180']); // DCM codes: "Study", "Study Instance UID"
 
 /** Returns the report, or undefined for messages that carry none (e.g. an order). */
 export function extractReport(message: ParsedHl7Message): ExtractedReport | undefined {
@@ -31,7 +32,7 @@ export function extractReport(message: ParsedHl7Message): ExtractedReport | unde
   for (const obx of message.segments('OBX')) {
     const type = obx.field(2).trim();
     obxStatus ||= obx.field(11).trim();
-    if (obx.field(3, { component: 1 }).trim() === '113014') {
+    if (STUDY_UID_CODES.has(obx.field(3, { component: 1 }).trim())) {
       studyInstanceUid ||= obx.field(5, { component: 1 }).trim();
       continue;
     }

@@ -36,6 +36,16 @@ describe('hl7/report-extract', () => {
     expect(report?.text).to.equal('No focal consolidation. Possible small left effusion.');
   });
 
+  it('Study UID from DCM 110180 "Study Instance UID", the row our own AI-flags ORU writes', () => {
+    const report = extractReport(parse([
+      'MSH|^~\\&|RIS|H|GW|H|20260101||ORU^R01^ORU_R01|5|P|2.5.1',
+      'OBR|1||ACC-9|71250^CT CHEST|||||||||||||||||||||F',
+      'OBX|1|HD|110180^Study Instance UID^DCM||1.2.3.99||||||F',
+      'OBX|2|TX|REPORT||No nodule.||||||F',
+    ].join('\r')));
+    expect(report).to.deep.include({ accessionNumber: 'ACC-9', studyInstanceUid: '1.2.3.99', text: 'No nodule.' });
+  });
+
   it('an order or an ACK carries no report; the corpus MDM^T02 (a PDF, ED) gives its Study UID and no text', () => {
     expect(extractReport(parse('MSH|^~\\&|RIS|H|GW|H|20260101||ORM^O01|3|P|2.3\rORC|NW|1|ACC-1\r'))).to.equal(undefined);
     expect(extractReport(parse('MSH|^~\\&|RIS|H|GW|H|20260101||ACK^R01|4|P|2.5\rMSA|AA|1\r'))).to.equal(undefined);
