@@ -33,6 +33,10 @@ export interface AiFlagsOruInput {
   demo: boolean;
   /** When the result was produced (HL7 DTM): part of the content, never the clock at send time. */
   observedAt: Date;
+  /** OBR-25 and OBX-11: F final, C a correction of an earlier final result (HL7 v2.5.1 Tables 0123, 0085). Default F. */
+  resultStatus?: 'F' | 'C';
+  /** The SR whose result this message corrects (with resultStatus C). */
+  corrects?: { srSopInstanceUid: string };
   receivingApplication: string;
   receivingFacility: string;
 }
@@ -55,9 +59,10 @@ function dtm(d: Date): string {
 export function buildAiFlagsOru(input: AiFlagsOruInput): AiFlagsOru {
   const flagged = input.findings.some((f) => f.flagged) || input.discordances.length > 0;
   const observed = dtm(input.observedAt);
+  const status = input.resultStatus ?? 'F';
   const obx: Hl7SegmentSpec[] = [];
   const add = (type: string, id: readonly string[], value: Hl7SegmentSpec['fields'][number], units: readonly string[] | undefined, abnormal: string): void => {
-    obx.push({ name: 'OBX', fields: [String(obx.length + 1), type, [...id], String(obx.length + 1), value, units === undefined ? undefined : [...units], undefined, abnormal, undefined, undefined, 'F', undefined, undefined, observed] });
+    obx.push({ name: 'OBX', fields: [String(obx.length + 1), type, [...id], String(obx.length + 1), value, units === undefined ? undefined : [...units], undefined, abnormal, undefined, undefined, status, undefined, undefined, observed] });
   };
   for (const f of input.findings) {
     const id = [f.code, f.meaning, f.scheme];
@@ -72,8 +77,8 @@ export function buildAiFlagsOru(input: AiFlagsOruInput): AiFlagsOru {
   if (input.demo) add('ST', ['DISCLAIMER', 'Disclaimer', 'L'], 'Demo model trained on synthetic data - not for clinical use', undefined, '');
   const segments: Hl7SegmentSpec[] = [
     { name: 'PID', fields: ['1', undefined, [input.patientId], undefined, input.patientName.split('^')] },
-    // OBR-5 priority (S stat / R routine) and OBR-25 result status F: what worklists sort and filter on.
-    { name: 'OBR', fields: ['1', [input.accessionNumber], [input.accessionNumber], ['AI', 'AI image analysis', 'L'], flagged ? 'S' : 'R', undefined, observed, ...Array<undefined>(14).fill(undefined), observed, undefined, undefined, 'F'] },
+    // OBR-5 priority (S stat / R routine) and OBR-25 result status (F, or C for a correction): what worklists sort and filter on.
+    { name: 'OBR', fields: ['1', [input.accessionNumber], [input.accessionNumber], ['AI', 'AI image analysis', 'L'], flagged ? 'S' : 'R', undefined, observed, ...Array<undefined>(14).fill(undefined), observed, undefined, undefined, status] },
     { name: 'ZDS', fields: [[input.studyInstanceUid, 'PACSAIGW', 'Application', 'DICOM']] },
     ...obx,
   ];
