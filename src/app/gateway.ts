@@ -98,7 +98,6 @@ export class Gateway {
     const images = new ImageFlow({
       ...stores,
       jobs: stores.jobQueue,
-      outbox: stores.outboxQueue,
       owner,
       clock,
       studyQuietSeconds: config.dicom.studyQuietSeconds,

@@ -33,15 +33,16 @@ export function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom'>, log
   const db = openDatabase(path);
   const writer = new DbWriter({ path, studyQuietSeconds: config.dicom.studyQuietSeconds, onCrash: logWorkerCrash(log) });
   const jobQueue = new SqliteJobQueue(db);
+  const outboxQueue = new SqliteOutboxQueue(db);
   return {
     spool,
     jobQueue,
-    outboxQueue: new SqliteOutboxQueue(db),
+    outboxQueue,
     db,
     writer,
     instances: new InstancesRepo(db, writer),
     studies: new StudiesRepo(db),
-    results: new ResultsRepo(db),
+    results: new ResultsRepo(db, outboxQueue),
     jobs: new JobsRepo(db),
     outbox: new OutboxRepo(db),
     messages: new Hl7MessagesRepo(db, jobQueue),

@@ -44,6 +44,8 @@ export interface Hl7MessagesStore {
 
 export interface LatestReport {
   id: number;
+  /** MSH-10 of the report message: the report SR names it. */
+  controlId: string;
   resultStatus: string;
   findingsJson: string;
   receivedAt: string;
@@ -131,13 +133,13 @@ export class Hl7MessagesRepo implements Hl7MessagesStore {
    */
   async latestReportFor(studyInstanceUid: string, accessionNumber: string): Promise<LatestReport | undefined> {
     const row = this.db
-      .prepare<[string, string, string], { id: number; result_status: string; findings: string; received_at: string }>(
-        `SELECT id, result_status, findings, received_at FROM hl7_messages
+      .prepare<[string, string, string], { id: number; control_id: string; result_status: string; findings: string; received_at: string }>(
+        `SELECT id, control_id, result_status, findings, received_at FROM hl7_messages
           WHERE state = 'processed' AND (study_instance_uid = ? OR (? <> '' AND accession_number = ?))
           ORDER BY CASE WHEN upper(substr(result_status, 1, 1)) IN ('F', 'C') THEN 0 ELSE 1 END, id DESC LIMIT 1`,
       )
       .get(studyInstanceUid, accessionNumber, accessionNumber);
-    return row === undefined ? undefined : { id: row.id, resultStatus: row.result_status, findingsJson: row.findings, receivedAt: row.received_at };
+    return row === undefined ? undefined : { id: row.id, controlId: row.control_id, resultStatus: row.result_status, findingsJson: row.findings, receivedAt: row.received_at };
   }
 
   async countByState(): Promise<Record<string, number>> {

@@ -7,7 +7,7 @@ export { SqliteJobQueue, JobKind, JOB_STATES, type Job, type JobState, type NewJ
 export { JobsRepo, type JobsReader } from './jobs-repo.js';
 export { SqliteOutboxQueue, OUTBOX_STATES, type OutboxItem, type OutboxKind, type OutboxState, type NewOutboxItem } from './outbox-queue.js';
 export { OutboxRepo, type OutboxReader, type OutboxDestinationStats } from './outbox-repo.js';
-export { ResultsRepo, type ResultsStore, type AnalysisResult } from './results-repo.js';
+export { ResultsRepo, imageResultKey, REPORT_RESULT_KEY, REVISION_REASONS, type ResultsStore, type AnalysisResult, type ResultRevision, type NewResultRevision, type RevisionReason } from './results-repo.js';
 export { Hl7MessagesRepo, type Hl7MessagesStore, type LatestReport, type NewHl7Message, type StoredReport } from './hl7-messages-repo.js';
 export { RetentionRepo, type RetentionStore, type PurgeCandidate, type PurgedStudy } from './retention-repo.js';
 export { StatusRepo, type StatusReader, type StatusSummary, type DestinationDepth, type RecentError } from './status-repo.js';

@@ -172,4 +172,37 @@ export const MIGRATIONS: readonly string[] = [
   -- is kept with the row. Rows from before have none; theirs is computed from raw when first compared.
   ALTER TABLE hl7_messages ADD COLUMN raw_sha256 TEXT;
   `,
+  `
+  -- result revisions (issue 12): every SR the gateway wrote for a result, one row per revision; the current one is
+  -- the highest. A result is (study, result_key): 'image-ai:<model id>' for an image model's SR, 'report-findings'
+  -- for the study's report SR. A changed result is a new SOP Instance (a PACS keeps the first copy of a UID)
+  -- naming its predecessor.
+  CREATE TABLE result_revisions (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_instance_uid  TEXT NOT NULL,
+    result_key          TEXT NOT NULL,
+    kind                TEXT NOT NULL,
+    -- the image model, or the report analyser; empty for report SRs recorded before this table
+    model_id            TEXT NOT NULL,
+    model_version       TEXT NOT NULL,
+    revision            INTEGER NOT NULL CHECK (revision >= 1),
+    sop_instance_uid    TEXT NOT NULL UNIQUE,
+    -- NULL for SRs written before this table (their series is read from the spool when one is replaced)
+    series_instance_uid TEXT,
+    -- hex SHA-256 prefix of what defines the result (src/results/result-revision.ts); NULL before this table
+    content_digest      TEXT,
+    predecessor_uid     TEXT,
+    reason              TEXT NOT NULL CHECK (reason IN ('initial', 're-analysis', 'report-corrected')),
+    -- the hl7_messages row a report-findings SR was coded from
+    source_message_id   INTEGER,
+    created_at          TEXT NOT NULL,
+    UNIQUE (study_instance_uid, result_key, revision)
+  );
+  -- SRs written before revisions were recorded become revision 1 of their result
+  INSERT INTO result_revisions (study_instance_uid, result_key, kind, model_id, model_version, revision, sop_instance_uid, reason, created_at)
+    SELECT study_instance_uid, 'image-ai:' || model_id, 'image-ai', model_id, model_version, 1, sr_sop_instance_uid, 'initial', analyzed_at
+      FROM analysis_results WHERE sr_sop_instance_uid IS NOT NULL;
+  INSERT OR IGNORE INTO result_revisions (study_instance_uid, result_key, kind, model_id, model_version, revision, sop_instance_uid, reason, source_message_id, created_at)
+    SELECT study_instance_uid, 'report-findings', 'report-findings', '', '', 1, sr_sop_instance_uid, 'initial', message_id, written_at FROM report_results;
+  `,
 ];

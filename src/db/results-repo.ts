@@ -1,6 +1,10 @@
-/** Analysis results per study and model; a re-analysis replaces the row, never adds a second. */
+/**
+ * Analysis results per study and model (a re-analysis replaces the row, never adds a second), and the revisions of
+ * the result SRs: every SR written for a result, the current one last (issue 12).
+ */
 import type { Db } from './database.js';
 import { isoNow } from './database.js';
+import type { NewOutboxItem, SqliteOutboxQueue } from './outbox-queue.js';
 
 export interface AnalysisResult {
   studyInstanceUid: string;
@@ -45,6 +49,59 @@ interface Row {
   analyzed_at: string;
 }
 
+/** Why a result got a new revision. */
+export const REVISION_REASONS = ['initial', 're-analysis', 'report-corrected'] as const;
+export type RevisionReason = (typeof REVISION_REASONS)[number];
+
+/** One SR written for a result. A result is (study, key): `image-ai:<model id>`, or `report-findings`. */
+export interface ResultRevision {
+  studyInstanceUid: string;
+  resultKey: string;
+  /** The SR's kind ('image-ai', 'report-findings'). */
+  kind: string;
+  /** The image model or the report analyser; empty for a report SR recorded before revisions were. */
+  modelId: string;
+  modelVersion: string;
+  /** 1, 2, …: the SR's Instance Number. */
+  revision: number;
+  sopInstanceUid: string;
+  /** Null for an SR recorded before revisions were (read its series from its file). */
+  seriesInstanceUid: string | null;
+  /** Null for an SR recorded before revisions were: its content is unknown, so any result differs from it. */
+  contentDigest: string | null;
+  predecessorUid: string | null;
+  reason: RevisionReason;
+  /** The hl7_messages row a report-findings SR was coded from. */
+  sourceMessageId: number | null;
+  createdAt: string;
+}
+
+export type NewResultRevision = Omit<ResultRevision, 'createdAt'>;
+
+/** The key of a study's report-findings result (one per study, whichever analyser wrote it). */
+export const REPORT_RESULT_KEY = 'report-findings';
+
+/** The key of an image model's result. */
+export function imageResultKey(modelId: string): string {
+  return `image-ai:${modelId}`;
+}
+
+interface RevisionRow {
+  study_instance_uid: string;
+  result_key: string;
+  kind: string;
+  model_id: string;
+  model_version: string;
+  revision: number;
+  sop_instance_uid: string;
+  series_instance_uid: string | null;
+  content_digest: string | null;
+  predecessor_uid: string | null;
+  reason: RevisionReason;
+  source_message_id: number | null;
+  created_at: string;
+}
+
 /** Analysis results and the result SRs this gateway wrote, as the analysis, the result writers and the API use them. */
 export interface ResultsStore {
   /** Saves a model's result for a study, replacing an earlier one of the same model. */
@@ -55,6 +112,18 @@ export interface ResultsStore {
   isOwnResult(sopInstanceUid: string): Promise<boolean>;
   /** Records the report-findings SR written for a study (replacing the one of an older report). */
   saveReportSr(studyInstanceUid: string, messageId: number, srSopInstanceUid: string, nowMs: number): Promise<void>;
+  /** The newest revision of a result; undefined when no SR was written for it yet. */
+  currentRevision(studyInstanceUid: string, resultKey: string): Promise<ResultRevision | undefined>;
+  /** Whether an SR with this SOP Instance UID was ever written (any result, any revision). */
+  hasRevisionUid(sopInstanceUid: string): Promise<boolean>;
+  /** Every revision of every result of a study, oldest first. */
+  revisionsForStudy(studyInstanceUid: string): Promise<ResultRevision[]>;
+  /**
+   * Records a new revision and queues its deliveries in one transaction: both or neither, so a crash never leaves a
+   * recorded revision unsent (a retry would see it as current and send nothing). Throws if the revision number is
+   * taken (another writer got there first); returns the destinations whose row was new.
+   */
+  commitRevision(revision: NewResultRevision, deliveries: readonly NewOutboxItem[], nowMs: number): Promise<string[]>;
 }
 
 export class ResultsRepo implements ResultsStore {
@@ -62,8 +131,15 @@ export class ResultsRepo implements ResultsStore {
   private readonly forStudyStmt;
   private readonly ownResultStmt;
   private readonly saveReportSrStmt;
+  private readonly currentStmt;
+  private readonly hasUidStmt;
+  private readonly revisionsStmt;
+  private readonly insertRevisionStmt;
 
-  constructor(db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Pick<SqliteOutboxQueue, 'enqueueIn'>,
+  ) {
     this.saveStmt = db.prepare(
       `INSERT OR REPLACE INTO analysis_results (study_instance_uid, model_id, model_version, finding_code, finding_scheme,
          finding_meaning, probability, top_k_mean, flagged, threshold, driving_instances, instances_analyzed,
@@ -71,9 +147,21 @@ export class ResultsRepo implements ResultsStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.forStudyStmt = db.prepare<[string], Row>('SELECT * FROM analysis_results WHERE study_instance_uid = ? ORDER BY model_id');
-    this.ownResultStmt = db.prepare<[string, string], { n: number }>(
-      `SELECT (SELECT COUNT(*) FROM analysis_results WHERE sr_sop_instance_uid = ?)
+    // Every revision counts: a PACS routing the study back sends the replaced SRs too.
+    this.ownResultStmt = db.prepare<[string, string, string], { n: number }>(
+      `SELECT (SELECT COUNT(*) FROM result_revisions WHERE sop_instance_uid = ?)
+            + (SELECT COUNT(*) FROM analysis_results WHERE sr_sop_instance_uid = ?)
             + (SELECT COUNT(*) FROM report_results WHERE sr_sop_instance_uid = ?) AS n`,
+    );
+    this.currentStmt = db.prepare<[string, string], RevisionRow>(
+      'SELECT * FROM result_revisions WHERE study_instance_uid = ? AND result_key = ? ORDER BY revision DESC LIMIT 1',
+    );
+    this.hasUidStmt = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM result_revisions WHERE sop_instance_uid = ?');
+    this.revisionsStmt = db.prepare<[string], RevisionRow>('SELECT * FROM result_revisions WHERE study_instance_uid = ? ORDER BY result_key, revision');
+    this.insertRevisionStmt = db.prepare(
+      `INSERT INTO result_revisions (study_instance_uid, result_key, kind, model_id, model_version, revision, sop_instance_uid,
+         series_instance_uid, content_digest, predecessor_uid, reason, source_message_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.saveReportSrStmt = db.prepare('INSERT OR REPLACE INTO report_results (study_instance_uid, message_id, sr_sop_instance_uid, written_at) VALUES (?, ?, ?, ?)');
   }
@@ -91,7 +179,31 @@ export class ResultsRepo implements ResultsStore {
   }
 
   async isOwnResult(sopInstanceUid: string): Promise<boolean> {
-    return (this.ownResultStmt.get(sopInstanceUid, sopInstanceUid)?.n ?? 0) > 0;
+    return (this.ownResultStmt.get(sopInstanceUid, sopInstanceUid, sopInstanceUid)?.n ?? 0) > 0;
+  }
+
+  async currentRevision(studyInstanceUid: string, resultKey: string): Promise<ResultRevision | undefined> {
+    const row = this.currentStmt.get(studyInstanceUid, resultKey);
+    return row === undefined ? undefined : toRevision(row);
+  }
+
+  async hasRevisionUid(sopInstanceUid: string): Promise<boolean> {
+    return (this.hasUidStmt.get(sopInstanceUid)?.n ?? 0) > 0;
+  }
+
+  async revisionsForStudy(studyInstanceUid: string): Promise<ResultRevision[]> {
+    return this.revisionsStmt.all(studyInstanceUid).map(toRevision);
+  }
+
+  async commitRevision(r: NewResultRevision, deliveries: readonly NewOutboxItem[], nowMs: number): Promise<string[]> {
+    const now = isoNow(nowMs);
+    return this.db.transaction(() => {
+      this.insertRevisionStmt.run(
+        r.studyInstanceUid, r.resultKey, r.kind, r.modelId, r.modelVersion, r.revision, r.sopInstanceUid, r.seriesInstanceUid,
+        r.contentDigest, r.predecessorUid, r.reason, r.sourceMessageId, now,
+      );
+      return deliveries.filter((d) => this.outbox.enqueueIn({ db: this.db }, d, nowMs).created).map((d) => d.destination);
+    })();
   }
 
   async saveReportSr(studyInstanceUid: string, messageId: number, srSopInstanceUid: string, nowMs: number): Promise<void> {
@@ -118,5 +230,23 @@ function toResult(r: Row): AnalysisResult {
     durationMs: r.duration_ms,
     srSopInstanceUid: r.sr_sop_instance_uid,
     analyzedAt: r.analyzed_at,
+  };
+}
+
+function toRevision(r: RevisionRow): ResultRevision {
+  return {
+    studyInstanceUid: r.study_instance_uid,
+    resultKey: r.result_key,
+    kind: r.kind,
+    modelId: r.model_id,
+    modelVersion: r.model_version,
+    revision: r.revision,
+    sopInstanceUid: r.sop_instance_uid,
+    seriesInstanceUid: r.series_instance_uid,
+    contentDigest: r.content_digest,
+    predecessorUid: r.predecessor_uid,
+    reason: r.reason,
+    sourceMessageId: r.source_message_id,
+    createdAt: r.created_at,
   };
 }

@@ -28,6 +28,8 @@ export interface StudyListItem {
   completedAt: string | null;
   ai: Array<{ modelId: string; modelVersion: string; finding: { code: string; scheme: string; meaning: string }; probability: number; flagged: boolean; backend: string; device: string; ms: number; instancesAnalyzed: number }>;
   deliveries: Array<{ id: number; destination: string; kind: string; state: string; attempts: number; lastError: string | null; deliveredAt: string | null }>;
+  /** Each result SR (an image model's, the report findings'): its current revision and the ones it replaced, newest first. */
+  results: ResultRevisionsView[];
   /** The newest report linked to the study (by Study Instance UID or accession), null when none arrived. */
   report: { resultStatus: string; receivedAt: string } | null;
   reportFindings: Array<{ code: string; scheme: string; label: string; certainty: string }>;
@@ -35,6 +37,26 @@ export interface StudyListItem {
   lastError?: string;
   /** When retention last deleted the study's instance files (results and deliveries stay); null if never. */
   purgedAt: string | null;
+}
+
+/** One SR revision of a result, as /api/studies shows it. */
+export interface RevisionView {
+  sopInstanceUid: string;
+  revision: number;
+  /** initial | re-analysis | report-corrected */
+  reason: string;
+  createdAt: string;
+}
+
+/** A result (study, image model or report findings) with its current SR and the SRs it replaced. */
+export interface ResultRevisionsView {
+  /** image-ai | report-findings */
+  kind: string;
+  modelId: string;
+  modelVersion: string;
+  current: RevisionView;
+  /** Earlier revisions, newest first; they stay in the PACS, replaced by the current one. */
+  history: RevisionView[];
 }
 
 export interface OutboxListItem {

@@ -1,5 +1,7 @@
 /** Public API of `results`: findings as DICOM SR (TID 1500 / IHE AIR) and HL7 ORU, AI-versus-report concordance, deterministic result UIDs. */
 export { deriveUid } from './derive-uid.js';
+export { contentDigest, resultRevisionUid, type RevisionContent } from './result-revision.js';
+export { nextRevision, type CurrentSr, type RevisionLookups, type RevisionStep } from './revision-step.js';
 export { CodingScheme, Codes, FindingCodes, sameConcept } from './sr/codes.js';
 export {
   RelationshipType,
@@ -20,12 +22,17 @@ export { buildTid1500Report, buildTid1500ContentTree, parseTid1500Report, type T
 export { readSourceContext, sourceContextFromDataset, sourceContextFromPart10, type SourceContext } from './sr/source-context.js';
 export {
   buildFindingsSr,
+  findingsSrIdentity,
   parseFindingsSr,
   COMPREHENSIVE_3D_SR_SOP_CLASS,
   DEMO_DISCLAIMER,
   type AiFinding,
   type FindingsSr,
+  type FindingsSrIdentity,
   type FindingsSrInput,
+  type PredecessorDocument,
+  type SrRequest,
+  type SrRevision,
   type LocalCodingScheme,
   type ModelIdentity,
   type ParsedFindingsSr,
@@ -35,4 +42,4 @@ export {
 export { buildAiFlagsOru, type AiFlagsOru, type AiFlagsOruInput, type OruFinding, type OruDiscordance } from './hl7-oru.js';
 export { accessionIssuerFromSource, oruPatientFromSource, type AssigningAuthority, type OruPatient } from './oru-patient.js';
 export { compareFindings, CONCORDANCE, type AiFlag, type CodedFinding, type ConcordanceItem, type ConcordanceState, type ReportMention } from './concordance.js';
-export { dicomDateTime } from './dicom-datetime.js';
+export { dicomDateTime, resultDateTime } from './dicom-datetime.js';

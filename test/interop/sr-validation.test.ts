@@ -45,6 +45,18 @@ print(json.dumps({'sopClass': ds.SOPClassUID, 'study': ds.StudyInstanceUID, 'ser
                   'evidence': evidence, 'images': images, 'texts': texts}))
 `;
 
+/** What a revision adds to the document (PS3.3 C.12.1, C.17.2), as pydicom reads it. */
+const REVISION_SCRIPT = `
+import json, sys, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+p = ds.PredecessorDocumentsSequence[0]
+s = p.ReferencedSeriesSequence[0]
+r = s.ReferencedSOPSequence[0]
+print(json.dumps({'offset': ds.TimezoneOffsetFromUTC, 'instance': int(ds.InstanceNumber),
+                  'predecessor': [p.StudyInstanceUID, s.SeriesInstanceUID, r.ReferencedSOPClassUID, r.ReferencedSOPInstanceUID],
+                  'accession': ds.ReferencedRequestSequence[0].AccessionNumber}))
+`;
+
 interface PydicomView {
   sopClass: string;
   study: string;
@@ -107,6 +119,7 @@ describe('interop: AI result SR validated by dciodvfy, dsrdump and pydicom', fun
           ],
           kind: 'image-ai',
           contentDateTime: '20261130120000.250000',
+          timezoneOffsetFromUtc: '-0500',
         });
         file = join(dir, `${name}.sr.dcm`);
         writeFileSync(file, sr.part10);
@@ -166,10 +179,10 @@ describe('interop: AI result SR validated by dciodvfy, dsrdump and pydicom', fun
   });
 });
 
-describe('interop: a report-findings SR with a local coding scheme passes dciodvfy and dsrdump', function () {
+describe('interop: a report-findings SR (local coding scheme, revision 2 with predecessor, request, timezone) passes dciodvfy and dsrdump', function () {
   this.timeout(60_000);
   before(function () {
-    requirePeers(this, 'dciodvfy', 'dsrdump');
+    requirePeers(this, 'dciodvfy', 'dsrdump', '/usr/bin/python3');
   });
   after(() => runCleanups());
 
@@ -188,6 +201,10 @@ describe('interop: a report-findings SR with a local coding scheme passes dciodv
       kind: 'report-findings',
       codingSchemes: [{ designator: '99PAG', name: 'pacs-ai-gateway report concepts', uid: '2.25.1234' }],
       contentDateTime: '20261130120000.250000',
+      // Revision 2 of the result (issue 12): the attributes a revision adds must pass dciodvfy too.
+      timezoneOffsetFromUtc: '+0100',
+      revision: { number: 2, predecessor: { studyInstanceUid: src.studyInstanceUid, seriesInstanceUid: '2.25.77', sopInstanceUid: '2.25.78' } },
+      request: { accessionNumber: 'ACC-7', report: { controlId: 'MSG00042' } },
     });
     const file = join(tempDir(), 'report.sr.dcm');
     writeFileSync(file, sr.part10);
@@ -200,6 +217,9 @@ describe('interop: a report-findings SR with a local coding scheme passes dciodv
     expect(dump).to.include('<contains NUM:(81827009,SCT,"Diameter")="12" (mm,UCUM,"millimeter")>');
     expect(dump).to.not.include('Certainty of Finding');
     expect(dump).to.not.include('"Source"');
+    const py = await run('/usr/bin/python3', ['-c', REVISION_SCRIPT, file]);
+    expect(py.code, py.stderr).to.equal(0);
+    expect(JSON.parse(py.stdout)).to.deep.equal({ offset: '+0100', instance: 2, predecessor: [src.studyInstanceUid, '2.25.77', '1.2.840.10008.5.1.4.1.1.88.34', '2.25.78'], accession: 'ACC-7' });
   });
 });
 

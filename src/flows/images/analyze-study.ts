@@ -4,18 +4,17 @@
  * destination — each step idempotent, so a retried job ends in the same rows and the same SR bytes. An abort (the
  * gateway stops) is checked before each model and each batch: the job is handed back for a retry, not failed.
  */
-import { createHash } from 'node:crypto';
 import { appliesTo, type Classification, type Classifier, type ModelStatus } from '../../ai/index.js';
 import type { DicomDestination } from '../../config/index.js';
-import type { InstancesStore, Job, NewOutboxItem, OutboxItem, ResultsStore, StoredInstance } from '../../db/index.js';
+import { imageResultKey, type InstancesStore, type Job, type NewOutboxItem, type ResultsStore, type StoredInstance } from '../../db/index.js';
 import { parseUid, type Uid } from '../../dicom/index.js';
 import { describeError } from '../../errors.js';
 import type { PreparedSlices, SlicePreparer } from '../../imaging/index.js';
 import type { Logger } from '../../log.js';
-import { buildFindingsSr, dicomDateTime, sourceContextFromPart10, type ReferencedInstance } from '../../results/index.js';
+import { buildFindingsSr, findingsSrIdentity, nextRevision, resultDateTime, sourceContextFromPart10, type FindingsSrInput, type ReferencedInstance } from '../../results/index.js';
 import { resultKey, type Spool } from '../../storage/index.js';
 import type { IntakeGate } from '../../queue/index.js';
-import type { HandlerOutcome, Queue } from '../../queue/index.js';
+import type { HandlerOutcome } from '../../queue/index.js';
 
 /** How many top-scoring images the top-k mean and the SR's driving references use. */
 const TOP_K = 3;
@@ -39,8 +38,8 @@ export interface ImageModels {
 
 export interface AnalyzeStudyDeps {
   instances: Pick<InstancesStore, 'forStudy'>;
-  results: Pick<ResultsStore, 'save'>;
-  outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
+  /** The analysis rows, and the SR revisions: a changed result's SR and its deliveries are committed together. */
+  results: Pick<ResultsStore, 'save' | 'currentRevision' | 'hasRevisionUid' | 'commitRevision'>;
   spool: Pick<Spool, 'withLocalFile' | 'read' | 'write'>;
   models: ImageModels;
   /** Decodes and preprocesses instances in worker threads. */
@@ -172,22 +171,27 @@ async function analyzeWithModel(
   deps.onAnalysed?.(spec.id, durationMs);
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
-  const sr = buildFindingsSr({
-    source: sourceContextFromPart10(await deps.spool.read(firstSource.path)),
+  const source = sourceContextFromPart10(await deps.spool.read(firstSource.path));
+  const input: FindingsSrInput = {
+    source,
     referencedInstances: referenced,
     model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
     findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? 'present' : 'absent', probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
     kind: 'image-ai',
     // The newest input's arrival time, not the clock: a retry of the same job writes the same bytes.
-    contentDateTime: dicomDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), '')),
+    ...resultDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), ''), source.timezoneOffsetFromUtc),
+  };
+  // Issue 12: the SR's UID names its content. The same content as the current revision is the same SR: nothing is
+  // written or queued. Other content is a new SR (new UID, next Instance Number) naming the current one.
+  const key = imageResultKey(spec.id);
+  const identity = findingsSrIdentity(input);
+  const current = await deps.results.currentRevision(studyUid, key);
+  const step = await nextRevision(studyUid, identity, current, {
+    uidTaken: (uid) => deps.results.hasRevisionUid(uid),
+    readSr: (uid) => deps.spool.read(resultKey(studyUid, uid)),
   });
-  const srUid = parseUid(sr.sopInstanceUid) as Uid;
-  const relative = resultKey(studyUid, srUid);
-  await deps.spool.write(relative, sr.part10);
-  const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
-  const targets = deps.destinations.filter((d) => spec.destinations === undefined || spec.destinations.includes(d.name));
+  const srUid = step.kind === 'unchanged' ? step.sopInstanceUid : (step.revision.sopInstanceUid ?? identity.sopInstanceUid);
   const t = now();
-  const queued: string[] = [];
   await deps.results.save(
     {
       studyInstanceUid: studyUid,
@@ -209,10 +213,37 @@ async function analyzeWithModel(
     },
     t,
   );
-  for (const d of targets) {
-    if ((await deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, t)).created) queued.push(d.name);
+  const logged = { modelId: spec.id, flagged, instances: scored.length, skipped, ms: Math.round(durationMs), engine: provenance.engine, provider: provenance.provider };
+  if (step.kind === 'unchanged') {
+    log.info('study analysed, result unchanged: nothing new to send', { ...logged, revision: current?.revision });
+    return;
   }
-  log.info('study analysed', { modelId: spec.id, flagged, instances: scored.length, skipped, ms: Math.round(durationMs), engine: provenance.engine, provider: provenance.provider, queued: queued.length });
+  const sr = buildFindingsSr({ ...input, revision: step.revision });
+  const relative = resultKey(studyUid, sr.sopInstanceUid);
+  // File first, then the revision and its deliveries in one commit: a crash in between leaves only a file that
+  // the retry writes again.
+  await deps.spool.write(relative, sr.part10);
+  const targets = deps.destinations.filter((d) => spec.destinations === undefined || spec.destinations.includes(d.name));
+  const deliveries: NewOutboxItem[] = targets.map((d) => ({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey: sr.sopInstanceUid, payload: relative }));
+  const queued = await deps.results.commitRevision(
+    {
+      studyInstanceUid: studyUid,
+      resultKey: key,
+      kind: 'image-ai',
+      modelId: spec.id,
+      modelVersion: spec.version,
+      revision: sr.instanceNumber,
+      sopInstanceUid: sr.sopInstanceUid,
+      seriesInstanceUid: sr.seriesInstanceUid,
+      contentDigest: sr.contentDigest,
+      predecessorUid: step.revision.predecessor?.sopInstanceUid ?? null,
+      reason: current === undefined ? 'initial' : 're-analysis',
+      sourceMessageId: null,
+    },
+    deliveries,
+    t,
+  );
+  log.info('study analysed', { ...logged, revision: sr.instanceNumber, queued: queued.length });
   if (queued.length > 0) deps.onQueued(queued);
 }
 

@@ -4,11 +4,11 @@
  * root what happened through `ImageFlowEvents`; it knows no other flow.
  */
 import type { DicomDestination } from '../../config/index.js';
-import { JobKind, type Db, type InstancesStore, type NewOutboxItem, type OutboxItem, type ResultsStore, type SqliteJobQueue } from '../../db/index.js';
+import { JobKind, type Db, type InstancesStore, type ResultsStore, type SqliteJobQueue } from '../../db/index.js';
 import type { Logger } from '../../log.js';
 import type { IntakeGate } from '../../queue/index.js';
 import type { Spool } from '../../storage/index.js';
-import type { Clock, Queue } from '../../queue/index.js';
+import type { Clock } from '../../queue/index.js';
 import { CompletionRule, SqliteStudyStore, StudyAssembler } from '../../studies/index.js';
 import type { AnalyzeStudyDeps } from './analyze-study.js';
 import { AnalysisWorker } from './analysis-worker.js';
@@ -25,13 +25,12 @@ export interface ImageFlowEvents {
 
 export interface ImageFlowDeps {
   instances: InstancesStore;
-  results: Pick<ResultsStore, 'save' | 'isOwnResult'>;
+  results: Pick<ResultsStore, 'save' | 'isOwnResult' | 'currentRevision' | 'hasRevisionUid' | 'commitRevision'>;
   /** The database of the study rows (study completion is SQL on it) and of the job queue. */
   db: Db;
   jobs: SqliteJobQueue;
   /** `dicom.studyQuietSeconds`: how long a study must be quiet to be complete. */
   studyQuietSeconds: number;
-  outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
   /** Who holds the leases: stable across restarts of this node. */
   owner: string;
   clock: Clock;

@@ -1,9 +1,10 @@
 /**
  * Queues the ORU^R01 with a study's AI flags (and any discordance with its report) for every HL7 destination.
  * Called when a study has been analysed and when a report linked to it has been processed; an unchanged result
- * builds the same message (same MSH-10), which the outbox's dedupe key turns into no second delivery.
+ * builds the same message (same MSH-10), which the outbox's dedupe key turns into no second delivery. When an AI
+ * result was revised (issue 12), the message is a correction (OBR-25 / OBX-11 `C`) naming the SR it corrects.
  */
-import type { Hl7MessagesStore, InstancesStore, NewOutboxItem, OutboxItem, OutboxReader, ResultsStore, StudiesReader } from '../../db/index.js';
+import { imageResultKey, type Hl7MessagesStore, type InstancesStore, type NewOutboxItem, type OutboxItem, type OutboxReader, type ResultRevision, type ResultsStore, type StudiesReader } from '../../db/index.js';
 import type { Queue } from '../../queue/index.js';
 import { accessionIssuerFromSource, buildAiFlagsOru, compareFindings, oruPatientFromSource, type ReportMention } from '../../results/index.js';
 import type { Spool } from '../../storage/index.js';
@@ -13,7 +14,7 @@ import type { StudySource } from './study-source.js';
 export interface StudyResultsStores {
   studies: Pick<StudiesReader, 'accessionOf'>;
   instances: Pick<InstancesStore, 'forStudy'>;
-  results: Pick<ResultsStore, 'forStudy' | 'saveReportSr'>;
+  results: Pick<ResultsStore, 'forStudy' | 'saveReportSr' | 'currentRevision' | 'hasRevisionUid' | 'commitRevision'>;
   messages: Hl7MessagesStore;
   /** Where deliveries are queued. */
   outbox: Pick<Queue<OutboxItem, NewOutboxItem>, 'enqueue'>;
@@ -40,7 +41,12 @@ export async function queueAiFlags(studyInstanceUid: string, source: StudySource
     results.map((r) => ({ ...r.finding, flagged: r.flagged, probability: r.probability, modelId: r.modelId })),
     JSON.parse(report.findingsJson) as ReportMention[],
   );
-  const observedAt = new Date(results.reduce((t, r) => (r.analyzedAt > t ? r.analyzedAt : t), ''));
+  // The current SR of each AI result: when it was written is the observation time (a re-analysis that changed
+  // nothing keeps it, so the message stays the same), and a revised one makes this message a correction.
+  const revisions = (await Promise.all(results.map((r) => deps.results.currentRevision(studyInstanceUid, imageResultKey(r.modelId))))).filter((r): r is ResultRevision => r !== undefined);
+  const newest = revisions.reduce<ResultRevision | undefined>((n, r) => (n === undefined || r.createdAt > n.createdAt ? r : n), undefined);
+  const observedAt = new Date(newest?.createdAt ?? results.reduce((t, r) => (r.analyzedAt > t ? r.analyzedAt : t), ''));
+  const corrected = revisions.filter((r) => r.predecessorUid !== null).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
   const queued: string[] = [];
   for (const d of deps.destinations) {
     const oru = buildAiFlagsOru({
@@ -52,6 +58,9 @@ export async function queueAiFlags(studyInstanceUid: string, source: StudySource
       discordances: concordance.filter((c) => c.state !== 'concordant').map((c) => ({ code: c.code, meaning: c.meaning, state: c.state as 'ai-only' | 'report-only' })),
       demo: results.some((r) => deps.demoModels.has(r.modelId)),
       observedAt,
+      // HL7 v2.5.1 Table 0123 / 0085: C = a correction that replaces a final result.
+      resultStatus: corrected === undefined ? 'F' : 'C',
+      ...(corrected === undefined || corrected.predecessorUid === null ? {} : { corrects: { srSopInstanceUid: corrected.predecessorUid } }),
       receivingApplication: d.application ?? d.name,
       receivingFacility: d.facility ?? '',
     });

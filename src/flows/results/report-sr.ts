@@ -2,14 +2,15 @@
  * Writes a report's coded findings back to the PACS as a DICOM SR (issue #5, `reportSr` destinations): the same
  * TID 1500 builder as the image-AI SR, one measurement group per finding with Present / Absent / Undetermined and
  * the stated size, in the report's study. Called whenever a study's results change (a report was processed, the
- * study was analysed); an unchanged report builds the same bytes, which the outbox's dedupe key sends only once.
+ * study was analysed). Its SOP Instance UID names its content (issue 12): unchanged findings and images write and
+ * send nothing; a corrected report or a late image is a new SR that names the one it replaces.
  */
-import { createHash } from 'node:crypto';
 import type { DicomDestination } from '../../config/index.js';
-import { parseUid, type Uid } from '../../dicom/index.js';
+import { REPORT_RESULT_KEY } from '../../db/index.js';
+import { parseUid } from '../../dicom/index.js';
 import { resultKey } from '../../storage/index.js';
 import type { ReportFinding } from '../../nlp/index.js';
-import { buildFindingsSr, deriveUid, dicomDateTime, type AiFinding, type LocalCodingScheme } from '../../results/index.js';
+import { buildFindingsSr, deriveUid, findingsSrIdentity, nextRevision, resultDateTime, type AiFinding, type FindingsSrInput, type LocalCodingScheme } from '../../results/index.js';
 import type { StudyResultsStores } from './ai-flags.js';
 import type { StudySource } from './study-source.js';
 
@@ -34,13 +35,14 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
   // The SR goes into the study: patient and study attributes from its images, which are also its evidence. Read
   // first, so that the report below is the latest one when this call builds its SR.
   const context = await source.context();
-  const report = await deps.messages.latestReportFor(studyUid, (await deps.studies.accessionOf(studyUid)) ?? '');
+  const accession = (await deps.studies.accessionOf(studyUid)) ?? '';
+  const report = await deps.messages.latestReportFor(studyUid, accession);
   if (report === undefined) return [];
   const { images } = source;
   const findings = studyFindings(JSON.parse(report.findingsJson) as ReportFinding[]);
   if (findings.length === 0) return [];
 
-  const sr = buildFindingsSr({
+  const input: FindingsSrInput = {
     source: context,
     referencedInstances: images.map((i) => ({ sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid, seriesInstanceUid: i.seriesInstanceUid })),
     model: { id: deps.analyzer.id, version: deps.analyzer.version, manufacturer: 'pacs-ai-gateway', demo: deps.analyzer.demo },
@@ -48,24 +50,42 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
     kind: 'report-findings',
     codingSchemes: findings.some((f) => f.finding.scheme === LOCAL_SCHEME.designator) ? [LOCAL_SCHEME] : [],
     // The report's arrival, not the clock: processing the same report again writes the same bytes.
-    contentDateTime: dicomDateTime(report.receivedAt),
+    ...resultDateTime(report.receivedAt, context.timezoneOffsetFromUtc),
+    request: { accessionNumber: accession, report: { controlId: report.controlId } },
     seriesNumber: 9001,
+  };
+  const identity = findingsSrIdentity(input);
+  const current = await deps.results.currentRevision(studyUid, REPORT_RESULT_KEY);
+  const step = await nextRevision(studyUid, identity, current, {
+    uidTaken: (uid) => deps.results.hasRevisionUid(uid),
+    readSr: (uid) => deps.spool.read(resultKey(studyUid, uid)),
   });
-  const srUid = parseUid(sr.sopInstanceUid) as Uid;
-  const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
-  // Results change for other reasons too (an analysis, a late instance): the same SR already queued everywhere is
-  // neither rewritten nor fsynced again.
-  const fresh: DicomDestination[] = [];
-  for (const d of targets) if (!(await deps.outboxItems.has(d.name, dedupeKey))) fresh.push(d);
-  if (fresh.length === 0) return [];
-  const relative = resultKey(studyUid, srUid);
+  // Results change for other reasons too (an analysis, a processed report with the same findings): the same SR is
+  // neither rewritten nor sent again.
+  if (step.kind === 'unchanged') return [];
+  const sr = buildFindingsSr({ ...input, revision: step.revision });
+  const relative = resultKey(studyUid, sr.sopInstanceUid);
   await deps.spool.write(relative, sr.part10);
-  await deps.results.saveReportSr(studyUid, report.id, srUid, nowMs);
-  const queued: string[] = [];
-  for (const d of fresh) {
-    if ((await deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, nowMs)).created) queued.push(d.name);
-  }
-  return queued;
+  await deps.results.saveReportSr(studyUid, report.id, sr.sopInstanceUid, nowMs);
+  return deps.results.commitRevision(
+    {
+      studyInstanceUid: studyUid,
+      resultKey: REPORT_RESULT_KEY,
+      kind: 'report-findings',
+      modelId: deps.analyzer.id,
+      modelVersion: deps.analyzer.version,
+      revision: sr.instanceNumber,
+      sopInstanceUid: sr.sopInstanceUid,
+      seriesInstanceUid: sr.seriesInstanceUid,
+      contentDigest: sr.contentDigest,
+      predecessorUid: step.revision.predecessor?.sopInstanceUid ?? null,
+      // Another report than the current SR's changed the findings; the same report with new images is a re-analysis.
+      reason: current === undefined ? 'initial' : current.sourceMessageId !== report.id ? 'report-corrected' : 're-analysis',
+      sourceMessageId: report.id,
+    },
+    targets.map((d) => ({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey: sr.sopInstanceUid, payload: relative })),
+    nowMs,
+  );
 }
 
 /**

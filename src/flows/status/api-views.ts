@@ -10,7 +10,7 @@ export interface ApiViewDeps {
   status: StatusReader;
   studies: Pick<StudiesReader, 'list'>;
   jobs: JobsReader;
-  results: Pick<ResultsStore, 'forStudy'>;
+  results: Pick<ResultsStore, 'forStudy' | 'revisionsForStudy'>;
   outbox: OutboxReader;
   messages: Hl7MessagesStore;
 }

@@ -2,14 +2,14 @@
  * What /api/studies shows for a study: its receive state, jobs, AI results and per-destination delivery,
  * folded into one status: receiving | complete | analyzing | analyzed | delivered | failed.
  */
-import type { Hl7MessagesStore, JobsReader, OutboxReader, ResultsStore, StudiesReader, StudySummary } from '../../db/index.js';
+import type { Hl7MessagesStore, JobsReader, OutboxReader, ResultRevision, ResultsStore, StudiesReader, StudySummary } from '../../db/index.js';
 import { compareFindings, type ReportMention } from '../../results/index.js';
-import type { StudyListItem } from '../../http/index.js';
+import type { ResultRevisionsView, StudyListItem } from '../../http/index.js';
 
 export interface StudyViewDeps {
   studies: Pick<StudiesReader, 'list'>;
   jobs: JobsReader;
-  results: Pick<ResultsStore, 'forStudy'>;
+  results: Pick<ResultsStore, 'forStudy' | 'revisionsForStudy'>;
   outbox: OutboxReader;
   messages: Hl7MessagesStore;
 }
@@ -62,9 +62,22 @@ async function studyView(deps: StudyViewDeps, s: StudySummary): Promise<StudyLis
       instancesAnalyzed: r.instancesAnalyzed,
     })),
     deliveries,
+    results: revisionViews(await deps.results.revisionsForStudy(s.studyInstanceUid)),
     report: report === undefined ? null : { resultStatus: report.resultStatus, receivedAt: report.receivedAt },
     reportFindings,
     concordance,
     ...(latestJob?.lastError ? { lastError: latestJob.lastError } : {}),
   };
+}
+
+/** Revisions (oldest first, grouped by result) → one entry per result: the newest is current, the rest its history. */
+export function revisionViews(revisions: readonly ResultRevision[]): ResultRevisionsView[] {
+  const byResult = new Map<string, ResultRevision[]>();
+  for (const r of revisions) byResult.set(r.resultKey, [...(byResult.get(r.resultKey) ?? []), r]);
+  const view = (r: ResultRevision): ResultRevisionsView['current'] => ({ sopInstanceUid: r.sopInstanceUid, revision: r.revision, reason: r.reason, createdAt: r.createdAt });
+  return [...byResult.values()].map((list) => {
+    const newestFirst = [...list].sort((a, b) => b.revision - a.revision);
+    const current = newestFirst[0] as ResultRevision;
+    return { kind: current.kind, modelId: current.modelId, modelVersion: current.modelVersion, current: view(current), history: newestFirst.slice(1).map(view) };
+  });
 }

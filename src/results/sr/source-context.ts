@@ -18,6 +18,8 @@ export interface SourceContext {
   readonly attributes: Readonly<Naturalized>;
   /** The study's first Procedure Code Sequence item, if it has a readable one (for TID 1500 Procedure reported). */
   readonly procedureCode: CodedConcept | undefined;
+  /** The source's Timezone Offset From UTC (0008,0201) as written, when it has one: the zone of its Study Date/Time. */
+  readonly timezoneOffsetFromUtc?: string;
 }
 
 /** Type 2 attributes of the Patient and General Study modules: present in the SR, empty when the source lacks them. */
@@ -97,7 +99,8 @@ export function sourceContextFromDataset(dataset: unknown): SourceContext {
   } catch {
     procedureCode = undefined; // an unreadable procedure code falls back to the generic one; the SR stays valid
   }
-  return { studyInstanceUid, attributes, procedureCode };
+  const offset = typeof source.TimezoneOffsetFromUTC === 'string' ? source.TimezoneOffsetFromUTC.trim() : '';
+  return { studyInstanceUid, attributes, procedureCode, ...(/^[+-]\d{4}$/.test(offset) ? { timezoneOffsetFromUtc: offset } : {}) };
 }
 
 /** Reads the SR's source context from Part-10 bytes of a source instance (pixel data is not read). */

@@ -14,6 +14,7 @@
 import { IMPLEMENTATION_VERSION_NAME, isImageSopClass, parseUid, type Uid } from '../../dicom/index.js';
 import { GatewayError } from '../../errors.js';
 import { deriveUid } from '../derive-uid.js';
+import { contentDigest, resultRevisionUid } from '../result-revision.js';
 import { Codes, sameConcept } from './codes.js';
 import { encodeCode, type CodedConcept } from './content-items.js';
 import type { ImageReference, Presence } from './fixed-meaning-items.js';
@@ -81,17 +82,56 @@ export interface FindingsSrInput {
   readonly findings: readonly AiFinding[];
   /** What kind of result this is (e.g. 'image-ai'); part of the SOP Instance UID. */
   readonly kind: string;
-  /** Content Date/Time as DICOM DT, local time: YYYYMMDDHHMMSS[.FFFFFF]. Never read from the clock here. */
+  /**
+   * Content Date/Time as DICOM DT without offset: YYYYMMDDHHMMSS[.FFFFFF], in the zone of `timezoneOffsetFromUtc`
+   * (`resultDateTime` in dicom-datetime.ts gives both). Never read from the clock here.
+   */
   readonly contentDateTime: string;
+  /**
+   * Timezone Offset From UTC (0008,0201), "+HHMM"/"-HHMM": the zone of every DA, TM and offset-less DT in the SR
+   * (PS3.3 C.12.1.1.8), the copied Study Date/Time included. Absent: the attribute is not written.
+   */
+  readonly timezoneOffsetFromUtc?: string;
   readonly seriesNumber?: number;
-  readonly instanceNumber?: number;
+  /** Which revision of the result this SR is; the first when absent. */
+  readonly revision?: SrRevision;
+  /** The order this SR answers (Referenced Request Sequence) and, for report findings, the report it codes. */
+  readonly request?: SrRequest;
   readonly equipment?: WriterEquipment;
   /** Local coding schemes the findings use (Coding Scheme Identification Sequence). */
   readonly codingSchemes?: readonly LocalCodingScheme[];
 }
 
+/** An SR this one replaces (Predecessor Documents Sequence, PS3.3 C.17.2.3). */
+export interface PredecessorDocument {
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly sopInstanceUid: string;
+  /** Comprehensive 3D SR when absent (every SR this gateway writes). */
+  readonly sopClassUid?: string;
+}
+
+export interface SrRevision {
+  /** 1 for the first SR of a result, one more per changed result; written as Instance Number. */
+  readonly number: number;
+  /** The current SR of the result before this one; none for the first. */
+  readonly predecessor?: PredecessorDocument;
+  /** Replaces the content-derived SOP Instance UID (only when the content returned to an earlier revision's). */
+  readonly sopInstanceUid?: string;
+}
+
+/** The requested procedure (accession) an SR answers; `report` when its findings come from an HL7 report. */
+export interface SrRequest {
+  readonly accessionNumber: string;
+  /** The report the findings were coded from: MSH-10 and when it was received (ISO-8601). */
+  readonly report?: { readonly controlId: string };
+}
+
 export interface FindingsSr {
   readonly part10: Buffer;
+  /** What defines the content (`contentDigest`): equal for an unchanged result, whatever its times. */
+  readonly contentDigest: string;
+  readonly instanceNumber: number;
   readonly sopClassUid: typeof COMPREHENSIVE_3D_SR_SOP_CLASS;
   readonly sopInstanceUid: Uid;
   readonly seriesInstanceUid: Uid;
@@ -101,6 +141,7 @@ export interface FindingsSr {
 const DEFAULT_EQUIPMENT: WriterEquipment = { manufacturer: 'pacs-ai-gateway', modelName: 'pacs-ai-gateway', softwareVersion: IMPLEMENTATION_VERSION_NAME };
 const DEFAULT_SERIES_NUMBER = 9000;
 const DT_PATTERN = /^(\d{8})(\d{6}(?:\.\d{1,6})?)$/;
+const OFFSET_PATTERN = /^[+-](?:0\d|1[0-4])[0-5]\d$/;
 
 function uidOf(value: string, field: string): Uid {
   const uid = parseUid(value);
@@ -193,8 +234,78 @@ function reportOf(input: FindingsSrInput, evidence: Evidence, studyUid: Uid): Ti
     procedureReported: input.source.procedureCode ?? Codes.ImagingProcedure,
     imageLibrary: evidence.refs.map(toImage),
     findings,
-    comments: model.demo ? [DEMO_DISCLAIMER] : [],
+    comments: [
+      ...(model.demo ? [DEMO_DISCLAIMER] : []),
+      // TID 1500 has no row for a source report; the comment names it for a reader (the attributes name the order).
+      ...(input.request?.report === undefined ? [] : [`Findings coded from the HL7 report with message control id ${input.request.report.controlId}`]),
+    ],
   };
+}
+
+/** The content-derived identity of an SR: what `buildFindingsSr` will use unless a revision overrides the UID. */
+export interface FindingsSrIdentity {
+  readonly contentDigest: string;
+  readonly sopInstanceUid: Uid;
+  readonly seriesInstanceUid: Uid;
+}
+
+/**
+ * The digest and UIDs of an SR with this content, without building it: the result writers compare them with the
+ * current revision first, and write nothing when they are equal.
+ */
+export function findingsSrIdentity(input: Pick<FindingsSrInput, 'source' | 'referencedInstances' | 'model' | 'findings' | 'kind'>): FindingsSrIdentity {
+  const studyUid = input.source.studyInstanceUid;
+  const referencedInstanceUids = input.referencedInstances.map((r) => r.sopInstanceUid);
+  const digest = contentDigest({
+    // "All referenced instances" spelled out, so that an absent list and the full list are the same content.
+    findings: input.findings.map((f) => ({ ...f, sourceInstanceUids: f.sourceInstanceUids ?? referencedInstanceUids })),
+    referencedInstanceUids,
+    demo: input.model.demo,
+  });
+  return {
+    contentDigest: digest,
+    sopInstanceUid: resultRevisionUid(studyUid, input.model, input.kind, digest),
+    seriesInstanceUid: deriveUid(studyUid, input.model.id, input.model.version, 'series'),
+  };
+}
+
+/** Predecessor Documents Sequence (PS3.3 C.17.2.3): the Hierarchical SOP Instance Reference Macro of the replaced SR. */
+function predecessorSequence(p: PredecessorDocument): Naturalized[] {
+  return [
+    {
+      StudyInstanceUID: uidOf(p.studyInstanceUid, 'predecessor Study Instance UID'),
+      ReferencedSeriesSequence: [
+        {
+          SeriesInstanceUID: uidOf(p.seriesInstanceUid, 'predecessor Series Instance UID'),
+          ReferencedSOPSequence: [
+            { ReferencedSOPClassUID: uidOf(p.sopClassUid ?? COMPREHENSIVE_3D_SR_SOP_CLASS, 'predecessor SOP Class UID'), ReferencedSOPInstanceUID: uidOf(p.sopInstanceUid, 'predecessor SOP Instance UID') },
+          ],
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * Referenced Request Sequence (PS3.3 C.17.2, Table C.17-2): the requested procedure the SR answers, named by its
+ * accession number in the study. Placer/filler order numbers, procedure ID and description are Type 2 and unknown
+ * to the gateway: present and empty.
+ */
+function requestSequence(studyUid: Uid, request: SrRequest, source: SourceContext): Naturalized[] {
+  const issuer = source.attributes.IssuerOfAccessionNumberSequence;
+  return [
+    {
+      StudyInstanceUID: studyUid,
+      ReferencedStudySequence: [],
+      AccessionNumber: request.accessionNumber,
+      ...(issuer === undefined ? {} : { IssuerOfAccessionNumberSequence: issuer }),
+      PlacerOrderNumberImagingServiceRequest: '',
+      FillerOrderNumberImagingServiceRequest: '',
+      RequestedProcedureID: '',
+      RequestedProcedureDescription: '',
+      RequestedProcedureCodeSequence: [],
+    },
+  ];
 }
 
 /** Builds the Comprehensive 3D SR of coded findings (an image model's result, or a report's findings) on one study. Same input → byte-identical output. */
@@ -207,9 +318,16 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
   if (model.id === '' || model.version === '') throw new RangeError('model id and version must not be empty');
   const studyUid = source.studyInstanceUid;
   const evidence = collectEvidence(input.referencedInstances);
-  // PS3.5 B.2 UUID-derived UIDs (docs/architecture.md, durability): a re-run or retry re-creates the same instance.
-  const sopInstanceUid = deriveUid(studyUid, model.id, model.version, input.kind);
-  const seriesInstanceUid = deriveUid(studyUid, model.id, model.version, 'series');
+  const offset = input.timezoneOffsetFromUtc;
+  if (offset !== undefined && !OFFSET_PATTERN.exec(offset)) throw new RangeError(`timezoneOffsetFromUtc "${offset}" is not +HHMM or -HHMM`);
+  const revision = input.revision ?? { number: 1 };
+  if (!Number.isInteger(revision.number) || revision.number < 1) throw new RangeError(`revision ${revision.number} is not a positive integer`);
+  // PS3.5 B.2 UUID-derived UIDs named by the content (result-revision.ts): a re-run or retry of an unchanged
+  // result re-creates the same instance; a changed result is a new instance that names the one it replaces.
+  const identity = findingsSrIdentity(input);
+  const sopInstanceUid = revision.sopInstanceUid === undefined ? identity.sopInstanceUid : uidOf(revision.sopInstanceUid, 'revision SOP Instance UID');
+  const { seriesInstanceUid } = identity;
+  if (revision.predecessor?.sopInstanceUid === sopInstanceUid) throw new RangeError(`SR ${sopInstanceUid} cannot be its own predecessor`);
   const equipment = input.equipment ?? DEFAULT_EQUIPMENT;
   const dataset: Naturalized = {
     ...source.attributes,
@@ -219,6 +337,8 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
     SOPInstanceUID: sopInstanceUid,
     InstanceCreationDate: date,
     InstanceCreationTime: time,
+    // C.12.1.1.8: the zone of every DA/TM here, the copied Study Date/Time included (see docs/sr.md, "Times").
+    ...(offset === undefined ? {} : { TimezoneOffsetFromUTC: offset }),
     ...(input.codingSchemes === undefined || input.codingSchemes.length === 0
       ? {}
       : {
@@ -251,12 +371,15 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
     ManufacturerModelName: lo(equipment.modelName, 'equipment model name'),
     SoftwareVersions: lo(equipment.softwareVersion, 'equipment software version'),
     // SR Document General (C.17.2)
-    InstanceNumber: input.instanceNumber ?? 1,
+    InstanceNumber: revision.number, // the revision: a viewer sorting the series by number shows the newest last
     CompletionFlag: 'COMPLETE',
     VerificationFlag: 'UNVERIFIED', // nobody has signed an AI result
     PreliminaryFlag: 'FINAL', // the model will not amend it; VerificationFlag carries "not reviewed"
     ContentDate: date,
     ContentTime: time,
+    // C.17.2.3: a changed result replaces the SR before it; the old SR stays in the PACS (docs/sr.md, "Revisions").
+    ...(revision.predecessor === undefined ? {} : { PredecessorDocumentsSequence: predecessorSequence(revision.predecessor) }),
+    ...(input.request === undefined ? {} : { ReferencedRequestSequence: requestSequence(studyUid, input.request, source) }),
     PerformedProcedureCodeSequence: [], // Type 2
     CurrentRequestedProcedureEvidenceSequence: evidenceSequence(studyUid, evidence.refs),
     // SR Document Content (C.17.3): TID 1500
@@ -264,6 +387,8 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
   };
   return {
     part10: writePart10(dataset),
+    contentDigest: identity.contentDigest,
+    instanceNumber: revision.number,
     sopClassUid: COMPREHENSIVE_3D_SR_SOP_CLASS,
     sopInstanceUid,
     seriesInstanceUid,
@@ -280,16 +405,18 @@ export interface ParsedFindingsSr {
   readonly contentDateTime: string;
   /** Current Requested Procedure Evidence Sequence, flattened. */
   readonly evidence: readonly ReferencedInstance[];
+  /** Predecessor Documents Sequence, flattened: the SRs this one replaces (none for a first revision). */
+  readonly predecessors: readonly ReferencedInstance[];
+  readonly instanceNumber: number | undefined;
+  readonly timezoneOffsetFromUtc: string | undefined;
   readonly report: Tid1500Report;
 }
 
-/** Parses an AI result SR (Part-10 bytes); throws GW_ERR_DATASET_UNREADABLE on anything it cannot read. */
-export function parseFindingsSr(bytes: Uint8Array): ParsedFindingsSr {
-  const { dataset } = readPart10(bytes);
-  const at = 'dataset';
-  const evidence = sequence(dataset, 'CurrentRequestedProcedureEvidenceSequence', at).flatMap((study, i) =>
-    sequence(study, 'ReferencedSeriesSequence', `${at}.CurrentRequestedProcedureEvidenceSequence[${i}]`).flatMap((series, j) => {
-      const path = `${at}.CurrentRequestedProcedureEvidenceSequence[${i}].ReferencedSeriesSequence[${j}]`;
+/** A Hierarchical SOP Instance Reference Macro sequence (PS3.3 Table C.17-3), flattened to its instances. */
+function flattenHierarchical(dataset: Naturalized, key: string, at: string): ReferencedInstance[] {
+  return sequence(dataset, key, at).flatMap((study, i) =>
+    sequence(study, 'ReferencedSeriesSequence', `${at}.${key}[${i}]`).flatMap((series, j) => {
+      const path = `${at}.${key}[${i}].ReferencedSeriesSequence[${j}]`;
       const seriesInstanceUid = requiredString(series, 'SeriesInstanceUID', path);
       return sequence(series, 'ReferencedSOPSequence', path).map((sop, k) => ({
         sopClassUid: requiredString(sop, 'ReferencedSOPClassUID', `${path}.ReferencedSOPSequence[${k}]`),
@@ -298,6 +425,15 @@ export function parseFindingsSr(bytes: Uint8Array): ParsedFindingsSr {
       }));
     }),
   );
+}
+
+/** Parses an AI result SR (Part-10 bytes); throws GW_ERR_DATASET_UNREADABLE on anything it cannot read. */
+export function parseFindingsSr(bytes: Uint8Array): ParsedFindingsSr {
+  const { dataset } = readPart10(bytes);
+  const at = 'dataset';
+  const evidence = flattenHierarchical(dataset, 'CurrentRequestedProcedureEvidenceSequence', at);
+  const predecessors = flattenHierarchical(dataset, 'PredecessorDocumentsSequence', at);
+  const instanceNumber = dataset.InstanceNumber;
   return {
     sopClassUid: requiredString(dataset, 'SOPClassUID', at),
     sopInstanceUid: requiredString(dataset, 'SOPInstanceUID', at),
@@ -305,6 +441,9 @@ export function parseFindingsSr(bytes: Uint8Array): ParsedFindingsSr {
     studyInstanceUid: requiredString(dataset, 'StudyInstanceUID', at),
     contentDateTime: `${requiredString(dataset, 'ContentDate', at)}${optionalString(dataset, 'ContentTime', at) ?? ''}`,
     evidence,
+    predecessors,
+    instanceNumber: typeof instanceNumber === 'number' ? instanceNumber : typeof instanceNumber === 'string' && instanceNumber !== '' ? Number(instanceNumber) : undefined,
+    timezoneOffsetFromUtc: optionalString(dataset, 'TimezoneOffsetFromUTC', at),
     report: parseTid1500Report(dataset),
   };
 }

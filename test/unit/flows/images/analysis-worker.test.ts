@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Classification } from '../../../../src/ai/index.js';
-import { JobsRepo, SqliteJobQueue, openDatabase, type StoredInstance } from '../../../../src/db/index.js';
+import { JobsRepo, ResultsRepo, SqliteJobQueue, SqliteOutboxQueue, openDatabase, type StoredInstance } from '../../../../src/db/index.js';
 import { AnalysisWorker, type AnalysisWorkerDeps } from '../../../../src/flows/images/analysis-worker.js';
 import { resolveModelEntries } from '../../../../src/flows/images/model-entries.js';
 import type { PreparedSlices } from '../../../../src/imaging/index.js';
@@ -44,8 +44,7 @@ function setup(slices: number, engine: { prepare: () => Promise<PreparedSlices>;
     owner: 'test-node',
     clock: systemClock,
     instances: { forStudy: async () => Array.from({ length: slices }, (_, k) => ctSlice(k + 1)) },
-    results: { save: async () => undefined },
-    outbox: { enqueue: async () => ({ id: 0, created: false }) },
+    results: new ResultsRepo(db, new SqliteOutboxQueue(db)),
     spool: { withLocalFile: (key, use) => use(key), read: (key) => readFile(key), write: async () => undefined },
     models: {
       ready: true,
