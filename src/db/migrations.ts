@@ -172,4 +172,25 @@ export const MIGRATIONS: readonly string[] = [
   -- is kept with the row. Rows from before have none; theirs is computed from raw when first compared.
   ALTER TABLE hl7_messages ADD COLUMN raw_sha256 TEXT;
   `,
+  `
+  -- the audit trail's local queue (src/audit, docs/audit.md): each row is one RFC 5424 syslog message with a DICOM
+  -- audit message inside, written before it is sent and deleted once the TLS socket has flushed it
+  CREATE TABLE audit_records (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- one collector today; the Queue seam claims per partition
+    collector        TEXT NOT NULL,
+    -- PS3.16 CID 400 event ID (110104 …), for the operator and the metrics
+    event_id         TEXT NOT NULL,
+    message          TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    lease_owner      TEXT,
+    lease_expires_at TEXT
+  );
+  CREATE INDEX audit_records_due ON audit_records (collector, state, next_attempt_at);
+  `,
 ];
