@@ -19,9 +19,9 @@ describe('audit records', () => {
     expect(xml).not.to.include('DOE');
   });
 
-  it('splits an API read of many studies into records of at most 50 studies', async () => {
+  it('splits an API read of many studies into records of at most 16 studies', async () => {
     const read = (await everyAuditEvent()).find((e) => e.name === 'API read');
-    expect(read?.records.map((r) => r.objects.filter((o) => o.kind === 'study').length)).to.deep.equal([50, 50, 20]);
+    expect(read?.records.map((r) => r.objects.filter((o) => o.kind === 'study').length)).to.deep.equal([16, 16, 16, 16, 16, 16, 16, 8]);
   });
 
   it('escapes what a peer sends and replaces characters XML cannot carry', () => {
