@@ -52,6 +52,9 @@ export const ERROR_CODES = {
   // TLS (src/tls): certificate files, and handshakes with peers on either side.
   GW_ERR_TLS_FILES: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_TLS_HANDSHAKE: { dicomStatus: null, hl7: null, http: null },
+  // Audit trail (src/audit): the collector, and the local queue's bound. No protocol reply carries these.
+  GW_ERR_AUDIT_COLLECTOR: { dicomStatus: null, hl7: null, http: null },
+  GW_ERR_AUDIT_QUEUE_FULL: { dicomStatus: null, hl7: null, http: null },
 } as const satisfies Record<string, { dicomStatus: number | null; hl7: { ack: 'AE' | 'AR'; condition: string } | null; http: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -15,11 +15,12 @@ import { resultsFlow } from '../flows/results/index.js';
 import { apiViews, metricsSources, recordScpEvent } from '../flows/status/index.js';
 import { MllpServer } from '../hl7/index.js';
 import { Housekeeping, type HousekeepingJobName, type RunOutcome } from '../housekeeping/index.js';
-import { GatewayMetrics, HttpServer } from '../http/index.js';
+import { GatewayMetrics, HttpServer, type ApiAccess } from '../http/index.js';
 import { SlicePreparer } from '../imaging/index.js';
 import type { Logger } from '../log.js';
 import { IntakeGate } from '../queue/index.js';
 import { systemClock } from '../queue/index.js';
+import { deliveryOf, launcherName, openAudit, type Audit } from './audit.js';
 import { checkHealth, checkReady, type HealthDeps } from './health.js';
 import { closeStores, openStores, type Stores } from './stores.js';
 import { logWorkerCrash } from './worker-crash.js';
@@ -51,6 +52,8 @@ interface Running {
   scp: DicomScp;
   mllp: MllpServer | undefined;
   http: HttpServer;
+  /** Undefined when audit.enabled is false. */
+  audit: Audit | undefined;
 }
 
 export class Gateway {
@@ -72,15 +75,31 @@ export class Gateway {
     // Background work gives way to receiving: the analysis yields to any intake (instances and messages).
     const intake = new IntakeGate(INTAKE_QUIET_MS);
     let scp: DicomScp | undefined; // read by the metrics at scrape time only, once it exists
-    const metrics = new GatewayMetrics(metricsSources({ config, jobs: stores.jobs, outbox: stores.outbox, spool: stores.spool, openAssociations: () => scp?.openAssociations ?? 0 }));
+    let audit: Audit | undefined; // likewise
+    const metrics = new GatewayMetrics({
+      ...metricsSources({ config, jobs: stores.jobs, outbox: stores.outbox, spool: stores.spool, openAssociations: () => scp?.openAssociations ?? 0 }),
+      ...(config.audit.enabled ? { auditWaiting: () => audit?.queue.waiting() ?? 0 } : {}),
+    });
 
     const ner = config.hl7.enabled ? await loadReportNer(log) : null;
     // The queues' lease owner: stable across restarts of this node, so its own leases are taken back at start.
     const owner = `${hostname()}:gateway`;
     const clock = systemClock;
+    // The audit trail first: every later event (the start record included) has somewhere to go.
+    audit = openAudit(config, { db: stores.db, instances: stores.instances, metrics, owner, clock, log });
+    const audited = audit?.events;
 
     // The flows, each told what to do when another one's work is needed. These lines are every arrow between them.
-    const deliveries = new Deliveries({ config, outbox: stores.outboxQueue, owner, spool: stores.spool, metrics, clock, log });
+    const deliveries = new Deliveries({
+      config,
+      outbox: stores.outboxQueue,
+      owner,
+      spool: stores.spool,
+      metrics,
+      ...(audited === undefined ? {} : { finished: (item, outcome) => audited.delivered(deliveryOf(config, item, outcome)) }),
+      clock,
+      log,
+    });
     const outboxQueued = (names: string[]): void => deliveries.notify(names);
     // A study's results changed (analysed, or a report linked to it processed): tell the RIS, and the PACS when asked.
     const resultsChanged = resultsFlow({
@@ -94,7 +113,17 @@ export class Gateway {
       log,
       events: { outboxQueued },
     });
-    const reports = config.hl7.enabled ? new ReportFlow({ ...stores, jobs: stores.jobQueue, owner, clock, intake, ner, log, events: { resultsChanged }, nlp: config.nlp }) : undefined;
+    const messageStored = audited === undefined ? undefined : (m: { sender: string; peerAddress: string; messageType: string; controlId: string; accessionNumber: string; studyInstanceUid: string; patientId: string }): void =>
+      audited.messageStored({
+        sender: { name: m.sender, address: m.peerAddress },
+        messageType: m.messageType,
+        controlId: m.controlId,
+        study: m.studyInstanceUid === '' && m.accessionNumber === '' ? undefined : { studyInstanceUid: m.studyInstanceUid || `accession:${m.accessionNumber}`, accessionNumber: m.accessionNumber },
+        patientId: m.patientId,
+      });
+    const reports = config.hl7.enabled
+      ? new ReportFlow({ ...stores, jobs: stores.jobQueue, owner, clock, intake, ner, log, events: { resultsChanged, ...(messageStored === undefined ? {} : { messageStored }) }, nlp: config.nlp })
+      : undefined;
     const images = new ImageFlow({
       ...stores,
       jobs: stores.jobQueue,
@@ -113,11 +142,17 @@ export class Gateway {
     const housekeeping = new Housekeeping(config, { ...stores, outbox: stores.outboxQueue, log: log.child({ component: 'housekeeping' }), sweepStudies: () => images.sweepStudies() });
 
     scp = new DicomScp(config.dicom, {
-      handler: images.storeHandler,
+      handler: audited === undefined ? images.storeHandler : audited.storeHandler(images.storeHandler),
       log: log.child({ component: 'dicom.scp' }),
       refusing: () => housekeeping.disk.refusal,
-      onEvent: (e) => recordScpEvent(metrics, e),
-      onAssociationEnded: (summary) => metrics.associationEnded(summary.outcome),
+      onEvent: (e) => {
+        recordScpEvent(metrics, e);
+        audited?.scpEvent(e);
+      },
+      onAssociationEnded: (summary) => {
+        metrics.associationEnded(summary.outcome);
+        audited?.associationEnded(summary);
+      },
     });
     const mllp = reports === undefined ? undefined : new MllpServer(config.hl7, { handler: reports.handler, log: log.child({ component: 'hl7' }) });
     mllp?.on('message', (m) => metrics.hl7Received(m.ackCode));
@@ -128,11 +163,14 @@ export class Gateway {
       ready: () => checkReady(health),
       resendOutbox: (id) => this.resend(id),
       metrics,
+      ...(audited === undefined ? {} : { onAccess: (a: ApiAccess) => audited.apiAccess(a) }),
       log: log.child({ component: 'http' }),
     });
-    this.running = { stores, models, preparer, housekeeping, deliveries, images, reports, scp, mllp, http };
+    this.running = { stores, models, preparer, housekeeping, deliveries, images, reports, scp, mllp, http, audit };
 
     // Work first (what was in flight at the last stop resumes), then the listeners.
+    await audit?.trail.start();
+    audited?.applicationStarted(launcherName());
     await deliveries.start();
     const resumedStudies = await images.start();
     await reports?.start();
@@ -153,6 +191,9 @@ export class Gateway {
     await running.models.close();
     await running.preparer.close();
     await running.http.close();
+    // The stop record last, then a bounded wait for the collector to take what is queued.
+    running.audit?.events.applicationStopped(launcherName());
+    await running.audit?.trail.stop();
     await closeStores(running.stores);
     this.log.info('gateway stopped');
   }
@@ -168,13 +209,18 @@ export class Gateway {
    */
   reloadTls(): void {
     for (const [name, listener] of [['dicom.tls', this.running?.scp], ['hl7.tls', this.running?.mllp]] as const) {
+      const audited = this.running?.audit?.events;
       try {
         listener?.reloadTls();
       } catch (err) {
         this.log.error('TLS files not reloaded: keeping the current certificate', { listener: name, code: err instanceof GatewayError ? err.code : undefined, err: describeError(err) });
+        audited?.tlsReload(name, { ok: false, reason: describeError(err) });
         continue;
       }
-      if (listener !== undefined && (name === 'dicom.tls' ? this.config.dicom.tls : this.config.hl7.tls) !== undefined) this.log.info('TLS files reloaded', { listener: name });
+      if (listener !== undefined && (name === 'dicom.tls' ? this.config.dicom.tls : this.config.hl7.tls) !== undefined) {
+        this.log.info('TLS files reloaded', { listener: name });
+        audited?.tlsReload(name, { ok: true });
+      }
     }
   }
 

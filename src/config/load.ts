@@ -85,6 +85,7 @@ function tlsFileProblems(cfg: GatewayConfig): ConfigProblem[] {
     ['hl7.tls', cfg.hl7.tls],
     ...cfg.dicom.destinations.map((d, i): [string, typeof d.tls] => [`dicom.destinations.${i}.tls`, d.tls]),
     ...cfg.hl7.destinations.map((d, i): [string, typeof d.tls] => [`hl7.destinations.${i}.tls`, d.tls]),
+    ['audit.collector.tls', cfg.audit.enabled ? cfg.audit.collector?.tls : undefined],
   ];
   return blocks.flatMap(([path, files]) => (files === undefined ? [] : inspectTlsFiles(files, path).problems));
 }

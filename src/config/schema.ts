@@ -218,6 +218,35 @@ const outboxSchema = z.strictObject({
 });
 
 /**
+ * The IHE ATNA audit trail (docs/audit.md): DICOM audit messages (PS3.15 A.5) in RFC 5424 syslog over TLS
+ * (RFC 5425) to a collector, queued in SQLite first. Off by default.
+ */
+const auditSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** The audit record repository: syslog over TLS (RFC 5425; 6514 is its registered port). */
+    collector: z
+      .strictObject({
+        host: z.string().min(1),
+        port: port.refine((p) => p > 0, 'the collector needs a port').default(6514),
+        /** caFile (the collector's CA; default: the system's), certFile + keyFile (our client certificate), servername. */
+        tls: tlsClient.default({ rejectUnauthorized: true }),
+        /** Connect and TLS handshake within this long. Milliseconds. */
+        connectTimeoutMs: z.number().int().min(100).default(10_000),
+      })
+      .optional(),
+    /** AuditSourceID of every record (PS3.15 A.5.1); absent: this host's name. */
+    sourceId: z.string().min(1).max(255).optional(),
+    /** AuditEnterpriseSiteID: the site (hospital) this gateway belongs to. */
+    enterpriseSiteId: z.string().min(1).max(255).optional(),
+    /** Records kept while the collector is away; past this, new records are dropped (counted, logged). */
+    maxQueuedRecords: z.number().int().min(100).max(100_000_000).default(1_000_000),
+    /** Longest wait between two tries to send a record, once the collector is away. Milliseconds. */
+    retryMaxDelayMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  })
+  .refine((a) => !a.enabled || a.collector !== undefined, { message: 'audit.enabled needs audit.collector (host, port, tls)', path: ['collector'] });
+
+/**
  * A node-cron expression: five fields (minute hour day month weekday) or six with seconds first. Checked here so a
  * typo fails `check-config` with the key named instead of at the first run.
  */
@@ -286,6 +315,7 @@ export const configSchema = z.strictObject({
   storage: storageSchema.default(storageSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),
   housekeeping: housekeepingSchema.default(housekeepingSchema.parse({})),
+  audit: auditSchema.default(auditSchema.parse({})),
   /** Image models. Absent: the shipped demo model (models/chest-ct-nodule-demo). `[]`: no image AI. */
   models: z.array(z.union([modelFileEntry, inlineModelEntry])).optional(),
 }).superRefine((cfg, ctx) => {
@@ -314,6 +344,7 @@ export type DicomDestination = z.infer<typeof dicomDestination>;
 export type DicomTlsSettings = z.infer<typeof dicomTls>;
 export type Hl7TlsSettings = z.infer<typeof hl7Tls>;
 export type TlsClientSettings = z.infer<typeof tlsClient>;
+export type AuditSettings = z.infer<typeof auditSchema>;
 export type ModelEntry = z.infer<typeof modelFileEntry> | z.infer<typeof inlineModelEntry>;
 
 /** Keys that were renamed or retired: a file that still uses one fails with the replacement named. */

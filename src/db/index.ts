@@ -11,3 +11,4 @@ export { ResultsRepo, imageResultKey, REPORT_RESULT_KEY, REVISION_REASONS, type 
 export { Hl7MessagesRepo, type Hl7MessagesStore, type LatestReport, type NewHl7Message, type StoredReport } from './hl7-messages-repo.js';
 export { RetentionRepo, type RetentionStore, type PurgeCandidate, type PurgedStudy } from './retention-repo.js';
 export { StatusRepo, type StatusReader, type StatusSummary, type DestinationDepth, type RecentError } from './status-repo.js';
+export { SqliteAuditQueue, type AuditQueueItem, type NewAuditRecord, type AuditEnqueue } from './audit-queue.js';

@@ -205,4 +205,25 @@ export const MIGRATIONS: readonly string[] = [
   INSERT OR IGNORE INTO result_revisions (study_instance_uid, result_key, kind, model_id, model_version, revision, sop_instance_uid, reason, source_message_id, created_at)
     SELECT study_instance_uid, 'report-findings', 'report-findings', '', '', 1, sr_sop_instance_uid, 'initial', message_id, written_at FROM report_results;
   `,
+  `
+  -- the audit trail's local queue (src/audit, docs/audit.md): each row is one RFC 5424 syslog message with a DICOM
+  -- audit message inside, written before it is sent and deleted once the TLS socket has flushed it
+  CREATE TABLE audit_records (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- one collector today; the Queue seam claims per partition
+    collector        TEXT NOT NULL,
+    -- PS3.16 CID 400 event ID (110104 …), for the operator and the metrics
+    event_id         TEXT NOT NULL,
+    message          TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    lease_owner      TEXT,
+    lease_expires_at TEXT
+  );
+  CREATE INDEX audit_records_due ON audit_records (collector, state, next_attempt_at);
+  `,
 ];

@@ -18,6 +18,8 @@ export interface DatasetHeader {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   accessionNumber: string;
+  /** (0010,0020) Patient ID: for the audit trail's Patient object (PS3.15 A.5.3.7); never logged. */
+  patientId: string;
   modality: string;
   bodyPartExamined: string;
   studyDate: string;
@@ -145,6 +147,7 @@ function readPlainHeader(datasetBytes: Buffer, transferSyntaxUid: string, comple
     studyInstanceUid: uids.get('x0020000d') ?? '',
     seriesInstanceUid: uids.get('x0020000e') ?? '',
     accessionNumber: str('x00080050'),
+    patientId: str('x00100020'),
     modality: str('x00080060'),
     bodyPartExamined: str('x00180015'),
     studyDate: str('x00080020'),

@@ -57,8 +57,10 @@ export interface AssociationDeps {
  * logged and ignored.
  */
 export type ScpEvent =
-  | { type: 'association-accepted'; associationId: string; callingAeTitle: string }
-  | { type: 'association-rejected'; associationId: string; reason: RejectReasonName; detail: string }
+  | { type: 'association-accepted'; associationId: string; callingAeTitle: string; calledAeTitle: string; peerAddress: string }
+  | { type: 'association-rejected'; associationId: string; reason: RejectReasonName; detail: string; callingAeTitle: string; calledAeTitle: string; peerAddress: string }
+  /** Closed at accept, before any PDU (address not allowed, too many connections from it): raised by the server. */
+  | { type: 'connection-refused'; peerAddress: string; reason: string }
   /** A C-STORE-RSP was sent; `status` is its DIMSE status, `datasetBytes` what the dataset carried. */
   | { type: 'store-answered'; associationId: string; status: number; datasetBytes: number };
 
@@ -312,7 +314,7 @@ export class ScpAssociation {
     if (decision.kind === 'reject') {
       this.outcome = 'rejected';
       this.outcomeReason = decision.reason;
-      this.emit({ type: 'association-rejected', associationId: this.id, reason: rejectReasonName(decision.rj), detail: decision.reason });
+      this.emit({ type: 'association-rejected', associationId: this.id, reason: rejectReasonName(decision.rj), detail: decision.reason, callingAeTitle: rq.callingAeTitle, calledAeTitle: rq.calledAeTitle, peerAddress: this.peerAddress });
       this.log.warn('association rejected', {
         peer: this.peerAddress,
         callingAe: rq.callingAeTitle,
@@ -343,7 +345,7 @@ export class ScpAssociation {
         roles: rq.roles.map((r) => ({ sopClassUid: r.sopClassUid, scuRole: r.scuRole, scpRole: 0 })),
       }),
     );
-    this.emit({ type: 'association-accepted', associationId: this.id, callingAeTitle: rq.callingAeTitle });
+    this.emit({ type: 'association-accepted', associationId: this.id, callingAeTitle: rq.callingAeTitle, calledAeTitle: rq.calledAeTitle, peerAddress: this.peerAddress });
     this.log.debug('association accepted', {
       peer: this.peerAddress,
       callingAe: rq.callingAeTitle,

@@ -39,7 +39,7 @@ export interface ScpDeps {
   /** Why new associations are refused right now (e.g. disk below watermark); undefined when open. */
   refusing?: () => string | undefined;
   onAssociationEnded?: (summary: AssociationSummary) => void;
-  /** Associations accepted/rejected and C-STORE answers, as they happen (metrics). */
+  /** Associations accepted/rejected, connections refused at accept and C-STORE answers, as they happen (metrics, audit). */
   onEvent?: (event: ScpEvent) => void;
 }
 
@@ -109,9 +109,20 @@ export class DicomScp {
    */
   private screen(raw: Socket, message: string): boolean {
     if (this.policy.addressAllowed(raw.remoteAddress ?? '')) return true;
-    this.deps.log.warn(message, { code: 'GW_ERR_DICOM_PEER_NOT_ALLOWED', peer: normalizeAddress(raw.remoteAddress ?? ''), reason: 'address not in dicom.allowedPeers' });
+    const peer = normalizeAddress(raw.remoteAddress ?? '');
+    this.deps.log.warn(message, { code: 'GW_ERR_DICOM_PEER_NOT_ALLOWED', peer, reason: 'address not in dicom.allowedPeers' });
     raw.destroy();
+    this.raise({ type: 'connection-refused', peerAddress: peer, reason: 'address not in dicom.allowedPeers' });
     return false;
+  }
+
+  /** An event of the server itself (the associations raise theirs): a listener that throws is logged, never fatal. */
+  private raise(event: ScpEvent): void {
+    try {
+      this.deps.onEvent?.(event);
+    } catch (err) {
+      this.deps.log.error('scp event listener failed', { event: event.type, err: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private bind(server: Server, port: number): Promise<number> {
@@ -148,12 +159,10 @@ export class DicomScp {
     const held = this.peers.get(peer) ?? { slotted: 0, over: 0 };
     const kind = held.slotted < perPeer ? 'slotted' : held.over < perPeer ? 'over' : undefined;
     if (kind === undefined) {
-      this.deps.log.warn('association refused at connect', {
-        code: 'GW_ERR_DICOM_PEER_LIMIT',
-        peer,
-        reason: `${2 * perPeer} connections from this address are open (dicom.maxAssociationsPerPeer = ${perPeer})`,
-      });
+      const reason = `${2 * perPeer} connections from this address are open (dicom.maxAssociationsPerPeer = ${perPeer})`;
+      this.deps.log.warn('association refused at connect', { code: 'GW_ERR_DICOM_PEER_LIMIT', peer, reason });
       socket.destroy();
+      this.raise({ type: 'connection-refused', peerAddress: peer, reason });
       return;
     }
     held[kind] += 1;

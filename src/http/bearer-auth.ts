@@ -19,6 +19,14 @@ export function bearerAuth(token: string | undefined): (req: IncomingMessage) =>
   };
 }
 
+/**
+ * How the audit trail names the caller that used a token: a short SHA-256 fingerprint, never the token. It
+ * changes when the token is rotated, so records show which token was in use.
+ */
+export function tokenId(token: string | undefined): string {
+  return token === undefined ? 'anonymous' : `token-sha256:${digest(token).toString('hex').slice(0, 12)}`;
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }

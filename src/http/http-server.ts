@@ -6,8 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOn } from '../listen.js';
 import type { Logger } from '../log.js';
-import { isLoopbackAddress } from '../net/index.js';
-import { bearerAuth, type AuthVerdict } from './bearer-auth.js';
+import { isLoopbackAddress, normalizeAddress } from '../net/index.js';
+import { bearerAuth, tokenId, type AuthVerdict } from './bearer-auth.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
 
 export interface HealthReport {
@@ -103,6 +103,18 @@ export interface HttpOptions {
   authToken?: string;
 }
 
+/** Who called the API: the token's id (never the token) or `anonymous`, and the client address. */
+export interface ApiCaller {
+  user: string;
+  address: string;
+}
+
+/** API use the audit trail records (PS3.15 A.5.3.6, A.5.3.12): reads of study data, resends, refused tokens. */
+export type ApiAccess =
+  | { kind: 'read'; path: string; caller: ApiCaller; studies: Array<{ studyInstanceUid: string; accessionNumber?: string }> }
+  | { kind: 'resend'; outboxId: number; caller: ApiCaller; ok: boolean }
+  | { kind: 'unauthorized'; path: string; caller: ApiCaller; reason: 'missing' | 'invalid' };
+
 export interface HttpDeps {
   health: () => Promise<HealthReport>;
   /** Ready to do its job: health, models loaded, disk above its watermark. */
@@ -114,18 +126,23 @@ export interface HttpDeps {
   status: () => Promise<StatusReport>;
   listDestinations: () => Promise<DestinationHealth[]>;
   metrics: { contentType: string; text: () => Promise<string> };
+  /** Told of every API read of study data, resend and refused token (the audit trail). Must not throw. */
+  onAccess?: (access: ApiAccess) => void;
   log: Logger;
 }
 
 export class HttpServer {
   private readonly server: Server;
   private readonly authorize: (req: IncomingMessage) => AuthVerdict;
+  /** The audit trail's name for whoever passed the token check. */
+  private readonly user: string;
 
   constructor(
     private readonly options: HttpOptions,
     private readonly deps: HttpDeps,
   ) {
     this.authorize = bearerAuth(options.authToken);
+    this.user = tokenId(options.authToken);
     this.server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         deps.log.error('http handler failed', { url: req.url, err: (err as Error).message });
@@ -169,7 +186,9 @@ export class HttpServer {
         return;
       }
       const id = Number(resend[1]);
-      if (await this.deps.resendOutbox(id)) sendJson(res, 202, { id, state: 'pending' });
+      const ok = await this.deps.resendOutbox(id);
+      this.access({ kind: 'resend', outboxId: id, caller: this.caller(req), ok });
+      if (ok) sendJson(res, 202, { id, state: 'pending' });
       else sendJson(res, 404, { error: `no dead or pending outbox item ${id}` });
       return;
     }
@@ -202,7 +221,9 @@ export class HttpServer {
       case '/api/outbox': {
         const state = url.searchParams.get('state') ?? undefined;
         const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
-        sendJson(res, 200, await this.deps.listOutbox({ ...(state === undefined ? {} : { state }), limit }));
+        const items = await this.deps.listOutbox({ ...(state === undefined ? {} : { state }), limit });
+        this.access({ kind: 'read', path: url.pathname, caller: this.caller(req), studies: distinctStudies(items.map((i) => ({ studyInstanceUid: i.studyInstanceUid }))) });
+        sendJson(res, 200, items);
         return;
       }
       case '/healthz':
@@ -211,17 +232,34 @@ export class HttpServer {
         sendJson(res, report.ok ? 200 : 503, report);
         return;
       }
-      case '/api/status':
-        sendJson(res, 200, await this.deps.status());
+      case '/api/status': {
+        const report = await this.deps.status();
+        this.access({ kind: 'read', path: url.pathname, caller: this.caller(req), studies: distinctStudies(report.lastErrors.map((e) => ({ studyInstanceUid: e.studyInstanceUid }))) });
+        sendJson(res, 200, report);
         return;
+      }
       case '/api/studies': {
         const limit = clampInt(url.searchParams.get('limit'), 100, 1, 1000);
         const offset = clampInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
-        sendJson(res, 200, await this.deps.listStudies({ limit, offset }));
+        const studies = await this.deps.listStudies({ limit, offset });
+        this.access({ kind: 'read', path: url.pathname, caller: this.caller(req), studies: studies.map((st) => ({ studyInstanceUid: st.studyInstanceUid, accessionNumber: st.accessionNumber })) });
+        sendJson(res, 200, studies);
         return;
       }
       default:
         sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` });
+    }
+  }
+
+  private caller(req: IncomingMessage): ApiCaller {
+    return { user: this.user, address: normalizeAddress(req.socket.remoteAddress ?? '') };
+  }
+
+  private access(access: ApiAccess): void {
+    try {
+      this.deps.onAccess?.(access);
+    } catch (err) {
+      this.deps.log.error('http access listener failed', { err: (err as Error).message });
     }
   }
 
@@ -230,12 +268,19 @@ export class HttpServer {
     const verdict = this.authorize(req);
     if (verdict.ok) return true;
     // A wrong token is worth a warning (someone is guessing, or a probe has a stale secret); none is routine.
+    this.access({ kind: 'unauthorized', path: url.pathname, caller: { user: 'unauthenticated', address: normalizeAddress(req.socket.remoteAddress ?? '') }, reason: verdict.error });
     if (verdict.error === 'invalid') this.deps.log.warn('http request with a wrong bearer token', { code: 'GW_ERR_HTTP_UNAUTHORIZED', path: url.pathname, peer: req.socket.remoteAddress });
     const challenge = verdict.error === 'invalid' ? 'Bearer realm="pacs-ai-gateway", error="invalid_token"' : 'Bearer realm="pacs-ai-gateway"';
     res.setHeader('www-authenticate', challenge);
     sendJson(res, 401, { error: verdict.error === 'invalid' ? 'the bearer token is not valid' : 'a bearer token is required (Authorization: Bearer <http.authToken>)', code: 'GW_ERR_HTTP_UNAUTHORIZED' });
     return false;
   }
+}
+
+/** One entry per study, in first-seen order (an outbox list names a study once per row). */
+function distinctStudies(studies: Array<{ studyInstanceUid: string }>): Array<{ studyInstanceUid: string }> {
+  const seen = new Set<string>();
+  return studies.filter((st) => st.studyInstanceUid !== '' && !seen.has(st.studyInstanceUid) && seen.add(st.studyInstanceUid) !== undefined);
 }
 
 /** Host header naming this machine's loopback: 127.x.x.x, localhost or [::1], with or without a port. */

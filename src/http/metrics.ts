@@ -14,6 +14,8 @@ export interface MetricsSources {
   /** Every configured destination, with zeros when it has no rows. `pending` counts rows waiting or being sent. */
   outboxCounts: () => Promise<ReadonlyArray<{ destination: string; pending: number; dead: number }>>;
   diskFreeBytes: () => Promise<number>;
+  /** Audit records waiting in the local queue; absent when the audit trail is off. */
+  auditWaiting?: () => number;
 }
 
 export class GatewayMetrics {
@@ -27,6 +29,8 @@ export class GatewayMetrics {
   private readonly hl7In: Counter<'ack'>;
   private readonly hl7Out: Counter<'destination' | 'outcome'>;
   private readonly sends: Counter<'destination' | 'kind' | 'outcome'>;
+  private readonly audit: Counter<'outcome' | 'event'>;
+  private readonly auditConnected: Gauge;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -117,6 +121,24 @@ export class GatewayMetrics {
       labelNames: ['destination', 'outcome'],
       registers,
     });
+    this.audit = new Counter({
+      name: `${PREFIX}audit_records_total`,
+      help: 'Audit records (docs/audit.md), by outcome (queued, sent, dropped: refused by a full queue) and PS3.16 CID 400 event ID',
+      labelNames: ['outcome', 'event'],
+      registers,
+    });
+    this.auditConnected = new Gauge({ name: `${PREFIX}audit_collector_connected`, help: '1 while the TLS connection to the audit collector is up', registers });
+    const auditWaiting = sources.auditWaiting;
+    if (auditWaiting !== undefined) {
+      new Gauge({
+        name: `${PREFIX}audit_queue_depth`,
+        help: 'Audit records waiting in the local queue for the collector',
+        registers,
+        collect() {
+          this.set(auditWaiting());
+        },
+      });
+    }
     new Gauge({
       name: `${PREFIX}disk_free_bytes`,
       help: 'Free bytes on the file system of dataDir',
@@ -165,6 +187,22 @@ export class GatewayMetrics {
 
   hl7Sent(destination: string, outcome: string): void {
     this.hl7Out.inc({ destination, outcome });
+  }
+
+  auditQueued(event: string): void {
+    this.audit.inc({ outcome: 'queued', event });
+  }
+
+  auditSent(event: string): void {
+    this.audit.inc({ outcome: 'sent', event });
+  }
+
+  auditDropped(event: string): void {
+    this.audit.inc({ outcome: 'dropped', event });
+  }
+
+  auditCollectorConnected(connected: boolean): void {
+    this.auditConnected.set(connected ? 1 : 0);
   }
 
   outboxSent(destination: string, kind: string, delivered: boolean): void {

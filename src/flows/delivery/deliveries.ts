@@ -27,6 +27,8 @@ export interface DeliveriesDeps {
   owner: string;
   spool: Pick<Spool, 'withLocalFile'>;
   metrics: DeliveryMetrics;
+  /** An item was delivered, or given up as a dead letter (the audit trail's Export record). Must not throw. */
+  finished?: (item: OutboxItem, outcome: { ok: true } | { ok: false; reason: string }) => void;
   clock: Clock;
   log: Logger;
 }
@@ -53,6 +55,8 @@ export class Deliveries {
           onSettled: (item, outcome, settlement) => {
             logDelivery(log, item, settlement);
             metrics.outboxSent(destination, item.kind, outcome.kind === 'done');
+            if (settlement.kind === 'done') deps.finished?.(item, { ok: true });
+            else if (settlement.kind === 'dead') deps.finished?.(item, { ok: false, reason: outcome.kind === 'done' ? 'dead letter' : outcome.reason });
           },
           clock: deps.clock,
           log,

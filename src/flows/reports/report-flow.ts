@@ -11,7 +11,7 @@ import { loadNerModel, REPORT_NLP_VERSION, type NerModel } from '../../nlp/index
 import { IntakeGate } from '../../queue/index.js';
 import { QueueWorker, type Clock, type Queue } from '../../queue/index.js';
 import { ReportProcessing } from './report-processing.js';
-import { reportIntakeHandler } from './report-intake.js';
+import { reportIntakeHandler, type StoredMessage } from './report-intake.js';
 
 /** HL7 intake must be this quiet before the report NLP takes a step. */
 const HL7_QUIET_MS = 50;
@@ -23,6 +23,8 @@ const REPORT_RETRY = { baseMs: 5_000, maxMs: 5 * 60_000, maxAttempts: 5 };
 export interface ReportFlowEvents {
   /** A processed report links to this study: its results (concordance, report SR) changed. */
   resultsChanged: (studyInstanceUid: string) => void;
+  /** A message was stored and is about to be ACKed AA (the audit trail's Import record). */
+  messageStored?: (stored: StoredMessage) => void;
 }
 
 export interface ReportFlowDeps {
@@ -105,7 +107,8 @@ export class ReportFlow {
     this.handler = reportIntakeHandler({
       messages: deps.messages,
       log: deps.log.child({ component: 'hl7' }),
-      onStored: () => {
+      onStored: (stored) => {
+        deps.events.messageStored?.(stored);
         deps.intake.touch();
         hl7Intake.touch();
         this.worker.notify();

@@ -9,7 +9,21 @@ import { describeError } from '../../errors.js';
 import { extractReport, type Hl7AckDecision, type ReceivedHl7Message } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
 
-export function reportIntakeHandler(deps: { messages: Hl7MessagesRepo; log: Logger; onStored?: () => void }): (m: ReceivedHl7Message) => Promise<Hl7AckDecision> {
+/** A report message committed (ACK AA follows): what the audit trail records, never the text or a name. */
+export interface StoredMessage {
+  /** MSH-3^MSH-4. */
+  sender: string;
+  peerAddress: string;
+  /** MSH-9, e.g. ORU^R01. */
+  messageType: string;
+  controlId: string;
+  accessionNumber: string;
+  studyInstanceUid: string;
+  /** PID-3, first component. */
+  patientId: string;
+}
+
+export function reportIntakeHandler(deps: { messages: Hl7MessagesRepo; log: Logger; onStored?: (stored: StoredMessage) => void }): (m: ReceivedHl7Message) => Promise<Hl7AckDecision> {
   return async (received) => {
     const { message } = received;
     const report = extractReport(message);
@@ -33,7 +47,15 @@ export function reportIntakeHandler(deps: { messages: Hl7MessagesRepo; log: Logg
       );
       switch (stored.kind) {
         case 'stored':
-          deps.onStored?.();
+          deps.onStored?.({
+            sender,
+            peerAddress: received.peer.address,
+            messageType: `${type.code}^${type.trigger}`,
+            controlId: received.controlId,
+            accessionNumber: report?.accessionNumber ?? '',
+            studyInstanceUid: report?.studyInstanceUid ?? '',
+            patientId: message.field('PID', 3, { component: 1 }).trim(),
+          });
           return { code: 'AA' };
         case 'duplicate':
           deps.log.info('HL7 message received again: acknowledged, not processed twice', { messageType: `${type.code}^${type.trigger}` });
