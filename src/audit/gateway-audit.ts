@@ -31,8 +31,19 @@ export type ApiAccessEvent =
 /** Most studies named in one API-read record (about 6 KB: under the 8 KB a collector SHOULD accept, RFC 5425 4.3.1); a page of 1,000 studies is 63 records. */
 export const STUDIES_PER_ACCESS_RECORD = 16;
 
+/**
+ * A caller reading the same study again within this window is not recorded again: the status page polls the API
+ * every 5 s, which would otherwise write ~25 records a second for one open page (docs/audit.md). The first read of
+ * each study by each caller and address in a window is always recorded.
+ */
+export const REPEAT_READ_WINDOW_MS = 15 * 60_000;
+/** Bounds the memory of reads already recorded; beyond it, expired entries are dropped first. */
+const MAX_REMEMBERED_READS = 50_000;
+
 export class GatewayAudit {
   private readonly received: ReceivedInstancesAudit;
+  /** `${user} ${address} ${path|study}` → when it was last recorded (ms). */
+  private readonly recentReads = new Map<string, number>();
 
   constructor(
     private readonly sink: { record(r: AuditRecord): void },
@@ -80,8 +91,10 @@ export class GatewayAudit {
     const at = this.now();
     switch (e.kind) {
       case 'read': {
+        const studies = this.notRecentlyRead(e.caller, e.path, e.studies, at.getTime());
+        if (studies === undefined) return;
         // Chunked: one record stays well inside a collector's message size (docs/audit.md).
-        const chunks = e.studies.length === 0 ? [[]] : chunk(e.studies, STUDIES_PER_ACCESS_RECORD);
+        const chunks = studies.length === 0 ? [[]] : chunk(studies, STUDIES_PER_ACCESS_RECORD);
         for (const studies of chunks) this.sink.record(instancesAccessed(e.caller, 'R', e.path, studies, 0, at));
         return;
       }
@@ -91,6 +104,24 @@ export class GatewayAudit {
       case 'unauthorized':
         this.sink.record(apiLoginFailed(e.caller, e.reason === 'missing' ? `no bearer token for ${e.path}` : `wrong bearer token for ${e.path}`, at));
     }
+  }
+
+  /** The studies this caller has not read within the window (undefined: nothing new, not even a read of an empty list). */
+  private notRecentlyRead(caller: ApiCaller, path: string, studies: AuditedStudy[], nowMs: number): AuditedStudy[] | undefined {
+    const fresh = (key: string): boolean => {
+      const last = this.recentReads.get(key);
+      if (last !== undefined && nowMs - last < REPEAT_READ_WINDOW_MS) return false;
+      this.recentReads.delete(key); // re-inserted last: the map stays in time order for pruning
+      this.recentReads.set(key, nowMs);
+      return true;
+    };
+    const who = `${caller.user} ${caller.address}`;
+    const out = studies.length === 0 ? (fresh(`${who} path ${path}`) ? [] : undefined) : studies.filter((st) => fresh(`${who} study ${st.studyInstanceUid}`));
+    for (const [key, t] of this.recentReads) {
+      if (this.recentReads.size <= MAX_REMEMBERED_READS && nowMs - t < REPEAT_READ_WINDOW_MS) break;
+      this.recentReads.delete(key);
+    }
+    return out !== undefined && out.length === 0 && studies.length > 0 ? undefined : out;
   }
 
   tlsReload(listener: string, outcome: { ok: true } | { ok: false; reason: string }): void {

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import type { AuditRecord } from '../../../src/audit/audit-event.js';
+import { GatewayAudit, REPEAT_READ_WINDOW_MS } from '../../../src/audit/gateway-audit.js';
 import { auditMessageXml, escapeXml } from '../../../src/audit/audit-xml.js';
 import { octetCountingFrame, syslogMessage } from '../../../src/audit/syslog.js';
 import { parseSyslog, splitOctetCountedFrames } from '../../helpers/audit.js';
@@ -40,5 +42,40 @@ describe('audit records', () => {
     expect(first?.timestamp).to.equal('2024-05-01T10:00:00.123Z');
     expect(second?.pri).to.equal(84);
     expect(second?.xml).to.include('ROGUE &lt;&amp;&gt;');
+  });
+});
+
+describe('audit of repeated API reads', () => {
+  const caller = { user: 'token:ab12', address: '10.0.0.9' };
+  const study = (n: number): { studyInstanceUid: string } => ({ studyInstanceUid: `1.2.3.${n}` });
+  const auditAt = (): { audit: GatewayAudit; records: AuditRecord[]; at: { ms: number } } => {
+    const records: AuditRecord[] = [];
+    const at = { ms: Date.parse('2026-01-01T00:00:00Z') };
+    const audit = new GatewayAudit({ record: (r) => records.push(r) }, { aeTitle: 'GW', host: 'gw', pid: 1 }, () => Promise.resolve(undefined), () => new Date(at.ms));
+    return { audit, records, at };
+  };
+  const studiesIn = (r: AuditRecord): string[] => r.objects.flatMap((o) => (o.kind === 'study' ? [o.studyInstanceUid] : []));
+
+  it('records a caller’s first read of each study once per window: a polling status page does not flood the collector', () => {
+    const { audit, records, at } = auditAt();
+    audit.apiAccess({ kind: 'read', path: '/api/studies', caller, studies: [study(1), study(2)] });
+    at.ms += 5_000;
+    audit.apiAccess({ kind: 'read', path: '/api/studies', caller, studies: [study(1), study(2), study(3)] });
+    at.ms += 5_000;
+    audit.apiAccess({ kind: 'read', path: '/api/studies', caller, studies: [study(1), study(2), study(3)] });
+    audit.apiAccess({ kind: 'read', path: '/api/studies', caller: { ...caller, user: 'token:other' }, studies: [study(1)] });
+    expect(records.map(studiesIn)).to.deep.equal([['1.2.3.1', '1.2.3.2'], ['1.2.3.3'], ['1.2.3.1']]);
+    at.ms += REPEAT_READ_WINDOW_MS;
+    audit.apiAccess({ kind: 'read', path: '/api/studies', caller, studies: [study(2)] });
+    expect(records.map(studiesIn).at(-1)).to.deep.equal(['1.2.3.2']);
+  });
+
+  it('an empty read is recorded once per window and path', () => {
+    const { audit, records, at } = auditAt();
+    audit.apiAccess({ kind: 'read', path: '/api/outbox', caller, studies: [] });
+    at.ms += 5_000;
+    audit.apiAccess({ kind: 'read', path: '/api/outbox', caller, studies: [] });
+    audit.apiAccess({ kind: 'read', path: '/api/status', caller, studies: [] });
+    expect(records).to.have.length(2);
   });
 });
