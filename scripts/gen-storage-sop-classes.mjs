@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Writes src/dicom/storage-sop-classes.ts from scripts/data/storage-sop-classes.tsv (the extract of PS3.4 Table B.5-1
-// and the retired storage classes of PS3.6; provenance in scripts/data/storage-sop-classes.md).
-// Usage: node scripts/gen-storage-sop-classes.mjs [--check]   (--check: exit 1 when the module is out of date)
+// Writes src/dicom/storage-sop-classes.ts, and the appendix table of docs/conformance.md, from
+// scripts/data/storage-sop-classes.tsv (the extract of PS3.4 Table B.5-1 and the retired storage classes of PS3.6;
+// provenance in scripts/data/storage-sop-classes.md).
+// Usage: node scripts/gen-storage-sop-classes.mjs [--check]   (--check: exit 1 when either is out of date)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE = 'scripts/data/storage-sop-classes.tsv';
 const TARGET = 'src/dicom/storage-sop-classes.ts';
+const DOC = 'docs/conformance.md';
+const BEGIN = '<!-- storage-sop-classes:begin -->';
+const END = '<!-- storage-sop-classes:end -->';
 const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
 
 function fail(line, why) {
@@ -55,6 +59,21 @@ const out = [
   '',
 ].join('\n');
 
+const docTable = [
+  '| SOP class | UID | retired |',
+  '| --- | --- | --- |',
+  ...rows.map((r) => `| ${r.name} | \`${r.uid}\` | ${r.retired ? 'retired' : ''} |`),
+].join('\n');
+const docPath = join(root, DOC);
+const docText = readFileSync(docPath, 'utf8');
+const from = docText.indexOf(BEGIN);
+const to = docText.indexOf(END);
+if (from < 0 || to < from) {
+  process.stderr.write(`${DOC} lacks the ${BEGIN} … ${END} markers\n`);
+  process.exit(1);
+}
+const docOut = `${docText.slice(0, from + BEGIN.length)}\n${docTable}\n${docText.slice(to)}`;
+
 const targetPath = join(root, TARGET);
 if (process.argv.includes('--check')) {
   let current = '';
@@ -63,12 +82,14 @@ if (process.argv.includes('--check')) {
   } catch {
     // missing counts as out of date
   }
-  if (current !== out) {
-    process.stderr.write(`${TARGET} is out of date with ${SOURCE}: run node scripts/gen-storage-sop-classes.mjs\n`);
+  const stale = [current === out ? undefined : TARGET, docText === docOut ? undefined : DOC].filter((f) => f !== undefined);
+  if (stale.length > 0) {
+    process.stderr.write(`${stale.join(' and ')} out of date with ${SOURCE}: run node scripts/gen-storage-sop-classes.mjs\n`);
     process.exit(1);
   }
-  process.stdout.write(`${TARGET} is up to date (${rows.length} SOP classes)\n`);
+  process.stdout.write(`${TARGET} and ${DOC} are up to date (${rows.length} SOP classes)\n`);
 } else {
   writeFileSync(targetPath, out);
-  process.stdout.write(`wrote ${TARGET} (${rows.length} SOP classes, ${rows.filter((r) => r.retired).length} retired)\n`);
+  writeFileSync(docPath, docOut);
+  process.stdout.write(`wrote ${TARGET} and the table in ${DOC} (${rows.length} SOP classes, ${rows.filter((r) => r.retired).length} retired)\n`);
 }

@@ -91,8 +91,8 @@ interface PendingStore {
 
 /** Bound on queued PDUs before the socket is paused. */
 const MAX_QUEUED_PDUS = 4;
-/** A-ASSOCIATE-RQ and other non-data PDUs: generous (hundreds of contexts) but bounded. */
-const MAX_CONTROL_PDU_BYTES = 128 * 1024;
+/** Bound on the A-ASSOCIATE-RQ, read before any limit is announced: generous (hundreds of contexts) but bounded. */
+export const MAX_CONTROL_PDU_BYTES = 128 * 1024;
 
 export class ScpAssociation {
   readonly id = randomBytes(4).toString('hex');
