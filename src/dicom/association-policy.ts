@@ -84,7 +84,11 @@ export class AssociationPolicy {
   }
 }
 
-/** Accept Verification in Implicit LE, storage classes in the peer's first supported transfer syntax. */
+/**
+ * Accept Verification in Implicit or Explicit LE, and each storage SOP class of the generated table
+ * (`storage-sop-classes.ts`: PS3.4 Table B.5-1 plus retired storage classes) in the peer's first supported transfer
+ * syntax. Anything else, UPS and RT machine verification included, gets result 3 (PS3.8 Table 9-18).
+ */
 export function decideContext(ctx: { id: number; abstractSyntax: string; transferSyntaxes: string[] }): ContextDecision {
   const fallbackTs = ctx.transferSyntaxes[0] ?? TransferSyntax.ImplicitVRLittleEndian;
   if (ctx.abstractSyntax === VERIFICATION_SOP_CLASS) {
@@ -101,6 +105,38 @@ export function decideContext(ctx: { id: number; abstractSyntax: string; transfe
   return ts === undefined
     ? { id: ctx.id, result: PresentationResult.TransferSyntaxesNotSupported, transferSyntax: fallbackTs }
     : { id: ctx.id, result: PresentationResult.Acceptance, transferSyntax: ts };
+}
+
+/** Distinct SOP classes and transfer syntaxes shown in one log line before the rest is only counted. */
+const REFUSALS_SHOWN = 10;
+
+/** The presentation contexts of one association that were not accepted, for its one log line. */
+export interface ContextRefusals {
+  /** Result 3: distinct abstract syntaxes, at most REFUSALS_SHOWN, then "(+N more)". */
+  abstractSyntaxNotSupported: string;
+  /** Result 4: distinct abstract syntaxes whose transfer syntaxes we could not take. */
+  transferSyntaxesNotSupported: string;
+  contextsRefused: number;
+}
+
+/**
+ * Sums up the refused contexts of one A-ASSOCIATE-AC, so a peer proposing a hundred classes we do not take costs
+ * one log line per association, not one per context. Undefined when every context was accepted.
+ */
+export function contextRefusals(proposed: ReadonlyArray<{ id: number; abstractSyntax: string }>, decisions: ReadonlyArray<ContextDecision>): ContextRefusals | undefined {
+  const byResult = (result: number): string[] => [
+    ...new Set(decisions.filter((d) => d.result === result).map((d) => proposed.find((p) => p.id === d.id)?.abstractSyntax ?? `context ${d.id}`)),
+  ];
+  const abstract = byResult(PresentationResult.AbstractSyntaxNotSupported);
+  const transfer = byResult(PresentationResult.TransferSyntaxesNotSupported);
+  const refused = decisions.filter((d) => d.result !== PresentationResult.Acceptance).length;
+  if (refused === 0) return undefined;
+  return { abstractSyntaxNotSupported: listed(abstract), transferSyntaxesNotSupported: listed(transfer), contextsRefused: refused };
+}
+
+function listed(uids: string[]): string {
+  const shown = uids.slice(0, REFUSALS_SHOWN).join(' ');
+  return uids.length > REFUSALS_SHOWN ? `${shown} (+${uids.length - REFUSALS_SHOWN} more)` : shown;
 }
 
 /** PS3.8 Table 9-21 reject reasons, named for metrics and logs (the number depends on the source). */

@@ -9,7 +9,7 @@ import { TLSSocket } from 'node:tls';
 import { GatewayError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { normalizeAddress } from '../net/index.js';
-import { type AdmissionState, type AssociationPolicy, type RejectReasonName, rejectReasonName } from './association-policy.js';
+import { type AdmissionState, type AssociationPolicy, type RejectReasonName, contextRefusals, rejectReasonName } from './association-policy.js';
 import { DimseAssembler, MAX_COMMAND_BYTES, type AssemblyFault } from './dimse-assembler.js';
 import { CommandField, NO_DATASET, Status, encodeCommand, responseFor, type DimseCommand } from './dimse-command.js';
 import {
@@ -93,8 +93,8 @@ interface PendingStore {
 
 /** Bound on queued PDUs before the socket is paused. */
 const MAX_QUEUED_PDUS = 4;
-/** A-ASSOCIATE-RQ and other non-data PDUs: generous (hundreds of contexts) but bounded. */
-const MAX_CONTROL_PDU_BYTES = 128 * 1024;
+/** Bound on the A-ASSOCIATE-RQ, read before any limit is announced: generous (hundreds of contexts) but bounded. */
+export const MAX_CONTROL_PDU_BYTES = 128 * 1024;
 
 export class ScpAssociation {
   readonly id = randomBytes(4).toString('hex');
@@ -334,7 +334,10 @@ export class ScpAssociation {
       }
     }
     this.state = 'established';
-    this.reader.setLimit(Math.max(this.deps.maxPduBytes, MAX_CONTROL_PDU_BYTES));
+    // PS3.8 D.1.1: the maximum length we announce bounds the variable field of each P-DATA-TF PDU, and after the
+    // A-ASSOCIATE-AC only P-DATA, A-RELEASE and A-ABORT may come, so the announced number is the limit, also below
+    // MAX_CONTROL_PDU_BYTES.
+    this.reader.setLimit(this.deps.maxPduBytes);
     this.socket.write(
       encodeAssociateAc({
         calledAeTitle: rq.calledAeTitle,
@@ -351,6 +354,10 @@ export class ScpAssociation {
       callingAe: rq.callingAeTitle,
       contexts: decision.contexts.map((c: ContextDecision) => `${c.id}:${c.result}`).join(' '),
     });
+    // Info, not warn: proposing classes the SCP does not take is normal (storescu proposes a long list), but the
+    // administrator of a modality whose objects never arrive needs to see which class was refused.
+    const refusals = contextRefusals(rq.contexts, decision.contexts);
+    if (refusals !== undefined) this.log.info('presentation contexts refused', { peer: this.peerAddress, callingAe: rq.callingAeTitle, ...refusals });
   }
 
   private async onPData(body: Buffer): Promise<void> {

@@ -1,4 +1,5 @@
 /** DICOM UIDs the gateway speaks, and the UID syntax check every network UID passes before use. */
+import { STORAGE_SOP_CLASSES } from './storage-sop-classes.js';
 
 declare const uidBrand: unique symbol;
 /** A UID that passed `parseUid`: digits and dots, ≤ 64 chars, no leading zeros (PS3.5 §9.1). Safe in a path. */
@@ -40,22 +41,15 @@ export const TransferSyntax = {
 /** Transfer syntaxes we accept for storage: stored as received, never transcoded. */
 export const STORAGE_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set(Object.values(TransferSyntax));
 
-/**
- * Roots of the storage SOP classes (PS3.4 Annex B and its later storage services). Anything below them is
- * accepted: the gateway stores bytes and indexes a handful of header tags, so it needs no per-class knowledge.
- */
-const STORAGE_SOP_CLASS_ROOTS = [
-  '1.2.840.10008.5.1.4.1.1.', // images, SR, presentation states, waveforms, RT, encapsulated documents …
-  '1.2.840.10008.5.1.4.34.', // RT second generation and delivery instructions
-  '1.2.840.10008.5.1.4.38.1', // hanging protocol
-  '1.2.840.10008.5.1.4.39.1', // color palette
-  '1.2.840.10008.5.1.4.43.1', // generic implant template
-  '1.2.840.10008.5.1.4.44.1', // implant assembly template
-  '1.2.840.10008.5.1.4.45.1', // implant template group
-];
+const STORAGE_SOP_CLASS_UIDS: ReadonlySet<string> = new Set(STORAGE_SOP_CLASSES.map((c) => c.uid));
 
+/**
+ * Whether the SCP stores this SOP class: the explicit list of PS3.4 Table B.5-1 plus the retired storage classes,
+ * never a UID prefix, since prefixes such as 1.2.840.10008.5.1.4.34. also hold UPS and RT machine verification, which
+ * are not storage (scripts/data/storage-sop-classes.md).
+ */
 export function isStorageSopClass(uid: string): boolean {
-  return STORAGE_SOP_CLASS_ROOTS.some((root) => uid.startsWith(root));
+  return STORAGE_SOP_CLASS_UIDS.has(uid);
 }
 
 /**
