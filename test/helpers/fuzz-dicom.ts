@@ -203,7 +203,7 @@ async function nextPdu(peer: RawPeer, ms: number): Promise<{ type: number; body:
 }
 
 /** Runs one hostile case; returns the Success it got for a dataset, if any. */
-async function runCase(kind: DicomFuzzKind, p: CasePlan, port: number, rng: Rng): Promise<StoredCopy | undefined> {
+async function runCase(kind: DicomFuzzKind, label: string, p: CasePlan, port: number, rng: Rng): Promise<StoredCopy | undefined> {
   const from = kind === 'stranger' ? STRANGER_SOURCE : FUZZ_SOURCE;
   let peer: RawPeer;
   try {
@@ -220,7 +220,7 @@ async function runCase(kind: DicomFuzzKind, p: CasePlan, port: number, rng: Rng)
     const rsp = await nextPdu(peer, 1500);
     if (rsp?.type !== PduType.PData || p.store === undefined) return undefined;
     const status = decodeCommand(Buffer.concat(decodePData(rsp.body).map((v) => v.data))).status;
-    return status !== undefined && isSuccessOrWarning(status) ? { sopInstanceUid: p.store.ids.sopInstanceUid, dataset: p.store.dataset, case: kind } : undefined;
+    return status !== undefined && isSuccessOrWarning(status) ? { sopInstanceUid: p.store.ids.sopInstanceUid, dataset: p.store.dataset, case: label } : undefined;
   } catch {
     return undefined; // the SCP may answer with anything or nothing; what matters is checked after the run
   } finally {
@@ -265,13 +265,13 @@ export async function fuzzDicom(port: number, options: DicomFuzzOptions): Promis
           run.canaryMs.push(r.ms);
           if (!r.ok) run.defects.push(`seed ${options.seed} case ${n}: canary C-STORE failed: ${r.detail}`);
           else {
-            run.accepted.push({ sopInstanceUid: ids.sopInstanceUid, dataset: data, case: 'canary' });
+            run.accepted.push({ sopInstanceUid: ids.sopInstanceUid, dataset: data, case: `seed ${options.seed} case ${n} (canary)` });
             if (r.ms > limitMs) run.defects.push(`seed ${options.seed} case ${n}: canary C-STORE took ${r.ms.toFixed(0)} ms (limit ${limitMs})`);
           }
         }),
       );
     }
-    const stored = await runCase(kind, plan(kind, rng, options.seed, n, options.maxPduBytes), port, rng);
+    const stored = await runCase(kind, `seed ${options.seed} case ${n} (${kind})`, plan(kind, rng, options.seed, n, options.maxPduBytes), port, rng);
     if (stored !== undefined) run.accepted.push(stored);
   });
   await Promise.all(canaries);

@@ -101,7 +101,7 @@ function plan(kind: MllpFuzzKind, rng: Rng, seed: number, n: number, maxMessageB
 }
 
 /** Sends one case on its own connection; returns the control IDs answered AA with the payloads that could be theirs. */
-async function runCase(kind: MllpFuzzKind, p: CasePlan, port: number): Promise<AcceptedMessage[]> {
+async function runCase(label: string, p: CasePlan, port: number): Promise<AcceptedMessage[]> {
   const socket = await tryConnect(port);
   if (socket === undefined) return [];
   const accepted: AcceptedMessage[] = [];
@@ -113,7 +113,7 @@ async function runCase(kind: MllpFuzzKind, p: CasePlan, port: number): Promise<A
       acks += 1;
       const item = readMessageBytes(e.payload);
       const ack = item.kind === 'message' ? readAck(item.message) : undefined;
-      if (ack?.code === 'AA') accepted.push({ controlId: ack.acknowledgedControlId, candidates: p.payloads, case: kind });
+      if (ack?.code === 'AA') accepted.push({ controlId: ack.acknowledgedControlId, candidates: p.payloads, case: label });
     }
   });
   try {
@@ -145,19 +145,27 @@ export async function fuzzMllp(port: number, options: MllpFuzzOptions): Promise<
       canaries.push(
         timedValidOru(port, id).then((r) => {
           run.canaryMs.push(r.ms);
-          if (r.code === 'AA') run.accepted.push({ controlId: id, candidates: [Buffer.from(validOru(id))], case: 'canary' });
+          if (r.code === 'AA') run.accepted.push({ controlId: id, candidates: [Buffer.from(validOru(id))], case: `seed ${options.seed} case ${n} (canary)` });
           if (r.code !== 'AA' || r.ms > limitMs) run.defects.push(`seed ${options.seed} case ${n}: canary ORU ${id} got ${r.code} after ${r.ms.toFixed(0)} ms (AA within ${limitMs} ms expected)`);
         }),
       );
     }
-    run.accepted.push(...(await runCase(kind, plan(kind, rng, options.seed, n, options.maxMessageBytes), port)));
+    run.accepted.push(...(await runCase(`seed ${options.seed} case ${n} (${kind})`, plan(kind, rng, options.seed, n, options.maxMessageBytes), port)));
   });
   await Promise.all(canaries);
   return run;
 }
 
-/** The stored form of a payload: what the intake keeps (a leading BOM and CR/LF are dropped, src/hl7/inbound.ts). */
-const storedForm = (payload: Buffer): Buffer => Buffer.from(payload.toString('latin1').replace(/^(\xEF\xBB\xBF)?[\r\n]*/, ''), 'latin1');
+/**
+ * The stored form of a payload: what the intake keeps of it. MLLP content cannot hold FS (HL7 v2.5.1 Appendix C),
+ * so the server's frame ends at the first FS (docs/hl7.md: delivered at FS, a missing CR noted); a leading BOM and
+ * CR/LF are dropped (src/hl7/inbound.ts).
+ */
+function storedForm(payload: Buffer): Buffer {
+  const fs = payload.indexOf(0x1c);
+  const framed = fs < 0 ? payload : payload.subarray(0, fs);
+  return Buffer.from(framed.toString('latin1').replace(/^(\xEF\xBB\xBF)?[\r\n]*/, ''), 'latin1');
+}
 
 /** No acknowledged message lost: every control ID answered AA has a row whose raw bytes are one of its case's frames. */
 export function verifyStoredMessages(dataDir: string, accepted: readonly AcceptedMessage[]): string[] {
@@ -167,9 +175,9 @@ export function verifyStoredMessages(dataDir: string, accepted: readonly Accepte
     const rows = db.prepare<[string], { raw: Buffer }>('SELECT raw FROM hl7_messages WHERE control_id = ?');
     for (const a of accepted) {
       const stored = rows.all(a.controlId);
-      if (stored.length === 0) defects.push(`${a.case} ${a.controlId}: answered AA but not stored`);
+      if (stored.length === 0) defects.push(`${a.case} MSA-2 ${JSON.stringify(a.controlId)}: answered AA but not stored`);
       else if (a.candidates.length > 0 && !stored.some((r) => a.candidates.some((c) => storedForm(c).equals(r.raw)))) {
-        defects.push(`${a.case} ${a.controlId}: answered AA but the stored bytes differ from what was sent`);
+        defects.push(`${a.case} MSA-2 ${JSON.stringify(a.controlId)}: answered AA but the stored bytes differ from what was sent`);
       }
     }
   } finally {
