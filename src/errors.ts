@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   GW_ERR_STORAGE_FULL: { dicomStatus: 0xa700, hl7: null, http: 503 },
   GW_ERR_STORAGE_FAILED: { dicomStatus: 0xa701, hl7: null, http: 503 },
   GW_ERR_DATABASE_FAILED: { dicomStatus: 0xa702, hl7: null, http: 503 },
+  // A result SR (ours, not a received instance) could not be written: the job that builds it retries; no peer waits.
+  GW_ERR_RESULT_WRITE_FAILED: { dicomStatus: null, hl7: null, http: null },
   GW_ERR_SHUTTING_DOWN: { dicomStatus: 0xa700, hl7: null, http: 503 },
   GW_ERR_INTERNAL: { dicomStatus: 0xa700, hl7: null, http: 500 },
   GW_ERR_WORKER_FAILED: { dicomStatus: 0xa700, hl7: null, http: 500 },

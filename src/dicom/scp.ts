@@ -6,7 +6,8 @@
  * Slots: an address not in dicom.allowedPeers is closed at accept (before TLS, before any PDU) and takes none. An
  * allowed address takes a slot per connection up to dicom.maxAssociationsPerPeer; as many connections again are
  * kept only to be answered A-ASSOCIATE-RJ (local limit exceeded), without a slot; beyond that they are closed at
- * accept. So neither a stranger nor one broken peer can hold every slot.
+ * accept. So neither a stranger nor one broken peer can hold every slot. Refusals at accept are logged through a
+ * RefusalLog: a few lines per address a minute, then one line with the count, so a flood cannot fill the log.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
@@ -15,6 +16,7 @@ import { listenOn } from '../listen.js';
 import { createScreenedTlsServer, readTlsFiles, serverSecureContext, serverTlsOptions, type TlsListenerConfig } from '../tls/index.js';
 import { normalizeAddress, type AeTitle } from '../net/index.js';
 import { AssociationPolicy } from './association-policy.js';
+import { RefusalLog } from './refusal-log.js';
 import { ScpAssociation, type AssociationSummary, type ScpEvent, type ScpTimeouts } from './scp-association.js';
 import type { StoreHandler } from './store-handler.js';
 import type { AllowedPeer } from '../config/index.js';
@@ -52,6 +54,7 @@ export class DicomScp {
   /** Connections holding a slot, all addresses together (what dicom.maxAssociations caps). */
   private slotted = 0;
   private readonly policy: AssociationPolicy;
+  private readonly refusals: RefusalLog;
   private stopping = false;
 
   constructor(
@@ -59,6 +62,7 @@ export class DicomScp {
     private readonly deps: ScpDeps,
   ) {
     this.policy = new AssociationPolicy(options.aeTitle, options.allowedPeers);
+    this.refusals = new RefusalLog(deps.log);
   }
 
   /** Starts the plain listener on `port`; resolves with the bound port (useful with port 0). */
@@ -105,12 +109,12 @@ export class DicomScp {
 
   /**
    * The address check at accept, for both listeners: a connection from an address no dicom.allowedPeers entry
-   * names is closed at once (one warning line) and never takes an association slot.
+   * names is closed at once (a warning line, bounded per address) and never takes an association slot.
    */
   private screen(raw: Socket, message: string): boolean {
     if (this.policy.addressAllowed(raw.remoteAddress ?? '')) return true;
     const peer = normalizeAddress(raw.remoteAddress ?? '');
-    this.deps.log.warn(message, { code: 'GW_ERR_DICOM_PEER_NOT_ALLOWED', peer, reason: 'address not in dicom.allowedPeers' });
+    this.refusals.refused(message, { code: 'GW_ERR_DICOM_PEER_NOT_ALLOWED', peer, reason: 'address not in dicom.allowedPeers' });
     raw.destroy();
     this.raise({ type: 'connection-refused', peerAddress: peer, reason: 'address not in dicom.allowedPeers' });
     return false;
@@ -151,6 +155,7 @@ export class DicomScp {
       }
     }
     await closed;
+    this.refusals.close();
   }
 
   private onConnection(socket: Socket): void {
@@ -160,7 +165,7 @@ export class DicomScp {
     const kind = held.slotted < perPeer ? 'slotted' : held.over < perPeer ? 'over' : undefined;
     if (kind === undefined) {
       const reason = `${2 * perPeer} connections from this address are open (dicom.maxAssociationsPerPeer = ${perPeer})`;
-      this.deps.log.warn('association refused at connect', { code: 'GW_ERR_DICOM_PEER_LIMIT', peer, reason });
+      this.refusals.refused('association refused at connect', { code: 'GW_ERR_DICOM_PEER_LIMIT', peer, reason });
       socket.destroy();
       this.raise({ type: 'connection-refused', peerAddress: peer, reason });
       return;

@@ -107,6 +107,11 @@ function splitSegments(body: string, delimiters: Hl7Delimiters, limits: Hl7Limit
       const problem = checkSegment(line, name, sequence, delimiters, limits);
       if (problem !== undefined) return { ok: false, problem };
       spans.push({ name, sequence, start: m.index, end: m.index + line.length, continued: false });
+    } else if (last.name === 'MSH') {
+      // Not for MSH: the ACK echoes MSH-10 and the duplicate check keys on MSH-3/4/10 as read from the first line
+      // (inbound.ts), so a header continued on another line would be ACKed under one control ID and stored under
+      // another (found by the MLLP fuzzer, issue 15). HL7 v2.5.1 §2.5.1: a segment ends at its CR.
+      return { ok: false, problem: { code: 'GW_ERR_HL7_MALFORMED', detail: `line ${lineNumber} breaks the MSH segment: a message header must be one line`, location: { segment: 'MSH', sequence: 1 } } };
     } else {
       // A continuation belongs to the segment before it, so the segment's fields are counted again as a whole.
       last.end = m.index + line.length;

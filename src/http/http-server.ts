@@ -167,7 +167,14 @@ export class HttpServer {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url ?? '/');
+    if (url === undefined) {
+      // Node's parser passes an absolute-form target (RFC 9112 §3.2.2) it does not check: "http://[" is the
+      // client's error, a 400, not a 500 from new URL() throwing.
+      this.deps.log.warn('http request with an invalid target', { target: (req.url ?? '').slice(0, 200) });
+      sendJson(res, 400, { error: `the request target is not a valid URL (RFC 9112 §3.2): ${JSON.stringify((req.url ?? '').slice(0, 200))}` });
+      return;
+    }
     const isProbe = url.pathname === '/healthz' || url.pathname === '/readyz';
     // Without a token the listener is on loopback, and a browser on this host is the only way in: a page whose DNS
     // name was rebound to 127.0.0.1 still sends its own name as Host, so only loopback names are served.
@@ -281,6 +288,15 @@ export class HttpServer {
 function distinctStudies(studies: Array<{ studyInstanceUid: string }>): Array<{ studyInstanceUid: string }> {
   const seen = new Set<string>();
   return studies.filter((st) => st.studyInstanceUid !== '' && !seen.has(st.studyInstanceUid) && seen.add(st.studyInstanceUid) !== undefined);
+}
+
+/** The request target as a URL; undefined when it cannot be one (a malformed absolute-form target). */
+function requestUrl(target: string): URL | undefined {
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Host header naming this machine's loopback: 127.x.x.x, localhost or [::1], with or without a port. */

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { GatewayError, describeError, errnoCode } from '../errors.js';
 import { sameDataset } from './compare.js';
 import { DirSyncer } from './dir-sync.js';
-import { LocalTempFile, type TempFileOwner } from './local-temp-file.js';
+import { LocalTempFile, type TempFileContent, type TempFileOwner } from './local-temp-file.js';
 import type { Spool, SpoolEntry, SpoolRemoval, SpoolTempFile } from './spool.js';
 import { checkSpoolKey, keyDir } from './spool-key.js';
 import { storageError } from './storage-error.js';
@@ -22,7 +22,7 @@ export class LocalSpool implements Spool {
   /** Directories known to exist: the hot path skips the mkdir. `remove` forgets what it may delete. */
   private readonly knownDirs = new Set<string>();
   private readonly owner: TempFileOwner = {
-    commit: (tempPath, key) => this.commit(tempPath, key),
+    commit: (tempPath, key, what) => this.commit(tempPath, key, what),
     sameDataset: (key, tempPath) => sameDataset(this.pathOf(key), tempPath).catch(() => false),
   };
 
@@ -35,25 +35,38 @@ export class LocalSpool implements Spool {
   }
 
   createTempFile(): SpoolTempFile {
-    const path = join(this.tmpDir, `${randomUUID()}.part`);
-    try {
-      return new LocalTempFile(path, openSync(path, 'wx', 0o640), this.owner);
-    } catch (err) {
-      throw storageError(err, 'create a temp file in the spool', path);
-    }
+    return this.openTemp('a received instance');
   }
 
+  /**
+   * Writes a result SR. A failure is GW_ERR_RESULT_WRITE_FAILED, worded as the result write it is (it was reported
+   * as "no space left to write a received instance" before), with the storage error as its cause.
+   */
   async write(key: string, bytes: Buffer): Promise<void> {
     checkSpoolKey(key);
-    const file = this.createTempFile();
-    file.write(bytes);
+    let file: SpoolTempFile | undefined;
     try {
+      file = this.openTemp('a result SR');
+      file.write(bytes);
       await file.finish();
       const { durable } = await file.commitAs(key);
       await durable;
     } catch (err) {
-      await file.discard();
-      throw err;
+      await file?.discard();
+      const errno = err instanceof GatewayError ? err.context.errno : errnoCode(err);
+      throw new GatewayError('GW_ERR_RESULT_WRITE_FAILED', `a result SR could not be written to the spool: ${describeError(err)}`, {
+        context: { key, ...(typeof errno === 'string' ? { errno } : {}) },
+        cause: err,
+      });
+    }
+  }
+
+  private openTemp(what: TempFileContent): LocalTempFile {
+    const path = join(this.tmpDir, `${randomUUID()}.part`);
+    try {
+      return new LocalTempFile(path, openSync(path, 'wx', 0o640), this.owner, what);
+    } catch (err) {
+      throw storageError(err, `create a temp file in the spool for ${what}`, path);
     }
   }
 
@@ -117,7 +130,7 @@ export class LocalSpool implements Spool {
    * Renames a finished (fsynced) temp file to its final place. Resolves once renamed, with `durable`: the
    * directory fsync, which the caller may overlap with other work but must await before acknowledging.
    */
-  private async commit(tempPath: string, key: string): Promise<{ durable: Promise<void> }> {
+  private async commit(tempPath: string, key: string, what: TempFileContent): Promise<{ durable: Promise<void> }> {
     const finalPath = this.pathOf(key);
     const dir = join(this.root, keyDir(key));
     try {
@@ -130,7 +143,7 @@ export class LocalSpool implements Spool {
         await rename(tempPath, finalPath);
       });
     } catch (err) {
-      throw storageError(err, 'move a received instance into the spool', finalPath);
+      throw storageError(err, `move ${what} into the spool`, finalPath);
     }
     const durable = this.dirSync.sync(dir).catch((err: unknown) => {
       throw storageError(err, 'fsync the spool directory', dir);

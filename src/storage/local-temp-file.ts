@@ -20,9 +20,12 @@ const closeP = promisify(close);
 
 /** What a temp file needs from its spool: the rename into place and the comparison with a stored file. */
 export interface TempFileOwner {
-  commit(tempPath: string, key: string): Promise<{ durable: Promise<void> }>;
+  commit(tempPath: string, key: string, what: TempFileContent): Promise<{ durable: Promise<void> }>;
   sameDataset(key: string, tempPath: string): Promise<boolean>;
 }
+
+/** What the file holds, for error messages: an operator must see whether intake or a result write failed. */
+export type TempFileContent = 'a received instance' | 'a result SR';
 
 export class LocalTempFile implements SpoolTempFile {
   private chunks: Buffer[] = [];
@@ -35,6 +38,7 @@ export class LocalTempFile implements SpoolTempFile {
     private readonly path: string,
     private readonly fd: number,
     private readonly owner: TempFileOwner,
+    private readonly what: TempFileContent = 'a received instance',
   ) {}
 
   write(chunk: Buffer): boolean {
@@ -57,7 +61,7 @@ export class LocalTempFile implements SpoolTempFile {
     if (this.buffered > 0) await this.startFlush();
     if (this.failure !== undefined) {
       await this.discard();
-      throw storageError(this.failure, 'write a received instance', this.path);
+      throw storageError(this.failure, `write ${this.what}`, this.path);
     }
     try {
       await fdatasyncP(this.fd);
@@ -65,7 +69,7 @@ export class LocalTempFile implements SpoolTempFile {
       await closeP(this.fd);
     } catch (err) {
       await this.discard();
-      throw storageError(err, 'fsync a received instance', this.path);
+      throw storageError(err, `fsync ${this.what}`, this.path);
     }
   }
 
@@ -85,7 +89,7 @@ export class LocalTempFile implements SpoolTempFile {
   }
 
   commitAs(key: string): Promise<{ durable: Promise<void> }> {
-    return this.owner.commit(this.path, key);
+    return this.owner.commit(this.path, key, this.what);
   }
 
   async discard(): Promise<void> {

@@ -4,12 +4,14 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { echoscu, generateCtSeries, storeResponses, storescu } from '../helpers/dcmtk.js';
-import { listFiles, runCleanups, tempDir } from '../helpers/fixtures.js';
+import { listFiles, rejection, runCleanups, tempDir } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { requirePeers } from '../helpers/peers.js';
+import { LocalSpool } from '../../src/storage/local-spool.js';
+import { GatewayError } from '../../src/errors.js';
 
 describe('e2e: disk full', function () {
   this.timeout(120_000);
@@ -59,5 +61,24 @@ describe('e2e: disk full', function () {
       expect(src, f).to.not.equal(undefined);
     }
     expect(listFiles(join(gw.dataDir, 'spool', '.tmp'))).to.deep.equal([]);
+  });
+
+  it('names a result SR that cannot be written on a full disk as such (GW_ERR_RESULT_WRITE_FAILED), not as a received instance', async () => {
+    await gw?.stop();
+    gw = undefined;
+    const spool = new LocalSpool(join(mountPoint as string, 'results-full'));
+    // Fill what is left of the 4 MB tmpfs; the write that hits ENOSPC is allowed to fail part-way.
+    try {
+      writeFileSync(join(mountPoint as string, 'filler'), Buffer.alloc(8 * 1024 * 1024));
+    } catch {
+      // ENOSPC: the disk is full now
+    }
+    const err = await rejection(spool.write('results/1.2.3/1.2.3.4.dcm', Buffer.alloc(256 * 1024, 1)));
+    expect(err).to.be.instanceOf(GatewayError);
+    expect((err as GatewayError).code).to.equal('GW_ERR_RESULT_WRITE_FAILED');
+    expect((err as GatewayError).context).to.include({ key: 'results/1.2.3/1.2.3.4.dcm', errno: 'ENOSPC' });
+    expect(err.message).to.match(/^a result SR could not be written to the spool: no space left to write a result SR/);
+    expect(err.message).to.not.match(/received instance/);
+    expect(listFiles(join(mountPoint as string, 'results-full', 'spool', '.tmp'))).to.deep.equal([]);
   });
 });

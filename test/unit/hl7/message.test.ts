@@ -78,6 +78,14 @@ describe('hl7/message', () => {
     expect(m.field('OBX', 5, { occurrence: 4, component: 5 })).to.match(/\nA0KJSVFT0YNCg==$/);
   });
 
+  it('refuses a line break inside MSH (fuzz seed 15 case 272): the ACK would echo one MSH-10 and the row keep another', () => {
+    const broken = Buffer.from('MSH|^~\\&|RIS|HOSP|GW|HOSP|20260101||ORU^R01^ORU_R01|\x86\r\x0fJUNK-272|P|2.5.1\rPID|1||P1\rOBX|1|TX|X^Y||text||||||F\r', 'latin1');
+    const item = readMessageBytes(broken);
+    expect(item.kind).to.equal('invalid');
+    expect(item.kind === 'invalid' && item.problem).to.deep.include({ code: 'GW_ERR_HL7_MALFORMED', location: { segment: 'MSH', sequence: 1 } });
+    expect(item.kind === 'invalid' && item.problem.detail).to.match(/line 2 breaks the MSH segment/);
+  });
+
   it('strips a UTF-8 BOM and accepts LF between segments (FHIR-Converter files)', () => {
     const m = message(readMessageBytes(corpus('fhirconverter__ORM-O01-01.hl7')));
     expect(m.controlId).to.equal('MSG00018');
