@@ -117,8 +117,13 @@ export class LocalSpool implements Spool {
 
   async probe(): Promise<void> {
     const path = join(this.tmpDir, `health-${randomUUID()}`);
-    await writeFile(path, 'ok');
-    await unlink(path);
+    try {
+      await writeFile(path, 'ok');
+    } finally {
+      // A write that fails on a full disk has still created the file: remove it either way, or every health check
+      // while the disk is full leaves one behind.
+      await unlink(path).catch(() => {});
+    }
   }
 
   async freeBytes(): Promise<number> {
