@@ -35,3 +35,19 @@ export {
 export { buildAiFlagsOru, type AiFlagsOru, type AiFlagsOruInput, type OruFinding, type OruDiscordance } from './hl7-oru.js';
 export { compareFindings, CONCORDANCE, type AiFlag, type CodedFinding, type ConcordanceItem, type ConcordanceState, type ReportMention } from './concordance.js';
 export { dicomDateTime } from './dicom-datetime.js';
+export { buildKeyObjectSelection, keyObjectDescription, KeyObjectCodes, KEY_OBJECT_SELECTION_SOP_CLASS, type KeyImage, type KeyObjectSelection, type KeyObjectSelectionInput } from './kos.js';
+export {
+  buildSummaryImage,
+  renderSummary,
+  summaryLayout,
+  summarySliceSize,
+  SECONDARY_CAPTURE_SOP_CLASS,
+  SUMMARY_DEMO_DISCLAIMER,
+  SummaryColours,
+  type FindingRegionInput,
+  type SummaryImage,
+  type SummaryImageInput,
+  type SummaryLayout,
+  type SummarySlice,
+  type TextLine,
+} from './summary-image.js';
