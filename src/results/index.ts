@@ -41,6 +41,7 @@ export {
   renderSummary,
   summaryLayout,
   summarySliceSize,
+  imageSizeOf,
   SECONDARY_CAPTURE_SOP_CLASS,
   SUMMARY_DEMO_DISCLAIMER,
   SummaryColours,

@@ -23,7 +23,7 @@ import { deriveUid } from './derive-uid.js';
 import { RgbRaster, type Rgb } from './rgb-raster.js';
 import type { CodedConcept } from './sr/content-items.js';
 import type { Naturalized } from './sr/naturalized.js';
-import { writePart10 } from './sr/part10-io.js';
+import { readPart10, writePart10 } from './sr/part10-io.js';
 import type { SourceContext } from './sr/source-context.js';
 
 /** Secondary Capture Image Storage (PS3.4 B.5). */
@@ -118,6 +118,14 @@ export function summarySliceSize(columns: number, rows: number): { width: number
   const scale = SUMMARY_WIDTH / Math.max(columns, rows);
   const even = (n: number): number => Math.max(2, 2 * Math.round((n * scale) / 2));
   return { width: even(columns), height: even(rows) };
+}
+
+/** Rows and Columns of an image instance (header only, Pixel Data not read); undefined when it has none. */
+export function imageSizeOf(part10: Uint8Array): { columns: number; rows: number } | undefined {
+  const { dataset } = readPart10(part10, { withoutPixelData: true });
+  const columns = Number(dataset.Columns);
+  const rows = Number(dataset.Rows);
+  return Number.isInteger(columns) && Number.isInteger(rows) && columns > 0 && rows > 0 ? { columns, rows } : undefined;
 }
 
 /** Splits `text` into lines of at most `width` pixels at `scale`, at spaces, breaking words longer than a line. */

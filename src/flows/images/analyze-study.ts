@@ -4,7 +4,6 @@
  * destination — each step idempotent, so a retried job ends in the same rows and the same SR bytes. An abort (the
  * gateway stops) is checked before each model and each batch: the job is handed back for a retry, not failed.
  */
-import { createHash } from 'node:crypto';
 import { appliesTo, type Classification, type Classifier, type ModelStatus } from '../../ai/index.js';
 import type { DicomDestination } from '../../config/index.js';
 import type { InstancesStore, Job, NewOutboxItem, OutboxItem, ResultsStore, StoredInstance } from '../../db/index.js';
@@ -13,7 +12,8 @@ import { describeError } from '../../errors.js';
 import type { PreparedSlices, SlicePreparer } from '../../imaging/index.js';
 import type { Logger } from '../../log.js';
 import { buildFindingsSr, dicomDateTime, sourceContextFromPart10, type ReferencedInstance } from '../../results/index.js';
-import { resultKey, type Spool } from '../../storage/index.js';
+import type { Spool } from '../../storage/index.js';
+import { resultObjects } from './result-objects.js';
 import type { IntakeGate } from '../../queue/index.js';
 import type { HandlerOutcome, Queue } from '../../queue/index.js';
 
@@ -61,6 +61,9 @@ export interface AnalyzeStudyDeps {
 interface Scored {
   instance: StoredInstance;
   probability: number;
+  /** The best frame (0-based) and whether the instance has several. */
+  frame: number;
+  multiFrame: boolean;
 }
 
 /** `signal` aborts the analysis between steps; what is aborted leaves no row and no SR, and asks for a retry. */
@@ -130,6 +133,7 @@ async function analyzeWithModel(
     next = start + CHUNK < candidates.length && deps.intake.isQuiet() ? prepareChunk(start + CHUNK) : undefined;
     const images: Float32Array[] = [];
     const owners: StoredInstance[] = [];
+    const frames: Array<{ frame: number; multiFrame: boolean }> = [];
     prepared.forEach((p, k) => {
       const instance = chunk[k] as StoredInstance;
       if (p.kind !== 'prepared') {
@@ -139,10 +143,11 @@ async function analyzeWithModel(
       }
       firstSource ??= instance;
       // Multi-frame images contribute one slice per frame; the instance is credited with its best frame.
-      for (const t of p.tensors) {
+      p.tensors.forEach((t, frame) => {
         images.push(t);
         owners.push(instance);
-      }
+        frames.push({ frame, multiFrame: p.tensors.length > 1 });
+      });
     });
     if (images.length === 0) continue;
     // Inference is not abandoned half-way: the models are closed after it, and a native run must end first. One
@@ -155,8 +160,9 @@ async function analyzeWithModel(
       const instance = owners[k] as StoredInstance;
       const p = row[0] ?? 0;
       const prev = scoredBy.get(instance);
-      if (prev === undefined) scoredBy.set(instance, { instance, probability: p });
-      else prev.probability = Math.max(prev.probability, p);
+      const at = frames[k] as { frame: number; multiFrame: boolean };
+      if (prev === undefined) scoredBy.set(instance, { instance, probability: p, ...at });
+      else if (p > prev.probability) Object.assign(prev, { probability: p, frame: at.frame });
     });
   }
   const scored = [...scoredBy.values()];
@@ -172,20 +178,39 @@ async function analyzeWithModel(
   deps.onAnalysed?.(spec.id, durationMs);
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
+  const source = sourceContextFromPart10(await deps.spool.read(firstSource.path));
+  const model = { id: spec.id, version: spec.version, demo: deps.demoModels.has(spec.id) };
+  const finding = { finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? ('present' as const) : ('absent' as const), probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) };
+  // The newest input's arrival time, not the clock: a retry of the same job writes the same bytes.
+  const contentDateTime = dicomDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), ''));
   const sr = buildFindingsSr({
-    source: sourceContextFromPart10(await deps.spool.read(firstSource.path)),
+    source,
     referencedInstances: referenced,
-    model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
-    findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? 'present' : 'absent', probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
+    model: { ...model, manufacturer: 'pacs-ai-gateway' },
+    findings: [finding],
     kind: 'image-ai',
-    // The newest input's arrival time, not the clock: a retry of the same job writes the same bytes.
-    contentDateTime: dicomDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), '')),
+    contentDateTime,
   });
   const srUid = parseUid(sr.sopInstanceUid) as Uid;
-  const relative = resultKey(studyUid, srUid);
-  await deps.spool.write(relative, sr.part10);
-  const dedupeKey = `${srUid}:${createHash('sha256').update(sr.part10).digest('hex').slice(0, 16)}`;
   const targets = deps.destinations.filter((d) => spec.destinations === undefined || spec.destinations.includes(d.name));
+  // The SR, and the KOS and summary image where a destination lists them (result-objects.ts)
+  const objects = await resultObjects(
+    {
+      studyUid,
+      source,
+      sr: { sopInstanceUid: srUid, seriesInstanceUid: sr.seriesInstanceUid, part10: sr.part10 },
+      model,
+      finding: finding.finding,
+      probability,
+      flagged,
+      top,
+      ...(spec.input.window === undefined ? {} : { window: spec.input.window }),
+      contentDateTime,
+      targets,
+    },
+    deps,
+  );
+  for (const o of objects) await deps.spool.write(o.key, o.part10);
   const t = now();
   const queued: string[] = [];
   await deps.results.save(
@@ -209,11 +234,13 @@ async function analyzeWithModel(
     },
     t,
   );
-  for (const d of targets) {
-    if ((await deps.outbox.enqueue({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey, payload: relative }, t)).created) queued.push(d.name);
+  for (const o of objects) {
+    for (const name of o.destinations) {
+      if ((await deps.outbox.enqueue({ kind: 'dicom', destination: name, studyInstanceUid: studyUid, dedupeKey: o.dedupeKey, payload: o.key }, t)).created) queued.push(name);
+    }
   }
   log.info('study analysed', { modelId: spec.id, flagged, instances: scored.length, skipped, ms: Math.round(durationMs), engine: provenance.engine, provider: provenance.provider, queued: queued.length });
-  if (queued.length > 0) deps.onQueued(queued);
+  if (queued.length > 0) deps.onQueued([...new Set(queued)]);
 }
 
 /** Settles as `work` does, or rejects with the abort reason as soon as `signal` aborts (the work runs on, unheeded). */
