@@ -8,12 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { DicomDestination, ResultObject } from '../../config/index.js';
-import type { StoredInstance } from '../../db/index.js';
+import type { AnalysisResult, StoredInstance } from '../../db/index.js';
 import { parseUid, type Uid } from '../../dicom/index.js';
 import type { SlicePreparer, WindowPreset } from '../../imaging/index.js';
 import {
   buildKeyObjectSelection,
   buildSummaryImage,
+  deriveUid,
   imageSizeOf,
   summarySliceSize,
   type CodedConcept,
@@ -67,6 +68,14 @@ export interface ResultObjectDeps {
   spool: Pick<Spool, 'read' | 'withLocalFile'>;
   /** Decodes and windows the top slice off the main thread, as the analysis decodes every slice. */
   preparer: Pick<SlicePreparer, 'prepare'>;
+}
+
+/**
+ * Whether `sopInstanceUid` is the KOS or the summary of one of the study's results (`deriveUid(srUid, kind)`):
+ * such an object routed back by the PACS is indexed but neither re-opens the study nor queues a re-analysis.
+ */
+export function isDerivedResultObject(results: ReadonlyArray<Pick<AnalysisResult, 'srSopInstanceUid'>>, sopInstanceUid: string): boolean {
+  return results.some((r) => r.srSopInstanceUid !== null && parseUid(r.srSopInstanceUid) !== undefined && (['kos', 'summary'] as const).some((kind) => deriveUid(r.srSopInstanceUid as string, kind) === sopInstanceUid));
 }
 
 /** The objects to write to the spool and queue, SR first. */
