@@ -99,6 +99,30 @@ describe('interop: status page in headless Chromium', function () {
     expect(await destination.textContent()).to.contain(`STATUSSCP@127.0.0.1:${pacsPort}`).and.to.contain('dead letters');
   });
 
+  it('shows the flagged study’s summary image as a thumbnail that opens full size; the negative study has none', async () => {
+    const nodule = page.locator('#studies-body tr[data-accession="DEMOACC001"]');
+    const thumb = nodule.locator('button.thumb img');
+    await thumb.waitFor();
+    // loaded through the token-carrying fetch: the blob decodes to the 512-px wide summary
+    await waitFor('the thumbnail to load', async () => (await thumb.evaluate((img) => (img as HTMLImageElement).naturalWidth)) === 512);
+    expect(await thumb.evaluate((img) => (img as HTMLImageElement).getBoundingClientRect().width)).to.be.below(129);
+    expect(await page.locator('#studies-body tr[data-accession="DEMOACC002"] button.thumb').count()).to.equal(0);
+    await nodule.getByRole('button', { name: /^Show AI summary image: Pulmonary nodule .* full size$/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const full = dialog.locator('img');
+    expect(await full.evaluate((img) => (img as HTMLImageElement).naturalWidth)).to.equal(512);
+    expect(await full.evaluate((img) => (img as HTMLImageElement).getBoundingClientRect().width)).to.be.above(256);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // without the token the PNG is refused, like the rest of /api
+    const path = await nodule.locator('button.thumb').getAttribute('data-summary');
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}${path}`)).status).to.equal(401);
+    const png = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, { headers: auth });
+    expect([png.status, png.headers.get('content-type')]).to.deep.equal([200, 'image/png']);
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}${path?.replace(/\/summary\/[0-9.]+/, '/summary/1.2.3')}`, { headers: auth })).status).to.equal(404);
+  });
+
   it('prints patient-originated text as text, never as markup', async () => {
     const row = page.locator('#studies-body tr').filter({ has: page.locator('th', { hasText: HOSTILE_ACCESSION }) });
     await row.waitFor();
