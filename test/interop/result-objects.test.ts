@@ -17,7 +17,7 @@ import {
 } from '../../src/results/index.js';
 import { readPart10 } from '../../src/results/sr/part10-io.js';
 import { dcmsend } from '../helpers/dcmtk.js';
-import { CORPUS, runCleanups, tempDir } from '../helpers/fixtures.js';
+import { CORPUS, REPO_ROOT, runCleanups, tempDir } from '../helpers/fixtures.js';
 import { startOrthanc } from '../helpers/orthanc.js';
 import { requirePeers, run } from '../helpers/peers.js';
 import { decodePng } from '../helpers/png.js';
@@ -114,7 +114,10 @@ describe('interop: KOS and summary image checked by dciodvfy, dsrdump and Orthan
       expect(id, 'Orthanc holds the summary').to.be.a('string');
       const res = await fetch(orthanc.url(`/instances/${id}/preview`), { headers: { accept: 'image/png' } });
       expect(res.headers.get('content-type')).to.equal('image/png');
-      const png = decodePng(new Uint8Array(await res.arrayBuffer()));
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      // WRITE_DOC_IMAGES=1 refreshes the example in docs/results-objects.md with Orthanc's own rendering
+      if (process.env.WRITE_DOC_IMAGES === '1') writeFileSync(join(REPO_ROOT, 'docs', 'images', 'summary-example.png'), bytes);
+      const png = decodePng(bytes);
       expect([png.width, png.height]).to.deep.equal([summary.layout.width, summary.layout.height]);
       const at = (x: number, y: number): number[] => [...png.rgb.subarray((Math.round(y) * png.width + Math.round(x)) * 3, (Math.round(y) * png.width + Math.round(x)) * 3 + 3)];
       const { outline } = summary.layout;
