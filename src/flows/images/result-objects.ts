@@ -4,7 +4,8 @@
  * (`dicom.destinations[].results`). Each object is its own spool file and its own outbox row per destination (dedupe
  * key: its UID and a hash of its bytes), so each has the SR's durability and exactly-once delivery.
  *
- * The summary is also made for a flagged result no destination asks it for: the status page shows it.
+ * KOS and summary are made only when a destination lists them (each costs a build, and the summary a decode); the
+ * status page shows the summary of a flagged result when there is one.
  */
 import { createHash } from 'node:crypto';
 import type { DicomDestination, ResultObject } from '../../config/index.js';
@@ -60,7 +61,7 @@ export interface ResultObjectToQueue {
   readonly key: string;
   readonly part10: Buffer;
   readonly dedupeKey: string;
-  /** Destination names to queue it for; empty: kept in the spool only (a summary for the status page). */
+  /** Destination names to queue it for (empty only for an SR no destination takes: it stays in the spool). */
   readonly destinations: string[];
 }
 
@@ -111,7 +112,7 @@ export async function resultObjects(outcome: AnalysisOutcome, deps: ResultObject
     objects.push(object('kos', kos.sopInstanceUid, kos.part10));
   }
   const best = outcome.top[0];
-  if (best !== undefined && (wanting('summary').length > 0 || flagged)) {
+  if (best !== undefined && wanting('summary').length > 0) {
     const slice = await topSlice(best, outcome.window, deps);
     const summary = buildSummaryImage({ source, srSopInstanceUid: outcome.sr.sopInstanceUid, slice, ...(outcome.region === undefined ? {} : { region: outcome.region }), finding, probability, flagged, model, contentDateTime });
     objects.push(object('summary', summary.sopInstanceUid, summary.part10));

@@ -18,7 +18,7 @@ export function summaryPngPath(studyInstanceUid: string, summaryUid: string): st
   return `/api/studies/${studyInstanceUid}/summary/${summaryUid}.png`;
 }
 
-/** The summary's UID for a result, when the spool holds one (a flagged result, or a destination asked for it). */
+/** The summary's UID for a result, when the spool holds one (a destination lists `summary`). */
 export async function summaryUidIfStored(spool: Pick<Spool, 'stat'>, studyInstanceUid: string, srSopInstanceUid: string | null): Promise<string | undefined> {
   const study = parseUid(studyInstanceUid);
   const sr = srSopInstanceUid === null ? undefined : parseUid(srSopInstanceUid);
