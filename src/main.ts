@@ -19,6 +19,7 @@ import {
   statusCommand,
   type ExitCodeValue,
 } from './cli/index.js';
+import { explainConfig } from './config/index.js';
 import { GatewayError, describeError } from './errors.js';
 
 /** Runs a command that returns its exit code. */
@@ -42,8 +43,9 @@ program
   .description('validate a config file: prints each problem with its key path and exits 2, or exits 0')
   .option('--config <path>', CONFIG_OPTION_HELP)
   .action((opts: { config?: string }) => {
-    const { source } = readConfigOrExit(opts.config);
+    const { config, source } = readConfigOrExit(opts.config);
     process.stdout.write(`configuration OK (${source})\n`);
+    for (const line of explainConfig(config)) process.stdout.write(`${line}\n`);
   });
 
 program

@@ -77,16 +77,34 @@ const tlsClient = z
   .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together', path: ['keyFile'] });
 // ───── end TLS ─────
 
+/** The result objects a DICOM destination may receive. */
+export const RESULT_OBJECTS = ['sr', 'kos', 'summary', 'report-sr'] as const;
+export type ResultObject = (typeof RESULT_OBJECTS)[number];
+
 const dicomDestination = z.strictObject({
   /** Name used in logs, the outbox and model `destinations`. */
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a destination name is 1–64 letters, digits, dot, dash or underscore'),
   aeTitle,
   host: z.string().min(1),
   port: port.refine((p) => p > 0, 'a destination needs a port'),
-  /** Also send the report's coded findings (from the RIS's ORU^R01) as an SR into the study. */
+  /**
+   * Which result objects this destination receives (docs/configuration.md): `sr` the AI SR (TID 1500), `kos` a Key
+   * Object Selection of the key slices and the SR, `summary` a Secondary Capture with the finding drawn on the top
+   * slice, `report-sr` the report's findings as an SR.
+   */
+  results: z
+    .array(z.enum(RESULT_OBJECTS))
+    .min(1, 'list at least one result object (sr, kos, summary, report-sr)')
+    .refine((list) => new Set(list).size === list.length, 'a result object is listed twice')
+    .default(['sr']),
+  /** The older spelling of `results: [..., report-sr]`, kept as an alias. */
   reportSr: z.boolean().default(false),
   /** C-STORE over TLS (PS3.15 Annex B); absent: plain TCP. */
   tls: tlsClient.optional(),
+}).transform((d) => {
+  // One truth for every reader: `reportSr: true` adds report-sr to results, and reportSr says whether results has it.
+  const results = d.reportSr && !d.results.includes('report-sr') ? [...d.results, 'report-sr' as const] : d.results;
+  return { ...d, results, reportSr: results.includes('report-sr') };
 });
 
 const dicomSchema = z.strictObject({

@@ -26,7 +26,19 @@ export interface StudyListItem {
   status: string;
   receivedAt: string;
   completedAt: string | null;
-  ai: Array<{ modelId: string; modelVersion: string; finding: { code: string; scheme: string; meaning: string }; probability: number; flagged: boolean; backend: string; device: string; ms: number; instancesAnalyzed: number }>;
+  ai: Array<{
+    modelId: string;
+    modelVersion: string;
+    finding: { code: string; scheme: string; meaning: string };
+    probability: number;
+    flagged: boolean;
+    backend: string;
+    device: string;
+    ms: number;
+    instancesAnalyzed: number;
+    /** The summary image as PNG (GET, bearer token as for /api): a flagged result's, when stored; else null. */
+    summaryImage: string | null;
+  }>;
   deliveries: Array<{ id: number; destination: string; kind: string; state: string; attempts: number; lastError: string | null; deliveredAt: string | null }>;
   /** Each result SR (an image model's, the report findings'): its current revision and the ones it replaced, newest first. */
   results: ResultRevisionsView[];
@@ -96,6 +108,9 @@ export interface DestinationHealth {
   lastErrorAt: string | null;
 }
 
+/** `/api/studies/{Study Instance UID}/summary/{SOP Instance UID}.png`: UIDs are digits and dots (PS3.5 9.1). */
+const SUMMARY_PATH = /^\/api\/studies\/([0-9.]{1,64})\/summary\/([0-9.]{1,64})\.png$/;
+
 export interface HttpOptions {
   host: string;
   port: number;
@@ -125,6 +140,8 @@ export interface HttpDeps {
   resendOutbox: (id: number) => Promise<boolean>;
   status: () => Promise<StatusReport>;
   listDestinations: () => Promise<DestinationHealth[]>;
+  /** A study's summary image as PNG (`GET /api/studies/{study}/summary/{uid}.png`); undefined when there is none. */
+  summaryImage: (studyInstanceUid: string, sopInstanceUid: string) => Promise<Buffer | undefined>;
   metrics: { contentType: string; text: () => Promise<string> };
   /** Told of every API read of study data, resend and refused token (the audit trail). Must not throw. */
   onAccess?: (access: ApiAccess) => void;
@@ -201,6 +218,16 @@ export class HttpServer {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` });
+      return;
+    }
+    const summary = SUMMARY_PATH.exec(url.pathname);
+    if (summary !== null) {
+      const png = await this.deps.summaryImage(summary[1] as string, summary[2] as string);
+      if (png === undefined) sendJson(res, 404, { error: `no summary image ${summary[2]} in study ${summary[1]}` });
+      else {
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+        res.end(req.method === 'HEAD' ? undefined : png);
+      }
       return;
     }
     switch (url.pathname) {

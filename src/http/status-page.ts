@@ -45,6 +45,11 @@ button.action { padding: 0.15rem 0.6rem; border: 1px solid var(--line); border-r
 #auth { border: 1px solid var(--line); padding: 0.75rem 1rem; margin: 1rem 0; max-width: 40rem; }
 #auth[hidden], #data[hidden] { display: none; }
 #status { color: var(--muted); }
+button.thumb { display: block; margin: 0.25rem 0 0; padding: 0; border: 1px solid var(--line); background: #000; cursor: zoom-in; line-height: 0; }
+button.thumb img { width: 96px; height: auto; }
+#summary-dialog { padding: 0.5rem; border: 1px solid var(--line); background: var(--bg); color: var(--fg); max-width: 95vw; max-height: 95vh; }
+#summary-dialog img { display: block; max-width: 90vw; max-height: 85vh; height: auto; }
+#summary-dialog::backdrop { background: rgba(0, 0, 0, 0.6); }
 #status.error { color: var(--bad); }
 `;
 
@@ -91,6 +96,37 @@ const SCRIPT = `
         return body;
       });
     });
+  }
+
+  /** Images need the bearer header too, so they are fetched and shown from blob: URLs, each fetched once. */
+  var images = {};
+  function image(path) {
+    if (!images[path]) {
+      var token = sessionStorage.getItem(TOKEN_KEY);
+      images[path] = fetch(path, { cache: 'no-store', headers: token ? { Authorization: 'Bearer ' + token } : {} }).then(function (res) {
+        if (!res.ok) throw new Error(path + ': HTTP ' + res.status);
+        return res.blob();
+      }).then(function (blob) { return URL.createObjectURL(blob); });
+      images[path].catch(function () { delete images[path]; });
+    }
+    return images[path];
+  }
+  function showSummary(src, label) {
+    var d = $('summary-dialog');
+    $('summary-full').src = src;
+    $('summary-full').alt = label;
+    $('summary-title').textContent = label;
+    d.showModal();
+  }
+  function thumbnail(a, s) {
+    var label = 'AI summary image: ' + a.finding.meaning + ' ' + a.probability.toFixed(2) + ', study ' + (s.accessionNumber || s.studyInstanceUid);
+    var img = el('img', { alt: label });
+    var button = el('button', { type: 'button', class: 'thumb', 'aria-label': 'Show ' + label + ' full size', 'data-summary': a.summaryImage }, img);
+    image(a.summaryImage).then(function (src) {
+      img.src = src;
+      button.addEventListener('click', function () { showSummary(src, label); });
+    }, function () { button.replaceWith(el('span', { class: 'muted' }, 'summary image unavailable')); });
+    return button;
   }
 
   function showAuth(show, rejected) {
@@ -159,7 +195,8 @@ const SCRIPT = `
     return el('ul', { class: 'plain' }, s.ai.map(function (a) {
       return el('li', {}, a.finding.meaning + ' ', el('span', { class: 'num' }, a.probability.toFixed(2)), ' ',
         a.flagged ? el('span', { class: 'badge bad' }, 'flagged') : el('span', { class: 'badge ok' }, 'not flagged'),
-        el('span', { class: 'muted' }, ' (' + a.modelId + ' ' + a.modelVersion + ')'));
+        el('span', { class: 'muted' }, ' (' + a.modelId + ' ' + a.modelVersion + ')'),
+        a.summaryImage ? thumbnail(a, s) : null);
     }));
   }
   function reportCell(s) {
@@ -242,6 +279,7 @@ const SCRIPT = `
   });
   ['filter-accession', 'filter-status', 'filter-flagged'].forEach(function (id) { $(id).addEventListener('input', renderStudies); $(id).addEventListener('change', renderStudies); });
   $('filter-outbox').addEventListener('change', renderOutbox);
+  $('summary-close').addEventListener('click', function () { $('summary-dialog').close(); });
   $('refresh').addEventListener('click', refresh);
   $('auto').addEventListener('change', startTimer);
   $('auth').addEventListener('submit', function (e) {
@@ -294,6 +332,11 @@ const BODY = `<header>
 <tbody id="outbox-body"></tbody></table>
 </section>
 </div>
+<dialog id="summary-dialog" aria-labelledby="summary-title">
+<p id="summary-title"></p>
+<img id="summary-full" alt="">
+<p><button type="button" id="summary-close" class="action">Close</button></p>
+</dialog>
 </main>`;
 
 function cspHash(text: string): string {
@@ -321,6 +364,8 @@ export const STATUS_PAGE_CSP = [
   `script-src ${cspHash(SCRIPT)}`,
   `style-src ${cspHash(STYLE)}`,
   "connect-src 'self'",
+  // summary thumbnails: fetched with the token, shown from blob: URLs
+  'img-src blob:',
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

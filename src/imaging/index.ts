@@ -17,3 +17,4 @@ export { bilinearAxis, resizeBilinear, type ResizeAxis, type ResizeOptions } fro
 export { preprocessBatch, preprocessForModel, tensorSize, type PreprocessOptions, type TensorSpec } from './to-tensor.js';
 export { prepareSlices, type PreparedSlices } from './slice-prep.js';
 export { SlicePreparer } from './slice-prep-pool.js';
+export { encodePngRgb, crc32 } from './png.js';

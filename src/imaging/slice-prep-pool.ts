@@ -9,7 +9,7 @@ import type { PreparedSlices } from './slice-prep.js';
 import type { TensorSpec } from './to-tensor.js';
 
 export type SlicePrepProtocol = {
-  prepare: { request: { path: string; spec: TensorSpec }; reply: PreparedSlices };
+  prepare: { request: { path: string; spec: TensorSpec; frame?: number }; reply: PreparedSlices };
 };
 
 export class SlicePreparer {
@@ -31,13 +31,16 @@ export class SlicePreparer {
     }
   }
 
-  /** Decodes and preprocesses the file at `path` for a model with input `spec`; rejects if the file cannot be read or the worker died. */
-  prepare(path: string, spec: TensorSpec): Promise<PreparedSlices> {
+  /**
+   * Decodes and preprocesses the file at `path` for a model with input `spec` (only `frame`, 0-based, when given);
+   * rejects if the file cannot be read or the worker died.
+   */
+  prepare(path: string, spec: TensorSpec, frame?: number): Promise<PreparedSlices> {
     const serving = this.workers.filter((w) => w.failure === undefined);
     // All failed: the first one rejects with its reason.
     const worker = serving.reduce<WorkerClient<SlicePrepProtocol, null> | undefined>((a, b) => (a === undefined || b.inFlight < a.inFlight ? b : a), undefined) ?? this.workers[0];
     if (worker === undefined) return Promise.reject(new Error('slice preparer has no workers'));
-    return worker.call('prepare', { path, spec });
+    return worker.call('prepare', frame === undefined ? { path, spec } : { path, spec, frame });
   }
 
   /** Stops the workers at once: requests in flight reject with GW_ERR_SHUTTING_DOWN. */

@@ -10,8 +10,8 @@ import type { SlicePrepProtocol } from './slice-prep-pool.js';
 serve<SlicePrepProtocol, null>(() => ({
   ready: null,
   handlers: {
-    prepare: async ({ path, spec }) => {
-      const result = await prepareSlices(path, spec);
+    prepare: async ({ path, spec, frame }) => {
+      const result = await prepareSlices(path, spec, frame);
       return transferring(result, result.kind === 'prepared' ? result.tensors.map((t) => t.buffer as ArrayBuffer) : []);
     },
   },

@@ -12,9 +12,19 @@ export type PreparedSlices =
   | { kind: 'prepared'; tensors: Float32Array[] }
   | { kind: 'undecodable'; cause: UndecodableCause; reason: string; transferSyntaxUid: string | undefined };
 
-export async function prepareSlices(path: string, spec: TensorSpec): Promise<PreparedSlices> {
+/**
+ * `frame` (0-based) preprocesses that frame only, the one tensor returned (the summary image wants one frame of a
+ * multi-frame image at display size, not all of them); absent: every frame. A frame past the end is `malformed`.
+ */
+export async function prepareSlices(path: string, spec: TensorSpec, frame?: number): Promise<PreparedSlices> {
   const decoded = await decodeFrames(await readFile(path));
   if (decoded.kind !== 'decoded') return decoded;
   const size = tensorSize(spec);
+  if (frame !== undefined) {
+    if (!Number.isInteger(frame) || frame < 0 || frame >= decoded.frames.length) {
+      return { kind: 'undecodable', cause: 'malformed', reason: `frame ${frame + 1} asked, ${decoded.frames.length} decoded`, transferSyntaxUid: decoded.meta.transferSyntaxUid };
+    }
+    return { kind: 'prepared', tensors: [preprocessForModel(decoded, spec, { frame, out: new Float32Array(size) })] };
+  }
   return { kind: 'prepared', tensors: decoded.frames.map((_, f) => preprocessForModel(decoded, spec, { frame: f, out: new Float32Array(size) })) };
 }

@@ -43,3 +43,20 @@ export { buildAiFlagsOru, type AiFlagsOru, type AiFlagsOruInput, type OruFinding
 export { accessionIssuerFromSource, oruPatientFromSource, type AssigningAuthority, type OruPatient } from './oru-patient.js';
 export { compareFindings, CONCORDANCE, type AiFlag, type CodedFinding, type ConcordanceItem, type ConcordanceState, type ReportMention } from './concordance.js';
 export { dicomDateTime, resultDateTime } from './dicom-datetime.js';
+export { buildKeyObjectSelection, keyObjectDescription, KeyObjectCodes, KEY_OBJECT_SELECTION_SOP_CLASS, type KeyImage, type KeyObjectSelection, type KeyObjectSelectionInput } from './kos.js';
+export {
+  buildSummaryImage,
+  renderSummary,
+  summaryLayout,
+  summarySliceSize,
+  imageSizeOf,
+  SECONDARY_CAPTURE_SOP_CLASS,
+  SUMMARY_DEMO_DISCLAIMER,
+  SummaryColours,
+  type FindingRegionInput,
+  type SummaryImage,
+  type SummaryImageInput,
+  type SummaryLayout,
+  type SummarySlice,
+  type TextLine,
+} from './summary-image.js';

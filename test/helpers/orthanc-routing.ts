@@ -25,8 +25,11 @@ export interface RoutedStudy {
   ai: Array<{ flagged: boolean; probability: number }>;
 }
 
-/** Starts Orthanc (its options get the gateway's port) and then the gateway, quiet period 1 s, fast retries. */
-export async function startGatewayBehindOrthanc(orthancOptions: (gatewayPort: number) => OrthancOptions): Promise<RoutedPair> {
+/**
+ * Starts Orthanc (its options get the gateway's port) and then the gateway, quiet period 1 s, fast retries.
+ * `results`: what the gateway sends Orthanc (`dicom.destinations[].results`, default the SR only).
+ */
+export async function startGatewayBehindOrthanc(orthancOptions: (gatewayPort: number) => OrthancOptions, results?: Array<'sr' | 'kos' | 'summary' | 'report-sr'>): Promise<RoutedPair> {
   const gatewayPort = await freePort();
   const orthanc = await startOrthanc(orthancOptions(gatewayPort));
   try {
@@ -35,7 +38,7 @@ export async function startGatewayBehindOrthanc(orthancOptions: (gatewayPort: nu
         port: gatewayPort,
         studyQuietSeconds: 1,
         allowedPeers: [{ aeTitle: orthanc.aeTitle, host: '127.0.0.1' }],
-        destinations: [{ name: 'pacs', aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort }],
+        destinations: [{ name: 'pacs', aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort, ...(results === undefined ? {} : { results }) }],
       },
       outbox: { baseDelayMs: 500, maxDelayMs: 2000 },
     });

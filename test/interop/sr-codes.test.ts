@@ -4,7 +4,7 @@
  * belong to no CID are absent from it; they are listed here with where they were checked instead.
  */
 import { expect } from 'chai';
-import { Codes, FindingCodes } from '../../src/results/index.js';
+import { Codes, FindingCodes, KeyObjectCodes } from '../../src/results/index.js';
 import { requirePeers, run } from '../helpers/peers.js';
 
 const SCRIPT = `
@@ -32,7 +32,7 @@ describe('interop: SR codes against pydicom’s PS3.16 concept dictionary', func
     dictionary = JSON.parse(r.stdout) as typeof dictionary;
   });
 
-  for (const [key, concept] of Object.entries({ ...Codes, ...FindingCodes })) {
+  for (const [key, concept] of Object.entries({ ...Codes, ...FindingCodes, ...KeyObjectCodes })) {
     const id = `${concept.scheme}|${concept.value}`;
     it(`${key} (${concept.value}, ${concept.scheme}, "${concept.meaning}")`, () => {
       if (TEMPLATE_ONLY.has(id)) {

@@ -47,11 +47,11 @@ describe('interop: status page in headless Chromium', function () {
       this.skip();
     }
     requirePeers(this, 'dcmsend', 'dcmodify', 'storescp', 'echoscu', 'cc');
-    // The PACS is down (nothing on its port) and one attempt is allowed: every SR becomes a dead letter.
+    // The PACS is down (nothing on its port) and one attempt is allowed: every SR and summary becomes a dead letter.
     pacsPort = await freePort();
     gw = await startGateway({
       http: { authToken: TOKEN },
-      dicom: { destinations: [{ name: 'pacs', aeTitle: 'STATUSSCP', host: '127.0.0.1', port: pacsPort }] },
+      dicom: { destinations: [{ name: 'pacs', aeTitle: 'STATUSSCP', host: '127.0.0.1', port: pacsPort, results: ['sr', 'summary'] }] },
       outbox: { maxAttempts: 1, connectTimeoutMs: 2000 },
     });
     const hostile = join(tempDir('pag-hostile-'), 'hostile.dcm');
@@ -64,9 +64,9 @@ describe('interop: status page in headless Chromium', function () {
       const sent = await dcmsend(gw.dicomPort, files);
       expect(sent.code, sent.stderr).to.equal(0);
     }
-    await waitFor('three studies analysed and their SRs dead-lettered', async () => {
+    await waitFor('three studies analysed and their SRs and summaries dead-lettered', async () => {
       const rows = await api<OutboxJson[]>('/api/outbox');
-      return rows.length === 3 && rows.every((r) => r.state === 'dead');
+      return rows.length === 6 && rows.every((r) => r.state === 'dead');
     }, 180_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     page = await browser.newPage();
@@ -97,6 +97,30 @@ describe('interop: status page in headless Chromium', function () {
     expect(await negative.locator('.badge', { hasText: /^not flagged$/ }).count()).to.equal(1);
     const destination = page.locator('#destinations-body tr[data-destination="pacs"]');
     expect(await destination.textContent()).to.contain(`STATUSSCP@127.0.0.1:${pacsPort}`).and.to.contain('dead letters');
+  });
+
+  it('shows the flagged study’s summary image as a thumbnail that opens full size; the negative study shows none', async () => {
+    const nodule = page.locator('#studies-body tr[data-accession="DEMOACC001"]');
+    const thumb = nodule.locator('button.thumb img');
+    await thumb.waitFor();
+    // loaded through the token-carrying fetch: the blob decodes to the 512-px wide summary
+    await waitFor('the thumbnail to load', async () => (await thumb.evaluate((img) => (img as HTMLImageElement).naturalWidth)) === 512);
+    expect(await thumb.evaluate((img) => (img as HTMLImageElement).getBoundingClientRect().width)).to.be.below(129);
+    expect(await page.locator('#studies-body tr[data-accession="DEMOACC002"] button.thumb').count()).to.equal(0);
+    await nodule.getByRole('button', { name: /^Show AI summary image: Pulmonary nodule .* full size$/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const full = dialog.locator('img');
+    expect(await full.evaluate((img) => (img as HTMLImageElement).naturalWidth)).to.equal(512);
+    expect(await full.evaluate((img) => (img as HTMLImageElement).getBoundingClientRect().width)).to.be.above(256);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // without the token the PNG is refused, like the rest of /api
+    const path = await nodule.locator('button.thumb').getAttribute('data-summary');
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}${path}`)).status).to.equal(401);
+    const png = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, { headers: auth });
+    expect([png.status, png.headers.get('content-type')]).to.deep.equal([200, 'image/png']);
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}${path?.replace(/\/summary\/[0-9.]+/, '/summary/1.2.3')}`, { headers: auth })).status).to.equal(404);
   });
 
   it('prints patient-originated text as text, never as markup', async () => {
@@ -135,7 +159,7 @@ describe('interop: status page in headless Chromium', function () {
     await page.getByLabel('State').selectOption('dead');
     const row = page.locator(`#outbox-body tr[data-outbox-id="${target.id}"]`);
     expect(await row.getAttribute('data-state')).to.equal('dead');
-    expect(await page.locator('#outbox-body tr[data-state="dead"]').count()).to.equal(3);
+    expect(await page.locator('#outbox-body tr[data-state="dead"]').count()).to.equal(6);
     await page.getByLabel('State').selectOption('');
 
     storescp = await startStorescp('STATUSSCP', { port: pacsPort });
@@ -146,7 +170,7 @@ describe('interop: status page in headless Chromium', function () {
 
     const after = await api<OutboxJson[]>('/api/outbox');
     expect(after.filter((r) => r.state === 'dead').map((r) => r.id).sort()).to.deep.equal(rows.filter((r) => r.id !== target.id).map((r) => r.id).sort());
-    const received = await waitFor('storescp to hold the SR', () => {
+    const received = await waitFor('storescp to hold the resent object', () => {
       const files = listFiles(storescp?.dir as string);
       return files.length > 0 ? files : undefined;
     });

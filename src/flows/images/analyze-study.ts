@@ -13,6 +13,7 @@ import type { PreparedSlices, SlicePreparer } from '../../imaging/index.js';
 import type { Logger } from '../../log.js';
 import { buildFindingsSr, findingsSrIdentity, nextRevision, resultDateTime, sourceContextFromPart10, type FindingsSrInput, type ReferencedInstance } from '../../results/index.js';
 import { resultKey, type Spool } from '../../storage/index.js';
+import { resultObjects } from './result-objects.js';
 import type { IntakeGate } from '../../queue/index.js';
 import type { HandlerOutcome } from '../../queue/index.js';
 
@@ -60,6 +61,9 @@ export interface AnalyzeStudyDeps {
 interface Scored {
   instance: StoredInstance;
   probability: number;
+  /** The best frame (0-based) and whether the instance has several. */
+  frame: number;
+  multiFrame: boolean;
 }
 
 /** `signal` aborts the analysis between steps; what is aborted leaves no row and no SR, and asks for a retry. */
@@ -129,6 +133,7 @@ async function analyzeWithModel(
     next = start + CHUNK < candidates.length && deps.intake.isQuiet() ? prepareChunk(start + CHUNK) : undefined;
     const images: Float32Array[] = [];
     const owners: StoredInstance[] = [];
+    const frames: Array<{ frame: number; multiFrame: boolean }> = [];
     prepared.forEach((p, k) => {
       const instance = chunk[k] as StoredInstance;
       if (p.kind !== 'prepared') {
@@ -138,10 +143,11 @@ async function analyzeWithModel(
       }
       firstSource ??= instance;
       // Multi-frame images contribute one slice per frame; the instance is credited with its best frame.
-      for (const t of p.tensors) {
+      p.tensors.forEach((t, frame) => {
         images.push(t);
         owners.push(instance);
-      }
+        frames.push({ frame, multiFrame: p.tensors.length > 1 });
+      });
     });
     if (images.length === 0) continue;
     // Inference is not abandoned half-way: the models are closed after it, and a native run must end first. One
@@ -154,8 +160,9 @@ async function analyzeWithModel(
       const instance = owners[k] as StoredInstance;
       const p = row[0] ?? 0;
       const prev = scoredBy.get(instance);
-      if (prev === undefined) scoredBy.set(instance, { instance, probability: p });
-      else prev.probability = Math.max(prev.probability, p);
+      const at = frames[k] as { frame: number; multiFrame: boolean };
+      if (prev === undefined) scoredBy.set(instance, { instance, probability: p, ...at });
+      else if (p > prev.probability) Object.assign(prev, { probability: p, frame: at.frame });
     });
   }
   const scored = [...scoredBy.values()];
@@ -172,11 +179,13 @@ async function analyzeWithModel(
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
   const source = sourceContextFromPart10(await deps.spool.read(firstSource.path));
+  const model = { id: spec.id, version: spec.version, demo: deps.demoModels.has(spec.id) };
+  const finding = { finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? ('present' as const) : ('absent' as const), probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) };
   const input: FindingsSrInput = {
     source,
     referencedInstances: referenced,
-    model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
-    findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? 'present' : 'absent', probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
+    model: { ...model, manufacturer: 'pacs-ai-gateway' },
+    findings: [finding],
     kind: 'image-ai',
     // The newest input's arrival time, not the clock: a retry of the same job writes the same bytes.
     ...resultDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), ''), source.timezoneOffsetFromUtc),
@@ -219,12 +228,29 @@ async function analyzeWithModel(
     return;
   }
   const sr = buildFindingsSr({ ...input, revision: step.revision });
-  const relative = resultKey(studyUid, sr.sopInstanceUid);
-  // File first, then the revision and its deliveries in one commit: a crash in between leaves only a file that
-  // the retry writes again.
-  await deps.spool.write(relative, sr.part10);
   const targets = deps.destinations.filter((d) => spec.destinations === undefined || spec.destinations.includes(d.name));
-  const deliveries: NewOutboxItem[] = targets.map((d) => ({ kind: 'dicom', destination: d.name, studyInstanceUid: studyUid, dedupeKey: sr.sopInstanceUid, payload: relative }));
+  // The SR, and the KOS and summary image where a destination lists them (result-objects.ts); both derive their
+  // UIDs from the SR's, so they are revised exactly when it is.
+  const objects = await resultObjects(
+    {
+      studyUid,
+      source,
+      sr: { sopInstanceUid: sr.sopInstanceUid, seriesInstanceUid: sr.seriesInstanceUid, part10: sr.part10 },
+      model,
+      finding: finding.finding,
+      probability,
+      flagged,
+      top,
+      ...(spec.input.window === undefined ? {} : { window: spec.input.window }),
+      contentDateTime: input.contentDateTime,
+      targets,
+    },
+    deps,
+  );
+  // Files first, then the revision and its deliveries in one commit: a crash in between leaves only files that
+  // the retry writes again.
+  for (const o of objects) await deps.spool.write(o.key, o.part10);
+  const deliveries: NewOutboxItem[] = objects.flatMap((o) => o.destinations.map((name) => ({ kind: 'dicom' as const, destination: name, studyInstanceUid: studyUid, dedupeKey: o.dedupeKey, payload: o.key })));
   const queued = await deps.results.commitRevision(
     {
       studyInstanceUid: studyUid,
@@ -244,7 +270,7 @@ async function analyzeWithModel(
     t,
   );
   log.info('study analysed', { ...logged, revision: sr.instanceNumber, queued: queued.length });
-  if (queued.length > 0) deps.onQueued(queued);
+  if (queued.length > 0) deps.onQueued([...new Set(queued)]);
 }
 
 /** Settles as `work` does, or rejects with the abort reason as soon as `signal` aborts (the work runs on, unheeded). */

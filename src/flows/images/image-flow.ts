@@ -13,6 +13,7 @@ import { CompletionRule, SqliteStudyStore, StudyAssembler } from '../../studies/
 import type { AnalyzeStudyDeps } from './analyze-study.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { InstanceStoreHandler } from './store-instance.js';
+import { isDerivedResultObject } from './result-objects.js';
 
 export interface ImageFlowEvents {
   /** A study was analysed: its results changed. */
@@ -25,7 +26,7 @@ export interface ImageFlowEvents {
 
 export interface ImageFlowDeps {
   instances: InstancesStore;
-  results: Pick<ResultsStore, 'save' | 'isOwnResult' | 'currentRevision' | 'hasRevisionUid' | 'commitRevision'>;
+  results: Pick<ResultsStore, 'save' | 'isOwnResult' | 'revisionsForStudy' | 'currentRevision' | 'hasRevisionUid' | 'commitRevision'>;
   /** The database of the study rows (study completion is SQL on it) and of the job queue. */
   db: Db;
   jobs: SqliteJobQueue;
@@ -75,7 +76,7 @@ export class ImageFlow {
         deps.intake.touch();
         this.assembler.instanceRecorded(progress);
       },
-      isOwnResult: (uid) => deps.results.isOwnResult(uid),
+      isOwnResult: async (uid, study) => (await deps.results.isOwnResult(uid)) || isDerivedResultObject((await deps.results.revisionsForStudy(study)).map((r) => r.sopInstanceUid), uid),
     });
   }
 

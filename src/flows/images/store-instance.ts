@@ -20,6 +20,7 @@ import {
   type StoreSink,
 } from '../../dicom/index.js';
 import type { Logger } from '../../log.js';
+import { SECONDARY_CAPTURE_SOP_CLASS } from '../../results/index.js';
 import { instanceKey, type Spool, type SpoolTempFile } from '../../storage/index.js';
 
 /** Identifying attributes sit near the start; this much of each dataset is kept in memory to read them. */
@@ -32,8 +33,8 @@ export interface StoreInstanceDeps {
   instances: Pick<InstancesStore, 'find' | 'record'>;
   log: Logger;
   onRecorded: (progress: StudyProgress) => void;
-  /** Whether a SOP Instance UID is a result this gateway produced (received back from the PACS). */
-  isOwnResult: (sopInstanceUid: string) => Promise<boolean>;
+  /** Whether a SOP Instance UID of the study is a result this gateway produced (received back from the PACS). */
+  isOwnResult: (sopInstanceUid: string, studyInstanceUid: string) => Promise<boolean>;
 }
 
 export class InstanceStoreHandler implements StoreHandler {
@@ -91,8 +92,9 @@ export class InstanceStoreHandler implements StoreHandler {
         this.deps.log.debug('duplicate instance ignored', { sopInstanceUid: request.sopInstanceUid });
         return { kind: 'duplicate' };
       }
-      // Our results are SRs, never images: the image instances of a study skip the lookup.
-      const ownResult = !isImageSopClass(request.sopClassUid) && (await this.deps.isOwnResult(request.sopInstanceUid));
+      // Our results are SRs, KOSs and Secondary Capture summaries: other image instances skip the lookup.
+      const mayBeOurs = !isImageSopClass(request.sopClassUid) || request.sopClassUid === SECONDARY_CAPTURE_SOP_CLASS;
+      const ownResult = mayBeOurs && (await this.deps.isOwnResult(request.sopInstanceUid, studyUid));
       const { durable } = await file.commitAs(relative);
       // The directory fsync and the index commit are independent: overlap them, acknowledge after both.
       const [, progress] = await Promise.all([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes, !ownResult)]);

@@ -2,7 +2,9 @@
 import type { GatewayConfig } from '../../config/index.js';
 import { OUTBOX_STATES, type Hl7MessagesStore, type JobsReader, type OutboxReader, type OutboxState, type ResultsStore, type StatusReader, type StudiesReader } from '../../db/index.js';
 import type { HttpDeps } from '../../http/index.js';
+import type { Spool } from '../../storage/index.js';
 import { listDestinationHealth } from './destination-health.js';
+import { summaryPng } from './summary-png.js';
 import { listStudyViews } from './study-view.js';
 
 export interface ApiViewDeps {
@@ -13,9 +15,11 @@ export interface ApiViewDeps {
   results: Pick<ResultsStore, 'forStudy' | 'revisionsForStudy'>;
   outbox: OutboxReader;
   messages: Hl7MessagesStore;
+  /** Summary images of flagged results, for the status page's thumbnails. */
+  spool: Pick<Spool, 'read' | 'stat'>;
 }
 
-export type ApiViews = Pick<HttpDeps, 'listStudies' | 'listOutbox' | 'status' | 'listDestinations'>;
+export type ApiViews = Pick<HttpDeps, 'listStudies' | 'listOutbox' | 'status' | 'listDestinations' | 'summaryImage'>;
 
 export function apiViews(deps: ApiViewDeps): ApiViews {
   return {
@@ -23,6 +27,7 @@ export function apiViews(deps: ApiViewDeps): ApiViews {
     listOutbox: (q) => deps.outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
     status: () => deps.status.summary(),
     listDestinations: () => listDestinationHealth(deps.config, deps.outbox),
+    summaryImage: (study, uid) => summaryPng(deps, study, uid),
   };
 }
 

@@ -5,6 +5,8 @@
 import type { Hl7MessagesStore, JobsReader, OutboxReader, ResultRevision, ResultsStore, StudiesReader, StudySummary } from '../../db/index.js';
 import { compareFindings, type ReportMention } from '../../results/index.js';
 import type { ResultRevisionsView, StudyListItem } from '../../http/index.js';
+import type { Spool } from '../../storage/index.js';
+import { summaryPngPath, summaryUidIfStored } from './summary-png.js';
 
 export interface StudyViewDeps {
   studies: Pick<StudiesReader, 'list'>;
@@ -12,6 +14,7 @@ export interface StudyViewDeps {
   results: Pick<ResultsStore, 'forStudy' | 'revisionsForStudy'>;
   outbox: OutboxReader;
   messages: Hl7MessagesStore;
+  spool: Pick<Spool, 'stat'>;
 }
 
 export async function listStudyViews(deps: StudyViewDeps, query: { limit: number; offset: number }): Promise<StudyListItem[]> {
@@ -50,7 +53,10 @@ async function studyView(deps: StudyViewDeps, s: StudySummary): Promise<StudyLis
   return {
     ...s,
     status,
-    ai: results.map((r) => ({
+    ai: await Promise.all(results.map(async (r) => {
+      // only flagged results have a summary unless a destination asks for one; only those are looked up
+      const summaryUid = r.flagged ? await summaryUidIfStored(deps.spool, s.studyInstanceUid, r.srSopInstanceUid) : undefined;
+      return {
       modelId: r.modelId,
       modelVersion: r.modelVersion,
       finding: r.finding,
@@ -60,6 +66,8 @@ async function studyView(deps: StudyViewDeps, s: StudySummary): Promise<StudyLis
       device: r.device,
       ms: r.durationMs,
       instancesAnalyzed: r.instancesAnalyzed,
+      summaryImage: summaryUid === undefined ? null : summaryPngPath(s.studyInstanceUid, summaryUid),
+      };
     })),
     deliveries,
     results: revisionViews(await deps.results.revisionsForStudy(s.studyInstanceUid)),

@@ -185,7 +185,7 @@ function collectEvidence(instances: readonly ReferencedInstance[]): Evidence {
 }
 
 /** Current Requested Procedure Evidence Sequence (PS3.3 C.17.2.3, Hierarchical SOP Instance Reference Macro). */
-function evidenceSequence(studyInstanceUid: Uid, refs: readonly ReferencedInstance[]): Naturalized[] {
+export function evidenceSequence(studyInstanceUid: Uid, refs: readonly ReferencedInstance[]): Naturalized[] {
   const series = new Map<string, ReferencedInstance[]>();
   for (const ref of refs) series.set(ref.seriesInstanceUid, [...(series.get(ref.seriesInstanceUid) ?? []), ref]);
   return [
