@@ -2,12 +2,12 @@
  * The result objects of one model's analysis and who receives each: the AI SR for destinations that list `sr`, a
  * Key Object Selection for those that list `kos`, a summary image for those that list `summary`
  * (`dicom.destinations[].results`). Each object is its own spool file and its own outbox row per destination (dedupe
- * key: its UID and a hash of its bytes), so each has the SR's durability and exactly-once delivery.
+ * key: its UID, which names its content: see result-revision.ts), so each has the SR's durability and exactly-once
+ * delivery.
  *
  * KOS and summary are made only when a destination lists them (each costs a build, and the summary a decode); the
  * status page shows the summary of a flagged result when there is one.
  */
-import { createHash } from 'node:crypto';
 import type { DicomDestination, ResultObject } from '../../config/index.js';
 import type { StoredInstance } from '../../db/index.js';
 import { parseUid, type Uid } from '../../dicom/index.js';
@@ -88,7 +88,7 @@ export async function resultObjects(outcome: AnalysisOutcome, deps: ResultObject
     sopInstanceUid,
     key: resultKey(outcome.studyUid, sopInstanceUid),
     part10,
-    dedupeKey: `${sopInstanceUid}:${createHash('sha256').update(part10).digest('hex').slice(0, 16)}`,
+    dedupeKey: sopInstanceUid,
     destinations: wanting(kind),
   });
   // The SR is always written: the KOS and the summary derive their UIDs from it, and the results row names it.
