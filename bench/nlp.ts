@@ -7,7 +7,8 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { analyzeReport, loadNerModel, splitSentences } from '../src/nlp/index.js';
+import { analyzeReport, loadNerModel } from '../src/nlp/index.js';
+import { splitSentences } from '../src/nlp/sentences.js';
 import { bertWords } from '../src/nlp/bert-words.js';
 import { wordPiece } from '../src/nlp/ner-model.js';
 import { AutoTokenizer, env } from '@huggingface/transformers';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { JobKind, JobsRepo, SqliteJobQueue, SqliteOutboxQueue, openDatabase, sqliteTransaction } from '../../../src/db/index.js';
+import { JobKind, JobsRepo, SqliteJobQueue, SqliteOutboxQueue, openDatabase } from '../../../src/db/index.js';
+import { sqliteTransaction } from '../../../src/db/sqlite-queue.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
 
 const T = 1_000_000;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CHEXPERT_OBSERVATIONS, CONCEPTS, conceptById } from '../../../src/nlp/index.js';
+import { CHEXPERT_OBSERVATIONS, CONCEPTS, conceptById } from '../../../src/nlp/concepts.js';
 import { matchLexicon, normalizeFinding } from '../../../src/nlp/concept-match.js';
 
 const conceptsIn = (text: string): string[] => matchLexicon(text).mentions.flatMap((m) => m.concepts.map((c) => c.id));

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { analyzeReport, findMeasurements } from '../../../src/nlp/index.js';
+import { analyzeReport } from '../../../src/nlp/index.js';
+import { findMeasurements } from '../../../src/nlp/measurements.js';
 
 const largest = (text: string): number[] => findMeasurements(text).map((m) => m.largestMm);
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
-import { DEFAULT_MODEL_DIR, analyzeReport, loadNerModel, type NerModel } from '../../../src/nlp/index.js';
+import { analyzeReport, loadNerModel, type NerModel } from '../../../src/nlp/index.js';
+import { DEFAULT_MODEL_DIR } from '../../../src/nlp/ner-model.js';
 import { bertWords } from '../../../src/nlp/bert-words.js';
 import { tempDir, runCleanups } from '../../helpers/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { conceptById } from '../../../src/nlp/index.js';
+import { conceptById } from '../../../src/nlp/concepts.js';
 import { parseZhSet, zhTemplateMatchers } from '../../../src/nlp/evaluation.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 
