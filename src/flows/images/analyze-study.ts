@@ -15,6 +15,7 @@ import type { Logger } from '../../log.js';
 import { buildFindingsSr, dicomDateTime, sourceContextFromPart10, type ReferencedInstance } from '../../results/index.js';
 import { resultKey, type Spool } from '../../storage/index.js';
 import type { IntakeGate } from '../../queue/index.js';
+import { BestSlices, findingRegions } from './finding-regions.js';
 import type { HandlerOutcome, Queue } from '../../queue/index.js';
 
 /** How many top-scoring images the top-k mean and the SR's driving references use. */
@@ -61,6 +62,9 @@ export interface AnalyzeStudyDeps {
 interface Scored {
   instance: StoredInstance;
   probability: number;
+  /** 0-based frame with that probability, and the instance's frame count (multi-frame sources cite the frame). */
+  frame: number;
+  frames: number;
 }
 
 /** `signal` aborts the analysis between steps; what is aborted leaves no row and no SR, and asks for a retry. */
@@ -109,6 +113,8 @@ async function analyzeWithModel(
   let provenance: Classification['provenance'] | undefined;
   let firstSource: StoredInstance | undefined;
   let lastChunkMs = 0;
+  // The best slices' tensors, kept for the region of a flagged finding (issue 12).
+  const best = new BestSlices();
   const prepareChunk = (from: number): { chunk: StoredInstance[]; prepared: Promise<PreparedSlices[]> } => {
     const chunk = candidates.slice(from, from + CHUNK);
     const prepared = Promise.all(chunk.map((instance) => deps.spool.withLocalFile(instance.path, (path) => deps.preparer.prepare(path, tensorSpec))));
@@ -130,6 +136,7 @@ async function analyzeWithModel(
     next = start + CHUNK < candidates.length && deps.intake.isQuiet() ? prepareChunk(start + CHUNK) : undefined;
     const images: Float32Array[] = [];
     const owners: StoredInstance[] = [];
+    const origins: Array<{ frame: number; frames: number; rows: number; columns: number }> = [];
     prepared.forEach((p, k) => {
       const instance = chunk[k] as StoredInstance;
       if (p.kind !== 'prepared') {
@@ -139,10 +146,11 @@ async function analyzeWithModel(
       }
       firstSource ??= instance;
       // Multi-frame images contribute one slice per frame; the instance is credited with its best frame.
-      for (const t of p.tensors) {
+      p.tensors.forEach((t, frame) => {
         images.push(t);
         owners.push(instance);
-      }
+        origins.push({ frame, frames: p.tensors.length, rows: p.rows, columns: p.columns });
+      });
     });
     if (images.length === 0) continue;
     // Inference is not abandoned half-way: the models are closed after it, and a native run must end first. One
@@ -153,10 +161,12 @@ async function analyzeWithModel(
     provenance = result.provenance;
     result.probabilities.forEach((row, k) => {
       const instance = owners[k] as StoredInstance;
+      const origin = origins[k] as (typeof origins)[number];
       const p = row[0] ?? 0;
       const prev = scoredBy.get(instance);
-      if (prev === undefined) scoredBy.set(instance, { instance, probability: p });
-      else prev.probability = Math.max(prev.probability, p);
+      if (prev === undefined) scoredBy.set(instance, { instance, probability: p, frame: origin.frame, frames: origin.frames });
+      else if (p > prev.probability) Object.assign(prev, { probability: p, frame: origin.frame });
+      best.offer({ sopInstanceUid: instance.sopInstanceUid, sopClassUid: instance.sopClassUid, ...origin, probability: p, tensor: images[k] as Float32Array });
     });
   }
   const scored = [...scoredBy.values()];
@@ -168,6 +178,9 @@ async function analyzeWithModel(
   const probability = top[0]?.probability ?? 0;
   const topKMean = top.reduce((s, x) => s + x.probability, 0) / top.length;
   const flagged = probability >= spec.output.threshold;
+  // Where the finding is: an occlusion map on the best slices, with the same classifier (same engine and provider).
+  const located = flagged ? await findingRegions(best.slices, tensorSpec, spec.output.threshold, (images) => classifier.classify(images), signal) : undefined;
+  if (located !== undefined) log.debug('finding regions', { modelId: spec.id, regions: located.regions.length, ...located.cost, ms: Math.round(located.cost.ms) });
   const durationMs = performance.now() - started;
   deps.onAnalysed?.(spec.id, durationMs);
 
@@ -176,7 +189,16 @@ async function analyzeWithModel(
     source: sourceContextFromPart10(await deps.spool.read(firstSource.path)),
     referencedInstances: referenced,
     model: { id: spec.id, version: spec.version, manufacturer: 'pacs-ai-gateway', demo: deps.demoModels.has(spec.id) },
-    findings: [{ finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? 'present' : 'absent', probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) }],
+    findings: [
+      {
+        finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning },
+        presence: flagged ? 'present' : 'absent',
+        probability,
+        sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid),
+        sourceFrameNumbers: Object.fromEntries(top.filter((t) => t.frames > 1).map((t) => [t.instance.sopInstanceUid, t.frame + 1])),
+        regions: located?.regions ?? [],
+      },
+    ],
     kind: 'image-ai',
     // The newest input's arrival time, not the clock: a retry of the same job writes the same bytes.
     contentDateTime: dicomDateTime(scored.reduce((t, s) => (s.instance.receivedAt > t ? s.instance.receivedAt : t), '')),
