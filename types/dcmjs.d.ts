@@ -65,8 +65,23 @@ declare module 'dcmjs' {
     ReadBufferStream: typeof ReadBufferStream;
   }
 
+  /**
+   * dcmjs's Cornerstone3D measurement adapter (`adapters/Cornerstone3D/MeasurementReport.js`), the code OHIF reads
+   * TID 1500 measurement groups with; the tests use it to check that viewers get our regions back.
+   */
+  export interface Cornerstone3DMeasurementReport {
+    /** Tool states by tool type (e.g. `PlanarFreehandROI`), one per recognised measurement group. */
+    generateToolState(
+      dataset: NaturalizedDataset,
+      sopInstanceUidToImageId: Record<string, string>,
+      imageToWorldCoords: (imageId: string, point: [number, number]) => number[],
+      metadata: { get(type: string, imageId: string): unknown },
+    ): Record<string, unknown[]>;
+  }
+
   const dcmjs: {
     data: DcmjsData;
+    adapters: { Cornerstone3D: { MeasurementReport: Cornerstone3DMeasurementReport } };
   };
   export default dcmjs;
 }

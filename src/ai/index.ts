@@ -24,3 +24,4 @@ export { OnnxRunner, type OnnxRunnerOptions } from './onnx-runner.js';
 export { TfjsRunner, type TfjsRunnerOptions } from './tfjs-runner.js';
 export { countFlopsPerImage, type LayerShape } from './model-flops.js';
 export { ENGINES, type Engine, type InferenceRunner, type RunnerInfo } from './runner.js';
+export { occlusionMap, type OcclusionInput, type OcclusionMap, type OcclusionOptions, type ScoreBatch } from './occlusion-map.js';

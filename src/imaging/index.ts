@@ -16,5 +16,6 @@ export { applyVoiWindow, resolveWindow, voiToUnit, windowAffine, type VoiWindow,
 export { bilinearAxis, resizeBilinear, type ResizeAxis, type ResizeOptions } from './resize.js';
 export { preprocessBatch, preprocessForModel, tensorSize, type PreprocessOptions, type TensorSpec } from './to-tensor.js';
 export { prepareSlices, type PreparedSlices } from './slice-prep.js';
+export { inputToImageAxis, inputToImagePoints, type SourceGrid } from './input-to-image.js';
 export { SlicePreparer } from './slice-prep-pool.js';
 export { encodePngRgb, crc32 } from './png.js';

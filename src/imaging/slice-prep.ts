@@ -8,8 +8,11 @@ import { preprocessForModel, tensorSize, type TensorSpec } from './to-tensor.js'
 import type { UndecodableCause } from './types.js';
 
 export type PreparedSlices =
-  /** One tensor per frame, in frame order. */
-  | { kind: 'prepared'; tensors: Float32Array[] }
+  /**
+   * One tensor per frame, in frame order (tensor k is frame k + 1); `rows` × `columns` is the stored image they
+   * were resized from, to map a position on a tensor back onto the image (`input-to-image.ts`).
+   */
+  | { kind: 'prepared'; tensors: Float32Array[]; rows: number; columns: number }
   | { kind: 'undecodable'; cause: UndecodableCause; reason: string; transferSyntaxUid: string | undefined };
 
 /**
@@ -20,11 +23,12 @@ export async function prepareSlices(path: string, spec: TensorSpec, frame?: numb
   const decoded = await decodeFrames(await readFile(path));
   if (decoded.kind !== 'decoded') return decoded;
   const size = tensorSize(spec);
+  const image = { rows: decoded.meta.rows, columns: decoded.meta.columns };
   if (frame !== undefined) {
     if (!Number.isInteger(frame) || frame < 0 || frame >= decoded.frames.length) {
       return { kind: 'undecodable', cause: 'malformed', reason: `frame ${frame + 1} asked, ${decoded.frames.length} decoded`, transferSyntaxUid: decoded.meta.transferSyntaxUid };
     }
-    return { kind: 'prepared', tensors: [preprocessForModel(decoded, spec, { frame, out: new Float32Array(size) })] };
+    return { kind: 'prepared', ...image, tensors: [preprocessForModel(decoded, spec, { frame, out: new Float32Array(size) })] };
   }
-  return { kind: 'prepared', tensors: decoded.frames.map((_, f) => preprocessForModel(decoded, spec, { frame: f, out: new Float32Array(size) })) };
+  return { kind: 'prepared', ...image, tensors: decoded.frames.map((_, f) => preprocessForModel(decoded, spec, { frame: f, out: new Float32Array(size) })) };
 }

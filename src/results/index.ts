@@ -15,10 +15,20 @@ export {
   type TextItem,
   type UidRefItem,
   type ImageItem,
+  type ScoordItem,
   type RootContainer,
 } from './sr/content-items.js';
 export type { DeviceObserver, AlgorithmIdentification, ImageReference, Presence } from './sr/fixed-meaning-items.js';
-export { buildTid1500Report, buildTid1500ContentTree, parseTid1500Report, type Tid1500Report, type Tid1501Finding } from './sr/tid1500.js';
+export {
+  buildTid1500Report,
+  buildTid1500ContentTree,
+  parseTid1500Report,
+  VIEWER_TOOL_PREFIX,
+  type Tid1410Region,
+  type Tid1500Report,
+  type Tid1501Finding,
+} from './sr/tid1500.js';
+export type { FindingRegion } from './finding-region.js';
 export { readSourceContext, sourceContextFromDataset, sourceContextFromPart10, type SourceContext } from './sr/source-context.js';
 export {
   buildFindingsSr,

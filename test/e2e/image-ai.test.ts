@@ -4,8 +4,9 @@
  * with zero errors and references instances of its source study.
  */
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseFindingsSr } from '../../src/results/index.js';
 import { dcmsend } from '../helpers/dcmtk.js';
 import { REPO_ROOT, listFiles, runCleanups, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -66,5 +67,22 @@ describe('e2e: image AI on the sample studies', function () {
       expect(dump.stdout).to.contain('Pulmonary nodule');
       expect(dump.stdout).to.contain('not for clinical use');
     }
+  });
+
+  it('outlines the flagged finding on its best slices (TID 1410 image regions); the negative SR has none', () => {
+    const parsed = listFiles(join(gw.dataDir, 'spool', 'results')).map((f) => parseFindingsSr(readFileSync(f)));
+    const nodule = parsed.find((p) => p.report.findings[0]?.presence === 'present');
+    const negative = parsed.find((p) => p.report.findings[0]?.presence === 'absent');
+    if (nodule === undefined || negative === undefined) throw new Error('expected one flagged and one negative SR');
+    const { regions, findings } = nodule.report;
+    expect(regions.length).to.be.within(1, 3);
+    const sources = new Set(findings[0]?.sourceImages.map((i) => i.sopInstanceUid));
+    for (const r of regions) {
+      expect(sources.has(r.image.sopInstanceUid), 'a region is on one of the finding\'s best slices').to.equal(true);
+      expect(r.probability).to.be.at.least(0.5);
+      for (const [c, row] of r.points) expect(c >= 0 && c <= 512 && row >= 0 && row <= 512, `(${c}, ${row}) on the 512 × 512 image`).to.equal(true);
+    }
+    expect(negative.report.regions).to.deep.equal([]);
+    expect(negative.report.findings[0]?.finding.meaning).to.equal('Pulmonary nodule');
   });
 });

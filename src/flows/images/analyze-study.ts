@@ -16,6 +16,7 @@ import { resultKey, type Spool } from '../../storage/index.js';
 import { resultObjects } from './result-objects.js';
 import type { IntakeGate } from '../../queue/index.js';
 import type { HandlerOutcome } from '../../queue/index.js';
+import { BestSlices, findingRegions } from './finding-regions.js';
 
 /** How many top-scoring images the top-k mean and the SR's driving references use. */
 const TOP_K = 3;
@@ -61,8 +62,9 @@ export interface AnalyzeStudyDeps {
 interface Scored {
   instance: StoredInstance;
   probability: number;
-  /** The best frame (0-based) and whether the instance has several. */
+  /** 0-based frame with that probability, and the instance's frame count (multi-frame sources cite the frame). */
   frame: number;
+  frames: number;
   multiFrame: boolean;
 }
 
@@ -112,6 +114,8 @@ async function analyzeWithModel(
   let provenance: Classification['provenance'] | undefined;
   let firstSource: StoredInstance | undefined;
   let lastChunkMs = 0;
+  // The best slices' tensors, kept for the region of a flagged finding (issue 12).
+  const best = new BestSlices();
   const prepareChunk = (from: number): { chunk: StoredInstance[]; prepared: Promise<PreparedSlices[]> } => {
     const chunk = candidates.slice(from, from + CHUNK);
     const prepared = Promise.all(chunk.map((instance) => deps.spool.withLocalFile(instance.path, (path) => deps.preparer.prepare(path, tensorSpec))));
@@ -133,7 +137,7 @@ async function analyzeWithModel(
     next = start + CHUNK < candidates.length && deps.intake.isQuiet() ? prepareChunk(start + CHUNK) : undefined;
     const images: Float32Array[] = [];
     const owners: StoredInstance[] = [];
-    const frames: Array<{ frame: number; multiFrame: boolean }> = [];
+    const origins: Array<{ frame: number; frames: number; rows: number; columns: number }> = [];
     prepared.forEach((p, k) => {
       const instance = chunk[k] as StoredInstance;
       if (p.kind !== 'prepared') {
@@ -146,7 +150,7 @@ async function analyzeWithModel(
       p.tensors.forEach((t, frame) => {
         images.push(t);
         owners.push(instance);
-        frames.push({ frame, multiFrame: p.tensors.length > 1 });
+        origins.push({ frame, frames: p.tensors.length, rows: p.rows, columns: p.columns });
       });
     });
     if (images.length === 0) continue;
@@ -158,11 +162,12 @@ async function analyzeWithModel(
     provenance = result.provenance;
     result.probabilities.forEach((row, k) => {
       const instance = owners[k] as StoredInstance;
+      const origin = origins[k] as (typeof origins)[number];
       const p = row[0] ?? 0;
       const prev = scoredBy.get(instance);
-      const at = frames[k] as { frame: number; multiFrame: boolean };
-      if (prev === undefined) scoredBy.set(instance, { instance, probability: p, ...at });
-      else if (p > prev.probability) Object.assign(prev, { probability: p, frame: at.frame });
+      if (prev === undefined) scoredBy.set(instance, { instance, probability: p, frame: origin.frame, frames: origin.frames, multiFrame: origin.frames > 1 });
+      else if (p > prev.probability) Object.assign(prev, { probability: p, frame: origin.frame });
+      best.offer({ sopInstanceUid: instance.sopInstanceUid, sopClassUid: instance.sopClassUid, ...origin, probability: p, tensor: images[k] as Float32Array });
     });
   }
   const scored = [...scoredBy.values()];
@@ -174,13 +179,25 @@ async function analyzeWithModel(
   const probability = top[0]?.probability ?? 0;
   const topKMean = top.reduce((s, x) => s + x.probability, 0) / top.length;
   const flagged = probability >= spec.output.threshold;
+  // Where the finding is: an occlusion map on the best slices, with the same classifier (same engine and provider).
+  const located = flagged ? await findingRegions(best.slices, tensorSpec, spec.output.threshold, (images) => classifier.classify(images), signal) : undefined;
+  if (located !== undefined) log.debug('finding regions', { modelId: spec.id, regions: located.regions.length, ...located.cost, ms: Math.round(located.cost.ms) });
   const durationMs = performance.now() - started;
   deps.onAnalysed?.(spec.id, durationMs);
 
   const referenced: ReferencedInstance[] = scored.map((s) => ({ sopClassUid: s.instance.sopClassUid, sopInstanceUid: s.instance.sopInstanceUid, seriesInstanceUid: s.instance.seriesInstanceUid }));
   const source = sourceContextFromPart10(await deps.spool.read(firstSource.path));
   const model = { id: spec.id, version: spec.version, demo: deps.demoModels.has(spec.id) };
-  const finding = { finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning }, presence: flagged ? ('present' as const) : ('absent' as const), probability, sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid) };
+  const finding = {
+    finding: { value: spec.finding.code, scheme: spec.finding.scheme, meaning: spec.finding.meaning },
+    presence: flagged ? ('present' as const) : ('absent' as const),
+    probability,
+    sourceInstanceUids: top.map((t) => t.instance.sopInstanceUid),
+    sourceFrameNumbers: Object.fromEntries(top.filter((t) => t.frames > 1).map((t) => [t.instance.sopInstanceUid, t.frame + 1])),
+    regions: located?.regions ?? [],
+  };
+  // The summary image outlines the region found on its slice, the top one.
+  const topRegion = located?.regions.find((r) => r.sopInstanceUid === top[0]?.instance.sopInstanceUid && (r.frameNumber === undefined || r.frameNumber === (top[0]?.frame ?? 0) + 1));
   const input: FindingsSrInput = {
     source,
     referencedInstances: referenced,
@@ -241,6 +258,7 @@ async function analyzeWithModel(
       probability,
       flagged,
       top,
+      ...(topRegion === undefined ? {} : { region: topRegion }),
       ...(spec.input.window === undefined ? {} : { window: spec.input.window }),
       contentDateTime: input.contentDateTime,
       targets,

@@ -85,9 +85,13 @@ export const Codes = {
   AlgorithmVersion: dcm('111003', 'Algorithm Version'),
   /**
    * The model's probability that the finding is present, as a NUM; CID 6048 CAD Operating Point Axis Label. pydicom.
-   * PS3.16 has no "AI probability" concept; this CAD concept is the closest standard one.
+   * Annex D: "the likelihood that the finding detected is in fact the type of finding identified". The CAD templates
+   * that define it as a NUM (e.g. TID 4006 Mammography CAD Single Image Finding) give it in UCUM "%", 0-100, and
+   * so does this SR (`Percent`). PS3.16 has no "AI probability" concept; this CAD concept is the closest standard one.
    */
   CertaintyOfFinding: dcm('111012', 'Certainty of Finding'),
+  /** TID 1410 row "Image Region": the SCOORD outlining the region a measurement group is about. pydicom (Annex D). */
+  ImageRegion: dcm('111030', 'Image Region'),
   /** TID 1501 source image row ("Source", SCT), IMAGE with CONTAINS. highdicom content.py SourceImageForMeasurementGroup. */
   Source: sct('260753009', 'Source'),
   /** CID 240 / 241 Present-Absent. pydicom. */
@@ -100,8 +104,10 @@ export const Codes = {
   Diameter: sct('81827009', 'Diameter'),
 
   // --- units
-  /** UCUM "1": a dimensionless value such as a probability in [0, 1]; CID 7181. pydicom. */
+  /** UCUM "1": a dimensionless value in [0, 1]; CID 7181. pydicom. Read back from SRs written before "%". */
   NoUnits: { value: '1', scheme: CodingScheme.UCUM, meaning: 'no units' },
+  /** UCUM "%": Certainty of Finding, 0-100 (see CertaintyOfFinding); CIDs 7181, 83, 4244. pydicom. */
+  Percent: { value: '%', scheme: CodingScheme.UCUM, meaning: 'Percent' },
   /** UCUM millimetre; CID 7181. pydicom. */
   Millimeter: { value: 'mm', scheme: CodingScheme.UCUM, meaning: 'millimeter' },
 

@@ -35,6 +35,7 @@ export const RelationshipType = {
 } as const;
 export type RelationshipType = (typeof RelationshipType)[keyof typeof RelationshipType];
 const RELATIONSHIP_TYPES: ReadonlySet<string> = new Set(Object.values(RelationshipType));
+const SCOORD_GRAPHIC_TYPES: ReadonlySet<string> = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'CIRCLE', 'ELLIPSE']);
 
 /** PS3.3 C.18.8 Continuity Of Content (0040,A050). */
 export type Continuity = 'SEPARATE' | 'CONTINUOUS';
@@ -81,7 +82,18 @@ export interface ImageItem extends ItemBase {
   readonly sopInstanceUid: Uid;
   readonly frameNumbers?: readonly number[];
 }
-export type ContentItem = ContainerItem | CodeItem | NumItem | TextItem | UidRefItem | ImageItem;
+/**
+ * A SCOORD: image-relative 2D coordinates (PS3.3 C.18.6 Spatial Coordinates Macro), [column, row] pairs with
+ * sub-pixel resolution; its one SELECTED FROM IMAGE child names the image (PS3.3 C.17.3.2.1).
+ */
+export interface ScoordItem extends ItemBase {
+  readonly valueType: 'SCOORD';
+  readonly name?: CodedConcept;
+  /** PS3.3 C.18.6.1.1; a closed polygon is a POLYLINE whose first and last points are equal. */
+  readonly graphicType: 'POINT' | 'MULTIPOINT' | 'POLYLINE' | 'CIRCLE' | 'ELLIPSE';
+  readonly points: ReadonlyArray<readonly [number, number]>;
+}
+export type ContentItem = ContainerItem | CodeItem | NumItem | TextItem | UidRefItem | ImageItem | ScoordItem;
 
 /** The root CONTAINER of an SR document (PS3.3 C.17.3 SR Document Content Module): it has no relationship. */
 export type RootContainer = Omit<ContainerItem, 'relationship'>;
@@ -156,6 +168,14 @@ function encodeItem(item: ContentItem | RootContainer, withRelationship: boolean
       out.ReferencedSOPSequence = [ref];
       break;
     }
+    case 'SCOORD':
+      out.GraphicType = item.graphicType;
+      // Graphic Data (0070,0022) is FL: column, row, column, row, … (PS3.3 C.18.6.1.2).
+      out.GraphicData = item.points.flatMap(([c, r]) => {
+        if (!Number.isFinite(c) || !Number.isFinite(r)) throw new RangeError(`SCOORD point (${c}, ${r}) is not finite`);
+        return [c, r];
+      });
+      break;
   }
   const children = item.children ?? [];
   if (children.length > 0) out.ContentSequence = children.map((c) => encodeItem(c, true));
@@ -248,6 +268,15 @@ function parseItem(item: Naturalized, path: string, root: boolean): ContentItem 
         ...(frames.length > 0 ? { frameNumbers: frames } : {}),
         ...extra,
       };
+    }
+    case 'SCOORD': {
+      const graphicType = requiredString(item, 'GraphicType', path);
+      if (!SCOORD_GRAPHIC_TYPES.has(graphicType)) throw malformed(`${path}.GraphicType`, `"${graphicType}" is not a 2D graphic type`);
+      const data = numberList(item, 'GraphicData', path);
+      if (data.length < 2 || data.length % 2 !== 0) throw malformed(`${path}.GraphicData`, `${data.length} values: not column/row pairs`);
+      const points: Array<[number, number]> = [];
+      for (let i = 0; i < data.length; i += 2) points.push([data[i] as number, data[i + 1] as number]);
+      return { relationship, valueType, ...(name === undefined ? {} : { name }), graphicType: graphicType as ScoordItem['graphicType'], points, ...extra };
     }
     default:
       throw malformed(`${path}.ValueType`, `value type "${valueType}" is not one this gateway reads`);

@@ -5,13 +5,25 @@
  */
 import type { Uid } from '../../dicom/index.js';
 import { Codes, sameConcept } from './codes.js';
-import { RelationshipType, type CodeItem, type CodedConcept, type ContentItem, type ImageItem, type NumItem, type TextItem, type UidRefItem } from './content-items.js';
+import {
+  RelationshipType,
+  type CodeItem,
+  type CodedConcept,
+  type ContentItem,
+  type ImageItem,
+  type NumItem,
+  type ScoordItem,
+  type TextItem,
+  type UidRefItem,
+} from './content-items.js';
 import { malformed } from './naturalized.js';
 
 /** A reference to a composite instance: what an IMAGE item and an evidence entry point at. */
 export interface ImageReference {
   readonly sopClassUid: Uid;
   readonly sopInstanceUid: Uid;
+  /** 1-based frame of a multi-frame image (Referenced Frame Number, PS3.3 C.18.4); absent for a single frame. */
+  readonly frameNumber?: number;
 }
 
 /** The device observer of TID 1004 (the AI model as the observer). */
@@ -78,17 +90,25 @@ export function algorithmIdentificationItems(algorithm: AlgorithmIdentification)
 
 /**
  * TID 1501 qualitative evaluation: CONTAINS CODE whose concept name is the finding and whose value is
- * Present or Absent (CID 240/241), the IHE AIR qualitative-finding form.
+ * Present, Absent or Undetermined (CID 240), the IHE AIR qualitative-finding form. For an absent or undetermined
+ * finding this is the only item naming it (`tid1500.ts` writes "Finding = …" only for a present one), so a reader
+ * of the first coded row cannot take a negative result for a finding.
  */
 export function presenceItem(finding: CodedConcept, presence: Presence): CodeItem {
   const value = presence === 'present' ? Codes.Present : presence === 'absent' ? Codes.Absent : Codes.Undetermined;
   return { relationship: RelationshipType.Contains, valueType: 'CODE', name: finding, value };
 }
 
-/** The model's probability as a TID 1501 measurement: CONTAINS NUM Certainty of Finding, UCUM "1", in [0, 1]. */
-export function probabilityItem(probability: number): NumItem {
+/**
+ * The model's probability p ∈ [0, 1] as a measurement (TID 1501 / TID 1419 → TID 300): CONTAINS NUM (111012, DCM,
+ * "Certainty of Finding") = 100·p in UCUM "%", the unit and 0-100 range of the CAD templates that define the concept
+ * (PS3.16 TID 4006 and the other CAD finding templates; CID 6048). `children` are its TID 300 INFERRED FROM rows.
+ */
+export function probabilityItem(probability: number, children: readonly ContentItem[] = []): NumItem {
   if (!(probability >= 0 && probability <= 1)) throw new RangeError(`probability ${probability} is outside [0, 1]`);
-  return { relationship: RelationshipType.Contains, valueType: 'NUM', name: Codes.CertaintyOfFinding, value: probability, unit: Codes.NoUnits };
+  // Kept to 1e-6 % (1e-8 in p, below a float32 model output's resolution) so that 0.91 is written "91", not "91.00000000000001".
+  const percent = Math.round(probability * 1e8) / 1e6;
+  return { relationship: RelationshipType.Contains, valueType: 'NUM', name: Codes.CertaintyOfFinding, value: percent, unit: Codes.Percent, ...(children.length > 0 ? { children } : {}) };
 }
 
 /** A size the report states: CONTAINS NUM Diameter in mm (TID 1501 row 7, TID 300). */
@@ -97,9 +117,43 @@ export function diameterItem(mm: number): NumItem {
   return { relationship: RelationshipType.Contains, valueType: 'NUM', name: Codes.Diameter, value: mm, unit: Codes.Millimeter };
 }
 
-/** TID 1501 source image: CONTAINS IMAGE (260753009, SCT, "Source"). */
+function frames(ref: ImageReference): { frameNumbers?: number[] } {
+  if (ref.frameNumber === undefined) return {};
+  if (!(Number.isInteger(ref.frameNumber) && ref.frameNumber >= 1)) throw new RangeError(`frame number ${ref.frameNumber} of ${ref.sopInstanceUid} is not a positive integer`);
+  return { frameNumbers: [ref.frameNumber] };
+}
+
+/** TID 1501 source image: CONTAINS IMAGE (260753009, SCT, "Source"), with the frame for a multi-frame image. */
 export function sourceImageItem(ref: ImageReference): ImageItem {
-  return { relationship: RelationshipType.Contains, valueType: 'IMAGE', name: Codes.Source, sopClassUid: ref.sopClassUid, sopInstanceUid: ref.sopInstanceUid };
+  return { relationship: RelationshipType.Contains, valueType: 'IMAGE', name: Codes.Source, sopClassUid: ref.sopClassUid, sopInstanceUid: ref.sopInstanceUid, ...frames(ref) };
+}
+
+/**
+ * A closed polygon on one image: SCOORD POLYLINE (first point = last, PS3.3 C.18.6.1.2) with its SELECTED FROM IMAGE
+ * (PS3.3 C.17.3.2.1, Referenced Frame Number for a multi-frame image). `name` is (111030, DCM, "Image Region") for
+ * TID 1410's row, none for a TID 320 coordinate under a measurement. Points are stored as FL (float32), so they are
+ * rounded to float32 here and read back unchanged.
+ */
+export function regionScoordItem(
+  relationship: RelationshipType,
+  name: CodedConcept | undefined,
+  image: ImageReference,
+  points: ReadonlyArray<readonly [number, number]>,
+): ScoordItem {
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (points.length < 4 || first === undefined || last === undefined || first[0] !== last[0] || first[1] !== last[1]) {
+    throw new RangeError(`a region needs a closed polygon (≥ 3 vertices, the first repeated last), got ${points.length} points`);
+  }
+  const selectedFrom: ImageItem = { relationship: RelationshipType.SelectedFrom, valueType: 'IMAGE', sopClassUid: image.sopClassUid, sopInstanceUid: image.sopInstanceUid, ...frames(image) };
+  return {
+    relationship,
+    valueType: 'SCOORD',
+    ...(name === undefined ? {} : { name }),
+    graphicType: 'POLYLINE',
+    points: points.map(([c, r]) => [Math.fround(c), Math.fround(r)] as const),
+    children: [selectedFrom],
+  };
 }
 
 /** TID 1601 Image Library Entry: CONTAINS IMAGE without a concept name. */
@@ -111,6 +165,8 @@ export function imageLibraryEntryItem(ref: ImageReference): ImageItem {
 export function commentItem(text: string): TextItem {
   return { relationship: RelationshipType.Contains, valueType: 'TEXT', name: Codes.Comment, value: text };
 }
+
+const PRESENCE_VALUES: readonly CodedConcept[] = [Codes.Present, Codes.Absent, Codes.Undetermined];
 
 // --- parsers -------------------------------------------------------------------------------------------------
 
@@ -166,26 +222,57 @@ export function parseAlgorithmIdentification(items: readonly ContentItem[], path
   };
 }
 
-export function parsePresence(items: readonly ContentItem[], finding: CodedConcept, path: string): Presence {
-  const value = oneItemNamed(items, 'CODE', finding, path).value;
-  if (sameConcept(value, Codes.Present)) return 'present';
-  if (sameConcept(value, Codes.Absent)) return 'absent';
-  if (sameConcept(value, Codes.Undetermined)) return 'undetermined';
-  throw malformed(path, `qualitative evaluation of "${finding.meaning}" is "${value.meaning}", expected Present, Absent or Undetermined`);
+/**
+ * The finding and what is said of it, from a TID 1501 group's qualitative evaluation: the one CONTAINS CODE whose
+ * value is Present, Absent or Undetermined (CID 240). A "Finding" row, when there is one, must name the same concept.
+ */
+export function parseQualitativeFinding(items: readonly ContentItem[], path: string): { finding: CodedConcept; presence: Presence } {
+  const evaluations = items.filter(
+    (i): i is CodeItem =>
+      i.valueType === 'CODE' && i.relationship === RelationshipType.Contains && !sameConcept(i.name, Codes.Finding) && PRESENCE_VALUES.some((v) => sameConcept(v, i.value)),
+  );
+  const evaluation = evaluations[0];
+  if (evaluations.length !== 1 || evaluation === undefined) throw malformed(path, `expected one Present/Absent/Undetermined evaluation, found ${evaluations.length}`);
+  const stated = itemsNamed(items, 'CODE', Codes.Finding);
+  if (stated.length > 1 || (stated[0] !== undefined && !sameConcept(stated[0].value, evaluation.name))) {
+    throw malformed(path, `the Finding row does not name the evaluated finding "${evaluation.name.meaning}"`);
+  }
+  const presence = sameConcept(evaluation.value, Codes.Present) ? 'present' : sameConcept(evaluation.value, Codes.Absent) ? 'absent' : 'undetermined';
+  return { finding: evaluation.name, presence };
 }
 
-/** The probability, or undefined when the group has none (findings read from a report). */
+/**
+ * The probability in [0, 1], or undefined when the group has none (findings read from a report). Reads UCUM "%"
+ * (0-100, written since the region change) and UCUM "1" (0-1, SRs written before it).
+ */
 export function parseProbability(items: readonly ContentItem[], path: string): number | undefined {
   if (itemsNamed(items, 'NUM', Codes.CertaintyOfFinding).length === 0) return undefined;
   const item = oneItemNamed(items, 'NUM', Codes.CertaintyOfFinding, path);
-  if (!sameConcept(item.unit, Codes.NoUnits)) throw malformed(path, `probability unit is "${item.unit.value}", expected UCUM "1"`);
-  return item.value;
+  // % back to [0, 1] at the 1e-8 the writer keeps: an integer over a power of ten is the nearest double to the decimal.
+  const p = sameConcept(item.unit, Codes.Percent) ? Math.round(item.value * 1e6) / 1e8 : sameConcept(item.unit, Codes.NoUnits) ? item.value : undefined;
+  if (p === undefined) throw malformed(path, `probability unit is "${item.unit.value}", expected UCUM "%"`);
+  if (!(p >= 0 && p <= 1)) throw malformed(path, `Certainty of Finding ${item.value} ${item.unit.value} is out of range`);
+  return p;
+}
+
+function imageReference(i: ImageItem): ImageReference {
+  const frame = i.frameNumbers?.[0];
+  return { sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid, ...(frame === undefined ? {} : { frameNumber: frame }) };
 }
 
 export function parseImageReferences(items: readonly ContentItem[], name: CodedConcept | undefined): ImageReference[] {
   return items
     .filter((i): i is ImageItem => i.valueType === 'IMAGE' && (name === undefined ? i.name === undefined : i.name !== undefined && sameConcept(i.name, name)))
-    .map((i) => ({ sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid }));
+    .map(imageReference);
+}
+
+/** The closed polygon and its image of a SCOORD written by `regionScoordItem`. */
+export function parseRegionScoord(item: ScoordItem, path: string): { image: ImageReference; points: Array<[number, number]> } {
+  if (item.graphicType !== 'POLYLINE') throw malformed(path, `region graphic type is ${item.graphicType}, expected a closed POLYLINE`);
+  const images = (item.children ?? []).filter((c): c is ImageItem => c.valueType === 'IMAGE' && c.relationship === RelationshipType.SelectedFrom);
+  const image = images[0];
+  if (images.length !== 1 || image === undefined) throw malformed(path, `a region SCOORD needs one SELECTED FROM IMAGE, found ${images.length}`);
+  return { image: imageReference(image), points: item.points.map(([c, r]) => [c, r]) };
 }
 
 export function parseComments(items: readonly ContentItem[]): string[] {

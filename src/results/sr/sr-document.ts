@@ -21,7 +21,8 @@ import type { ImageReference, Presence } from './fixed-meaning-items.js';
 import { optionalString, requiredString, sequence, type Naturalized } from './naturalized.js';
 import { readPart10, writePart10 } from './part10-io.js';
 import type { SourceContext } from './source-context.js';
-import { buildTid1500Report, parseTid1500Report, type Tid1500Report, type Tid1501Finding } from './tid1500.js';
+import type { FindingRegion } from '../finding-region.js';
+import { buildTid1500Report, parseTid1500Report, type Tid1410Region, type Tid1500Report, type Tid1501Finding } from './tid1500.js';
 
 /** Comprehensive 3D SR Storage (PS3.4 B.5), the SOP class IHE AIR uses for AI results. */
 export const COMPREHENSIVE_3D_SR_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.88.34';
@@ -59,6 +60,10 @@ export interface AiFinding {
    * empty (a report's finding is about the study, not an image).
    */
   readonly sourceInstanceUids?: readonly string[];
+  /** Frame number (1-based) of a multi-frame source image, by SOP Instance UID: its Source IMAGE item cites it. */
+  readonly sourceFrameNumbers?: Readonly<Record<string, number>>;
+  /** Where on the images the model saw the finding (a present finding only): one TID 1410 group each. */
+  readonly regions?: readonly FindingRegion[];
 }
 
 /** A coding scheme outside PS3.16's list (a "99…" local designator), declared in the SR (PS3.3 C.12.1.1.4). */
@@ -209,7 +214,8 @@ function reportOf(input: FindingsSrInput, evidence: Evidence, studyUid: Uid): Ti
     const sources = (f.sourceInstanceUids ?? evidence.refs.map((r) => r.sopInstanceUid)).map((uid) => {
       const ref = evidence.byInstance.get(uid);
       if (ref === undefined) throw new RangeError(`finding "${f.finding.meaning}" cites instance ${uid}, which is not in referencedInstances`);
-      return toImage(ref);
+      const frame = f.sourceFrameNumbers?.[uid];
+      return { ...toImage(ref), ...(frame === undefined ? {} : { frameNumber: frame }) };
     });
     return {
       trackingIdentifier: `${model.id}: ${f.finding.meaning}`,
@@ -223,6 +229,23 @@ function reportOf(input: FindingsSrInput, evidence: Evidence, studyUid: Uid): Ti
       sourceImages: sources,
     };
   });
+  const regions: Tid1410Region[] = input.findings.flatMap((f) =>
+    (f.regions ?? []).map((r, n) => {
+      const ref = evidence.byInstance.get(r.sopInstanceUid);
+      if (ref === undefined || ref.sopClassUid !== r.sopClassUid) throw new RangeError(`a region of "${f.finding.meaning}" is on instance ${r.sopInstanceUid}, which is not in referencedInstances`);
+      const frame = r.frameNumber === undefined ? [] : [String(r.frameNumber)];
+      return {
+        trackingIdentifier: `${model.id}: ${f.finding.meaning}, region ${n + 1}`,
+        // From what the region is of (study, model, finding) and on (instance, frame): stable across re-runs.
+        trackingUid: deriveUid(studyUid, model.id, model.version, 'region', f.finding.scheme, f.finding.value, r.sopInstanceUid, ...frame),
+        finding: f.finding,
+        algorithm: { name: model.id, version: model.version },
+        image: { ...toImage(ref), ...(r.frameNumber === undefined ? {} : { frameNumber: r.frameNumber }) },
+        points: r.points,
+        probability: r.probability,
+      };
+    }),
+  );
   return {
     language: Codes.EnglishUnitedStates,
     observer: {
@@ -234,6 +257,7 @@ function reportOf(input: FindingsSrInput, evidence: Evidence, studyUid: Uid): Ti
     procedureReported: input.source.procedureCode ?? Codes.ImagingProcedure,
     imageLibrary: evidence.refs.map(toImage),
     findings,
+    regions,
     comments: [
       ...(model.demo ? [DEMO_DISCLAIMER] : []),
       // TID 1500 has no row for a source report; the comment names it for a reader (the attributes name the order).

@@ -11,13 +11,31 @@
  *     CONTAINS Imaging Measurements                           row 6
  *       CONTAINS Measurement Group (one per finding)         row 9 (TID 1501, DCMR 1501)
  *         HAS OBS CONTEXT Tracking Identifier, Tracking UID   (TID 4108)
- *         CONTAINS Finding = <finding>
+ *         CONTAINS Finding = <finding>                        only when Present (see below)
  *         HAS CONCEPT MOD Algorithm Name / Version            (TID 4019)
- *         CONTAINS NUM Certainty of Finding = p (UCUM "1")    (TID 300 measurement; AI results only)
+ *         CONTAINS NUM Certainty of Finding = 100·p (UCUM %)  (TID 300 measurement; AI results only)
  *         CONTAINS NUM Diameter = d (UCUM mm)                  (TID 300; a size a report states)
  *         CONTAINS CODE <finding> = Present | Absent | Undetermined (qualitative evaluation)
- *         CONTAINS IMAGE Source …                             (source images; none for report findings)
+ *         CONTAINS IMAGE Source … [frame]                     (source images; none for report findings)
+ *       CONTAINS Measurement Group (one per region)          TID 1410, DCMR 1410 (the row after 1501)
+ *         HAS OBS CONTEXT Tracking Identifier, Tracking UID   (TID 4108; identifier prefixed for viewers, below)
+ *         CONTAINS Finding = <finding>
+ *         HAS CONCEPT MOD Algorithm Name / Version            (TID 4019)
+ *         CONTAINS SCOORD Image Region POLYLINE (closed)      TID 1410 "Image Region"
+ *           SELECTED FROM IMAGE [frame]
+ *         CONTAINS NUM Certainty of Finding = 100·p_image (%) (TID 1419 → TID 300 measurement)
+ *           INFERRED FROM SCOORD POLYLINE (same polygon)      TID 300 "INFERRED FROM" TID 320 coordinates
+ *             SELECTED FROM IMAGE [frame]
  *     CONTAINS Qualitative Evaluations > TEXT Comment         rows 12-14, only for a disclaimer
+ *
+ * A negative result names its finding only in the qualitative evaluation ("Pulmonary nodule = Absent"): the
+ * "Finding" row (TID 1501, optional) is written only for a present finding, so a consumer that lists each group's
+ * first coded row or its "Finding" (dcmjs, OHIF) never lists an absent nodule.
+ *
+ * The region's polygon is written twice on purpose: once as TID 1410's Image Region row, and once under the
+ * measurement as TID 300 INFERRED FROM coordinates, the form the dcmjs / OHIF measurement adapters read (they take
+ * the group's first NUM and its SCOORD child), with the Tracking Identifier prefix their PlanarFreehandROI tool
+ * recognises (`VIEWER_TOOL_PREFIX`).
  */
 import type { Uid } from '../../dicom/index.js';
 import { Codes, sameConcept } from './codes.js';
@@ -45,13 +63,15 @@ import {
   parseDeviceObserver,
   parseImageReferences,
   parseLanguage,
-  parsePresence,
   parseProbability,
   parseProcedureReported,
+  parseQualitativeFinding,
+  parseRegionScoord,
   parseTrackingIdentifier,
   presenceItem,
   probabilityItem,
   procedureReportedItem,
+  regionScoordItem,
   sourceImageItem,
   trackingIdentifierItems,
   type AlgorithmIdentification,
@@ -76,6 +96,21 @@ export interface Tid1501Finding {
   readonly sourceImages: readonly ImageReference[];
 }
 
+/** A region an image model reacted to, as a TID 1410 Planar ROI Measurements and Qualitative Evaluations group. */
+export interface Tid1410Region {
+  /** Free text naming the region; written after `VIEWER_TOOL_PREFIX`, read back without it. */
+  readonly trackingIdentifier: string;
+  readonly trackingUid: Uid;
+  readonly finding: CodedConcept;
+  readonly algorithm: AlgorithmIdentification;
+  /** The image (and frame) the polygon is on. */
+  readonly image: ImageReference;
+  /** Closed polygon, [column, row] in image pixel-edge coordinates (PS3.3 C.18.6.1.2), first point repeated last. */
+  readonly points: ReadonlyArray<readonly [number, number]>;
+  /** The model's probability for this image, in [0, 1]. */
+  readonly probability: number;
+}
+
 /** Input of `buildTid1500Report`, and what `parseTid1500Report` returns. */
 export interface Tid1500Report {
   readonly language: CodedConcept;
@@ -84,12 +119,22 @@ export interface Tid1500Report {
   /** Every instance the report is about (TID 1600 Image Library entries). */
   readonly imageLibrary: readonly ImageReference[];
   readonly findings: readonly Tid1501Finding[];
+  /** Where on the images the findings are (after the findings in Imaging Measurements); may be empty. */
+  readonly regions: readonly Tid1410Region[];
   /** Free text written under Qualitative Evaluations, e.g. the demo-model disclaimer. */
   readonly comments: readonly string[];
 }
 
 const TID_1500 = '1500';
 const TID_1501 = '1501';
+const TID_1410 = '1410';
+
+/**
+ * Tracking Identifier prefix of a region group: the dcmjs Cornerstone3D MeasurementReport adapter (the code OHIF
+ * reads TID 1500 with) maps a group to its PlanarFreehandROI tool only when the identifier's first two
+ * ":"-separated parts are this tag and tool name; the rest of the text is ours.
+ */
+export const VIEWER_TOOL_PREFIX = 'Cornerstone3DTools@^0.1.0:PlanarFreehandROI:';
 
 function measurementGroup(f: Tid1501Finding): ContainerItem {
   return {
@@ -100,12 +145,29 @@ function measurementGroup(f: Tid1501Finding): ContainerItem {
     templateId: TID_1501,
     children: [
       ...trackingIdentifierItems(f.trackingIdentifier, f.trackingUid),
-      findingItem(f.finding),
+      ...(f.presence === 'present' ? [findingItem(f.finding)] : []),
       ...algorithmIdentificationItems(f.algorithm),
       ...(f.probability === undefined ? [] : [probabilityItem(f.probability)]),
       ...(f.sizeMm === undefined ? [] : [diameterItem(f.sizeMm)]),
       presenceItem(f.finding, f.presence),
       ...f.sourceImages.map(sourceImageItem),
+    ],
+  };
+}
+
+function regionGroup(r: Tid1410Region): ContainerItem {
+  return {
+    relationship: RelationshipType.Contains,
+    valueType: 'CONTAINER',
+    name: Codes.MeasurementGroup,
+    continuity: 'SEPARATE',
+    templateId: TID_1410,
+    children: [
+      ...trackingIdentifierItems(`${VIEWER_TOOL_PREFIX}${r.trackingIdentifier}`, r.trackingUid),
+      findingItem(r.finding),
+      ...algorithmIdentificationItems(r.algorithm),
+      regionScoordItem(RelationshipType.Contains, Codes.ImageRegion, r.image, r.points),
+      probabilityItem(r.probability, [regionScoordItem(RelationshipType.InferredFrom, undefined, r.image, r.points)]),
     ],
   };
 }
@@ -121,7 +183,7 @@ export function buildTid1500ContentTree(report: Tid1500Report): RootContainer {
     ...deviceObserverItems(report.observer),
     procedureReportedItem(report.procedureReported),
     container(Codes.ImageLibrary, report.imageLibrary.length === 0 ? [] : [container(Codes.ImageLibraryGroup, report.imageLibrary.map(imageLibraryEntryItem))]),
-    container(Codes.ImagingMeasurements, report.findings.map(measurementGroup)),
+    container(Codes.ImagingMeasurements, [...report.findings.map(measurementGroup), ...report.regions.map(regionGroup)]),
   ];
   if (report.comments.length > 0) children.push(container(Codes.QualitativeEvaluations, report.comments.map(commentItem)));
   return { valueType: 'CONTAINER', name: Codes.ImagingMeasurementReport, continuity: 'SEPARATE', templateId: TID_1500, children };
@@ -139,7 +201,7 @@ function parseFinding(group: ContentItem, path: string): Tid1501Finding {
   if (group.valueType !== 'CONTAINER') throw malformed(path, 'a Measurement Group must be a CONTAINER');
   const items = group.children;
   const tracking = parseTrackingIdentifier(items, path);
-  const finding = oneItemNamed(items, 'CODE', Codes.Finding, path).value;
+  const { finding, presence } = parseQualitativeFinding(items, path);
   const probability = parseProbability(items, path);
   const sizes = itemsNamed(items, 'NUM', Codes.Diameter);
   const size = sizes[0];
@@ -150,12 +212,31 @@ function parseFinding(group: ContentItem, path: string): Tid1501Finding {
     trackingUid: tracking.uid,
     finding,
     algorithm: parseAlgorithmIdentification(items, path),
-    presence: parsePresence(items, finding, path),
+    presence,
     ...(probability === undefined ? {} : { probability }),
     ...(size === undefined ? {} : { sizeMm: size.value }),
     sourceImages: parseImageReferences(items, Codes.Source),
   };
 }
+
+function parseRegion(group: ContainerItem, path: string): Tid1410Region {
+  const items = group.children;
+  const tracking = parseTrackingIdentifier(items, path);
+  const region = parseRegionScoord(oneItemNamed(items, 'SCOORD', Codes.ImageRegion, path), `${path} Image Region`);
+  const probability = parseProbability(items, path);
+  if (probability === undefined) throw malformed(path, 'a region group has no Certainty of Finding');
+  return {
+    trackingIdentifier: tracking.identifier.startsWith(VIEWER_TOOL_PREFIX) ? tracking.identifier.slice(VIEWER_TOOL_PREFIX.length) : tracking.identifier,
+    trackingUid: tracking.uid,
+    finding: oneItemNamed(items, 'CODE', Codes.Finding, path).value,
+    algorithm: parseAlgorithmIdentification(items, path),
+    image: region.image,
+    points: region.points,
+    probability,
+  };
+}
+
+const isRegionGroup = (g: ContainerItem): boolean => itemsNamed(g.children, 'SCOORD', Codes.ImageRegion).length > 0;
 
 /** Parses the TID 1500 tree of an SR document's naturalized dataset back into the input of `buildTid1500Report`. */
 export function parseTid1500Report(dataset: unknown): Tid1500Report {
@@ -177,7 +258,8 @@ export function parseTid1500Report(dataset: unknown): Tid1500Report {
     observer: parseDeviceObserver(items, `${path} observer context`),
     procedureReported: parseProcedureReported(items, path),
     imageLibrary,
-    findings: groups.map((g, i) => parseFinding(g, `${path} Measurement Group ${i + 1}`)),
+    findings: groups.flatMap((g, i) => (isRegionGroup(g) ? [] : [parseFinding(g, `${path} Measurement Group ${i + 1}`)])),
+    regions: groups.flatMap((g, i) => (isRegionGroup(g) ? [parseRegion(g, `${path} Measurement Group ${i + 1}`)] : [])),
     comments: qualitative.flatMap((q) => parseComments(q.children)),
   };
 }

@@ -50,7 +50,7 @@ describe('results/sr AI result document (Comprehensive 3D SR)', () => {
     const { report } = parsed;
     expect(report.findings.map((f) => [f.finding.value, f.presence, f.probability])).to.deep.equal([
       [FindingCodes.Nodule.value, 'present', 0.9731],
-      [FindingCodes.PleuralEffusion.value, 'absent', 0.0123456789012345678],
+      [FindingCodes.PleuralEffusion.value, 'absent', 0.01234568], // written 1.234568 %: kept to 1e-8
     ]);
     expect(report.findings[0]?.sourceImages.map((i) => i.sopInstanceUid)).to.deep.equal(INSTANCES.map((i) => i.sopInstanceUid));
     expect(report.findings[1]?.sourceImages.map((i) => i.sopInstanceUid)).to.deep.equal([INSTANCES[2]?.sopInstanceUid]);

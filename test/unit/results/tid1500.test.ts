@@ -19,7 +19,7 @@ const report: Tid1500Report = {
       algorithm: { name: 'demo-nodule-cnn', version: '1.0.0' },
       presence: 'present',
       probability: 0.97,
-      sourceImages: [ct(1), ct(2)],
+      sourceImages: [ct(1), { ...ct(2), frameNumber: 3 }],
     },
     {
       trackingIdentifier: 'demo-nodule-cnn: Pleural effusion',
@@ -27,8 +27,20 @@ const report: Tid1500Report = {
       finding: FindingCodes.PleuralEffusion,
       algorithm: { name: 'demo-nodule-cnn', version: '1.0.0' },
       presence: 'absent',
-      probability: 0.0123456789012345,
+      probability: 0.25,
       sourceImages: [ct(3)],
+    },
+  ],
+  regions: [
+    {
+      trackingIdentifier: 'demo-nodule-cnn: Nodule, region 1',
+      trackingUid: uid('2.25.103'),
+      finding: FindingCodes.Nodule,
+      algorithm: { name: 'demo-nodule-cnn', version: '1.0.0' },
+      image: { ...ct(4), frameNumber: 7 },
+      // float32-exact values: Graphic Data is FL
+      points: [[10.5, 20.25], [30, 20.25], [30, 40.75], [10.5, 40.75], [10.5, 20.25]],
+      probability: 0.97,
     },
   ],
   comments: ['Demo model trained on synthetic data — not for clinical use'],
@@ -72,6 +84,63 @@ describe('results/sr TID 1500 measurement report', () => {
       'CONTAINS IMAGE 260753009',
       'CONTAINS IMAGE 260753009',
     ]);
+    // 97 %, UCUM "%": the unit and range of the CAD templates that define Certainty of Finding (TID 4006)
+    const num = children(group).find((i) => nameOf(i) === '111012') as Tree;
+    expect(num.MeasuredValueSequence).to.deep.equal([{ NumericValue: '97', MeasurementUnitsCodeSequence: [{ CodeValue: '%', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'Percent' }] }]);
+    // a multi-frame source cites its frame
+    const sources = children(group).filter((i) => nameOf(i) === '260753009');
+    expect((sources[1]?.ReferencedSOPSequence as Tree[])[0]).to.include({ ReferencedSOPInstanceUID: '1.2.3.2' }).and.deep.include({ ReferencedFrameNumber: [3] });
+    expect((sources[0]?.ReferencedSOPSequence as Tree[])[0]).to.not.have.property('ReferencedFrameNumber');
+  });
+
+  it('names an absent finding only in its qualitative evaluation: no "Finding" row a first-row reader could list', () => {
+    const group = children(children(encoded()).find((i) => nameOf(i) === '126010') as Tree)[1] as Tree;
+    expect(children(group).map((i) => `${String(i.ValueType)} ${String(nameOf(i))}`)).to.deep.equal([
+      'TEXT 112039', 'UIDREF 112040', 'TEXT 111001', 'TEXT 111003', 'NUM 111012', 'CODE 60046008', 'IMAGE 260753009',
+    ]);
+    const evaluation = children(group).find((i) => nameOf(i) === '60046008') as Tree;
+    expect((evaluation.ConceptCodeSequence as Tree[])[0]).to.include({ CodeValue: '272519000', CodeMeaning: 'Absent' });
+  });
+
+  it('writes a region as a TID 1410 group: Image Region SCOORD on its image and frame, and the measurement inferred from it', () => {
+    const group = children(children(encoded()).find((i) => nameOf(i) === '126010') as Tree)[2] as Tree;
+    expect(group.ContentTemplateSequence).to.deep.equal([{ MappingResource: 'DCMR', TemplateIdentifier: '1410' }]);
+    expect(children(group).map((i) => `${String(i.RelationshipType)} ${String(i.ValueType)} ${String(nameOf(i))}`)).to.deep.equal([
+      'HAS OBS CONTEXT TEXT 112039',
+      'HAS OBS CONTEXT UIDREF 112040',
+      'CONTAINS CODE 121071',
+      'HAS CONCEPT MOD TEXT 111001',
+      'HAS CONCEPT MOD TEXT 111003',
+      'CONTAINS SCOORD 111030',
+      'CONTAINS NUM 111012',
+    ]);
+    expect(children(group)[0]?.TextValue).to.equal('Cornerstone3DTools@^0.1.0:PlanarFreehandROI:demo-nodule-cnn: Nodule, region 1');
+    const scoord = children(group).find((i) => nameOf(i) === '111030') as Tree;
+    expect(scoord).to.include({ GraphicType: 'POLYLINE' }).and.deep.include({ GraphicData: [10.5, 20.25, 30, 20.25, 30, 40.75, 10.5, 40.75, 10.5, 20.25] });
+    expect(children(scoord)).to.deep.equal([
+      { ValueType: 'IMAGE', RelationshipType: 'SELECTED FROM', ReferencedSOPSequence: [{ ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2', ReferencedSOPInstanceUID: '1.2.3.4', ReferencedFrameNumber: [7] }] },
+    ]);
+    const inferred = children(children(group).find((i) => nameOf(i) === '111012') as Tree);
+    expect(inferred).to.have.length(1);
+    expect(inferred[0]).to.include({ RelationshipType: 'INFERRED FROM', ValueType: 'SCOORD', GraphicType: 'POLYLINE' }).and.not.have.property('ConceptNameCodeSequence');
+    expect(children(inferred[0] as Tree)).to.deep.equal(children(scoord));
+  });
+
+  it('refuses a region that is not a closed polygon', () => {
+    const r = report.regions[0];
+    if (r === undefined) throw new Error('fixture');
+    expect(() => buildTid1500Report({ ...report, regions: [{ ...r, points: [[0, 0], [1, 0], [1, 1]] }] })).to.throw(RangeError, /closed polygon/);
+    expect(() => buildTid1500Report({ ...report, regions: [{ ...r, points: [[0, 0], [1, 1], [0, 0]] }] })).to.throw(RangeError, /closed polygon/);
+  });
+
+  it('reads a probability written in UCUM "1" (0-1) by earlier versions', () => {
+    const root = encoded();
+    const group = children(children(root).find((i) => nameOf(i) === '126010') as Tree)[0] as Tree;
+    const num = children(group).find((i) => nameOf(i) === '111012') as Tree;
+    num.MeasuredValueSequence = [{ NumericValue: '0.5', MeasurementUnitsCodeSequence: [{ CodeValue: '1', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'no units' }] }];
+    expect(parseTid1500Report(root).findings[0]?.probability).to.equal(0.5);
+    num.MeasuredValueSequence = [{ NumericValue: '150', MeasurementUnitsCodeSequence: [{ CodeValue: '%', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'Percent' }] }];
+    expect(errorCode(() => parseTid1500Report(root))).to.equal('GW_ERR_DATASET_UNREADABLE');
   });
 
   it('writes no Qualitative Evaluations container when there is nothing to say', () => {
@@ -106,7 +175,7 @@ describe('results/sr TID 1500 measurement report', () => {
     const root = JSON.parse(JSON.stringify(buildTid1500Report(fromReport))) as Tree;
     const group = children(children(root).find((i) => nameOf(i) === '126010') as Tree)[0] as Tree;
     expect(children(group).map((i) => `${String(i.ValueType)} ${String(nameOf(i))}`)).to.deep.equal([
-      'TEXT 112039', 'UIDREF 112040', 'CODE 121071', 'TEXT 111001', 'TEXT 111003', 'NUM 81827009', 'CODE 27925004',
+      'TEXT 112039', 'UIDREF 112040', 'TEXT 111001', 'TEXT 111003', 'NUM 81827009', 'CODE 27925004',
     ]);
     expect(parseTid1500Report(root)).to.deep.equal(fromReport);
   });

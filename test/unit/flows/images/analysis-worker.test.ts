@@ -107,7 +107,7 @@ describe('flows/images/analysis-worker', () => {
     const batchMs = 200;
     const tensor = new Float32Array(1);
     const { jobs, calls, worker } = setup(64 * 20, {
-      prepare: async () => ({ kind: 'prepared', tensors: [tensor] }),
+      prepare: async () => ({ kind: 'prepared', tensors: [tensor], rows: 100, columns: 100 }),
       classify: (images) => new Promise((resolve) => setTimeout(() => resolve(classification(images)), batchMs)),
     });
     await worker.start();
