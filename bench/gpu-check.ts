@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { OnnxRunner, loadModelSpecFile } from '../src/ai/index.js';
+import { loadModelSpecFile } from '../src/ai/index.js';
+import { OnnxRunner } from '../src/ai/onnx-runner.js';
 import { REPO_ROOT } from '../test/helpers/fixtures.js';
 
 const TOLERANCE = 1e-3;

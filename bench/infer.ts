@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { Classifier, TfjsRunner, loadModelSpecFile, type ModelSpec } from '../src/ai/index.js';
+import { Classifier, loadModelSpecFile, type ModelSpec } from '../src/ai/index.js';
+import { TfjsRunner } from '../src/ai/tfjs-runner.js';
 import { REPO_ROOT } from '../test/helpers/fixtures.js';
 
 const arg = (name: string, fallback: number): number => {

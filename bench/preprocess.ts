@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeFrames, preprocessForModel, tensorSize, type DecodedImage, type TensorSpec } from '../src/imaging/index.js';
+import { decodeFrames, type DecodedImage, type TensorSpec } from '../src/imaging/index.js';
+import { preprocessForModel, tensorSize } from '../src/imaging/to-tensor.js';
 import { REPO_ROOT } from '../test/helpers/fixtures.js';
 
 const arg = (name: string, fallback: number): number => {

@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Classifier, loadModelSpecFile } from '../src/ai/index.js';
 import { BestSlices, findingRegions } from '../src/flows/images/finding-regions.js';
-import { prepareSlices, type TensorSpec } from '../src/imaging/index.js';
+import { type TensorSpec } from '../src/imaging/index.js';
+import { prepareSlices } from '../src/imaging/slice-prep.js';
 import { REPO_ROOT } from '../test/helpers/fixtures.js';
 
 const ROUNDS = 3;

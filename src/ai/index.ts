@@ -1,15 +1,9 @@
 /** Public API of the image-AI area: model specs, the registry, classifiers, runners and their provenance. */
 export {
   modelSpecSchema,
-  validateModelSpec,
   loadModelSpecFile,
   resolveModelPaths,
-  assertModelCard,
   appliesTo,
-  inputSize,
-  inputShape,
-  EXECUTION_PROVIDERS,
-  MODEL_FORMATS,
   type ModelSpec,
   type ModelSpecInput,
   type ModelSpecProblem,
@@ -20,8 +14,8 @@ export {
 } from './model-spec.js';
 export { ModelRegistry, type ModelRegistryOptions, type ModelStatus } from './model-registry.js';
 export { Classifier, type ClassifierOptions, type Classification, type Provenance } from './classifier.js';
-export { OnnxRunner, type OnnxRunnerOptions } from './onnx-runner.js';
-export { TfjsRunner, type TfjsRunnerOptions } from './tfjs-runner.js';
-export { countFlopsPerImage, type LayerShape } from './model-flops.js';
-export { ENGINES, type Engine, type InferenceRunner, type RunnerInfo } from './runner.js';
+export { type OnnxRunnerOptions } from './onnx-runner.js';
+export { type TfjsRunnerOptions } from './tfjs-runner.js';
+export { type LayerShape } from './model-flops.js';
+export { type Engine, type InferenceRunner, type RunnerInfo } from './runner.js';
 export { occlusionMap, type OcclusionInput, type OcclusionMap, type OcclusionOptions, type ScoreBatch } from './occlusion-map.js';

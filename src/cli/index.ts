@@ -3,8 +3,8 @@ export { CONFIG_OPTION_HELP, readConfigOrExit } from './config-file.js';
 export { startCommand } from './start-command.js';
 export { echoCommand } from './echo-command.js';
 export { sendCommand } from './send-command.js';
-export { statusCommand, formatStatus } from './status-command.js';
+export { statusCommand } from './status-command.js';
 export { resendCommand } from './resend-command.js';
 export { nlpCommand } from './nlp-command.js';
-export { ProgressBar } from './progress.js';
-export { parseDicomAddress, resolveDicomTarget, type DicomTarget } from './dicom-target.js';
+
+export { type DicomTarget } from './dicom-target.js';

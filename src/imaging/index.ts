@@ -1,9 +1,7 @@
 /** Public API of the pixel pipeline: decode any stored image to stored values, then preprocess it for a model. */
 export { decodeFrames, type DecodeOptions } from './decode-frames.js';
-export { loadCodecs } from './codecs.js';
+
 export {
-  UNDECODABLE_CAUSES,
-  VOI_LUT_FUNCTIONS,
   type DecodeResult,
   type DecodedImage,
   type ImageMeta,
@@ -11,11 +9,11 @@ export {
   type UndecodableCause,
   type VoiLutFunction,
 } from './types.js';
-export { applyModalityLut, modalityRescale, modalityRange, type ModalityRescale } from './modality-lut.js';
-export { applyVoiWindow, resolveWindow, voiToUnit, windowAffine, type VoiWindow, type WindowPreset } from './voi-window.js';
-export { bilinearAxis, resizeBilinear, type ResizeAxis, type ResizeOptions } from './resize.js';
-export { preprocessBatch, preprocessForModel, tensorSize, type PreprocessOptions, type TensorSpec } from './to-tensor.js';
-export { prepareSlices, type PreparedSlices } from './slice-prep.js';
-export { inputToImageAxis, inputToImagePoints, type SourceGrid } from './input-to-image.js';
+export { type ModalityRescale } from './modality-lut.js';
+export { type VoiWindow, type WindowPreset } from './voi-window.js';
+export { type ResizeAxis, type ResizeOptions } from './resize.js';
+export { type PreprocessOptions, type TensorSpec } from './to-tensor.js';
+export { type PreparedSlices } from './slice-prep.js';
+export { inputToImagePoints, type SourceGrid } from './input-to-image.js';
 export { SlicePreparer } from './slice-prep-pool.js';
-export { encodePngRgb, crc32 } from './png.js';
+export { encodePngRgb } from './png.js';

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFindingsSr } from '../../src/results/index.js';
+import { parseFindingsSr } from '../../src/results/sr/sr-document.js';
 import { dcmsend } from '../helpers/dcmtk.js';
 import { REPO_ROOT, listFiles, runCleanups, waitFor } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';

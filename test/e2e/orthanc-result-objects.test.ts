@@ -87,6 +87,11 @@ end`,
     };
     expect(Array.from({ length: 80 }, (_, k) => preview.height - 1 - k).filter(redRow).length, 'rows of the disclaimer band, red edge to edge').to.be.above(4);
 
+    // the region the occlusion map found on the top slice is outlined in yellow (SummaryColours.outline)
+    let yellow = 0;
+    for (let i = 0; i < preview.rgb.length; i += 3) if (preview.rgb[i] === 255 && preview.rgb[i + 1] === 255 && preview.rgb[i + 2] === 0) yellow += 1;
+    expect(yellow, 'outline pixels in Orthanc\'s preview').to.be.above(40);
+
     // the status page's PNG of the summary is the same picture Orthanc renders
     const views = await gw.getJson<Array<{ studyInstanceUid: string; ai: Array<{ summaryImage: string | null }> }>>('/api/studies');
     const path = views.body.find((s) => s.studyInstanceUid === study.studyInstanceUid)?.ai[0]?.summaryImage;

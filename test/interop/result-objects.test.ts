@@ -6,15 +6,11 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFrames, preprocessForModel } from '../../src/imaging/index.js';
-import {
-  buildKeyObjectSelection,
-  buildSummaryImage,
-  readSourceContext,
-  summarySliceSize,
-  SummaryColours,
-  type SummaryImage,
-} from '../../src/results/index.js';
+import { decodeFrames } from '../../src/imaging/index.js';
+import { preprocessForModel } from '../../src/imaging/to-tensor.js';
+import { buildKeyObjectSelection, buildSummaryImage, summarySliceSize, type SummaryImage } from '../../src/results/index.js';
+import { readSourceContext } from '../../src/results/sr/source-context.js';
+import { SummaryColours } from '../../src/results/summary-image.js';
 import { readPart10 } from '../../src/results/sr/part10-io.js';
 import { dcmsend } from '../helpers/dcmtk.js';
 import { CORPUS, REPO_ROOT, runCleanups, tempDir } from '../helpers/fixtures.js';

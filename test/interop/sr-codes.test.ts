@@ -4,7 +4,8 @@
  * belong to no CID are absent from it; they are listed here with where they were checked instead.
  */
 import { expect } from 'chai';
-import { Codes, FindingCodes, KeyObjectCodes } from '../../src/results/index.js';
+import { Codes, FindingCodes } from '../../src/results/sr/codes.js';
+import { KeyObjectCodes } from '../../src/results/kos.js';
 import { requirePeers, run } from '../helpers/peers.js';
 
 const SCRIPT = `

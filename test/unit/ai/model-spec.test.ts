@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { appliesTo, loadModelSpecFile, validateModelSpec } from '../../../src/ai/index.js';
+import { appliesTo, loadModelSpecFile } from '../../../src/ai/index.js';
+import { validateModelSpec } from '../../../src/ai/model-spec.js';
 import { GatewayError } from '../../../src/errors.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
 import { DEMO_DIR } from './demo-model.js';

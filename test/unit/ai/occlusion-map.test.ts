@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Classifier, occlusionMap, type ScoreBatch } from '../../../src/ai/index.js';
 import { largestComponent, pixelHull } from '../../../src/ai/occlusion-map.js';
-import { inputToImagePoints, preprocessForModel, type TensorSpec } from '../../../src/imaging/index.js';
+import { inputToImagePoints, type TensorSpec } from '../../../src/imaging/index.js';
+import { preprocessForModel } from '../../../src/imaging/to-tensor.js';
 import { ctMeta } from '../../helpers/image-meta.js';
 import { DEMO_DIR, demoSpec } from './demo-model.js';
 

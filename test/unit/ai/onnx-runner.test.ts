@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Classifier, OnnxRunner } from '../../../src/ai/index.js';
+import { Classifier } from '../../../src/ai/index.js';
+import { OnnxRunner } from '../../../src/ai/onnx-runner.js';
 import { GatewayError } from '../../../src/errors.js';
 import { runCleanups, tempDir } from '../../helpers/fixtures.js';
 import { demoSpec, maxAbsDiff, referenceInputs, referenceProbabilities } from './demo-model.js';

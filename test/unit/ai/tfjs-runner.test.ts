@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { OnnxRunner, TfjsRunner } from '../../../src/ai/index.js';
+import { OnnxRunner } from '../../../src/ai/onnx-runner.js';
+import { TfjsRunner } from '../../../src/ai/tfjs-runner.js';
 import { GatewayError } from '../../../src/errors.js';
 import { demoSpec, maxAbsDiff, referenceInputs, referenceProbabilities } from './demo-model.js';
 

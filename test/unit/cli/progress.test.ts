@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ProgressBar, parseDicomAddress } from '../../../src/cli/index.js';
+import { ProgressBar } from '../../../src/cli/progress.js';
+import { parseDicomAddress } from '../../../src/cli/dicom-target.js';
 
 describe('cli: progress bar and addresses', () => {
   it('draws a bar on a terminal and nothing on a pipe', () => {

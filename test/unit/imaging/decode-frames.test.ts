@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { decodeFrames, UNDECODABLE_CAUSES, type DecodeResult } from '../../../src/imaging/index.js';
+import { decodeFrames, type DecodeResult } from '../../../src/imaging/index.js';
+import { UNDECODABLE_CAUSES } from '../../../src/imaging/types.js';
 import { CORPUS } from '../../helpers/fixtures.js';
 import { part10, rleFrame, TS, words } from './synthetic-part10.js';
 

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { bilinearAxis, inputToImageAxis, inputToImagePoints } from '../../../src/imaging/index.js';
+import { inputToImagePoints } from '../../../src/imaging/index.js';
+import { bilinearAxis } from '../../../src/imaging/resize.js';
+import { inputToImageAxis } from '../../../src/imaging/input-to-image.js';
 
 describe('imaging/input-to-image: model input → stored image coordinates', () => {
   it('maps the input grid edges onto the image edges, each axis on its own (non-square image)', () => {

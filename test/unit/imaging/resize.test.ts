@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { bilinearAxis, resizeBilinear } from '../../../src/imaging/index.js';
+import { bilinearAxis, resizeBilinear } from '../../../src/imaging/resize.js';
 
 const resize1d = (src: number[], n: number, alignCorners = false): number[] =>
   Array.from(resizeBilinear(src, src.length, 1, new Float32Array(n), n, 1, { alignCorners }));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { SlicePreparer, prepareSlices, type TensorSpec } from '../../../src/imaging/index.js';
+import { SlicePreparer, type TensorSpec } from '../../../src/imaging/index.js';
+import { prepareSlices } from '../../../src/imaging/slice-prep.js';
 import type { GatewayError } from '../../../src/errors.js';
 import { CORPUS } from '../../helpers/fixtures.js';
 

@@ -1,18 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import {
-  applyModalityLut,
-  applyVoiWindow,
-  preprocessBatch,
-  preprocessForModel,
-  resizeBilinear,
-  resolveWindow,
-  tensorSize,
-  type DecodedImage,
-  type ImageMeta,
-  type TensorSpec,
-} from '../../../src/imaging/index.js';
+import { type DecodedImage, type ImageMeta, type TensorSpec } from '../../../src/imaging/index.js';
+import { applyModalityLut } from '../../../src/imaging/modality-lut.js';
+import { applyVoiWindow, resolveWindow } from '../../../src/imaging/voi-window.js';
+import { preprocessBatch, preprocessForModel, tensorSize } from '../../../src/imaging/to-tensor.js';
+import { resizeBilinear } from '../../../src/imaging/resize.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 import { ctMeta } from '../../helpers/image-meta.js';
 

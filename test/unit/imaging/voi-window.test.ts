@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { resolveWindow, voiToUnit, windowAffine, type VoiWindow } from '../../../src/imaging/index.js';
+import { type VoiWindow } from '../../../src/imaging/index.js';
+import { resolveWindow, voiToUnit, windowAffine } from '../../../src/imaging/voi-window.js';
 import { ctMeta } from '../../helpers/image-meta.js';
 
 const meta = ctMeta;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { parseUid } from '../../../src/dicom/index.js';
-import { Codes, CodingScheme, deriveUid, FindingCodes } from '../../../src/results/index.js';
+import { deriveUid } from '../../../src/results/index.js';
+import { Codes, CodingScheme, FindingCodes } from '../../../src/results/sr/codes.js';
 
 describe('results/sr code tables', () => {
   const all = Object.entries({ ...Codes, ...FindingCodes });

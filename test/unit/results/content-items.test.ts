@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import type { Uid } from '../../../src/dicom/index.js';
 import { GatewayError } from '../../../src/errors.js';
-import { Codes, encodeContentItem, FindingCodes, parseContentItem, RelationshipType, type ContentItem } from '../../../src/results/index.js';
+import { type ContentItem } from '../../../src/results/index.js';
+import { Codes, FindingCodes } from '../../../src/results/sr/codes.js';
+import { encodeContentItem, parseContentItem, RelationshipType } from '../../../src/results/sr/content-items.js';
 
 const uid = (s: string): Uid => s as Uid;
 

@@ -1,6 +1,8 @@
 /** The Key Object Selection builder: TID 2010 tree, evidence with the SR, UID derived from the SR's, frames, refusals. */
 import { expect } from 'chai';
-import { buildKeyObjectSelection, deriveUid, KEY_OBJECT_SELECTION_SOP_CLASS, sourceContextFromDataset, type KeyObjectSelectionInput } from '../../../src/results/index.js';
+import { buildKeyObjectSelection, deriveUid, type KeyObjectSelectionInput } from '../../../src/results/index.js';
+import { KEY_OBJECT_SELECTION_SOP_CLASS } from '../../../src/results/kos.js';
+import { sourceContextFromDataset } from '../../../src/results/sr/source-context.js';
 import { readPart10 } from '../../../src/results/sr/part10-io.js';
 import { CT_IMAGE, INSTANCES, SERIES_A, SERIES_B, STUDY_UID, sourceDataset } from './sr-fixtures.js';
 

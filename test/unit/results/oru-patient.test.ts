@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { administrativeSex, birthDateTime, xpnFromDicomName } from '../../../src/results/oru-patient.js';
-import { accessionIssuerFromSource, oruPatientFromSource, sourceContextFromDataset } from '../../../src/results/index.js';
+import { accessionIssuerFromSource, oruPatientFromSource } from '../../../src/results/index.js';
+import { sourceContextFromDataset } from '../../../src/results/sr/source-context.js';
 import { sourceDataset } from './sr-fixtures.js';
 
 describe('results/oru-patient', () => {

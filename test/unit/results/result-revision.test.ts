@@ -1,17 +1,9 @@
 import { expect } from 'chai';
 import { parseUid } from '../../../src/dicom/index.js';
-import {
-  buildFindingsSr,
-  contentDigest,
-  findingsSrIdentity,
-  FindingCodes,
-  nextRevision,
-  parseFindingsSr,
-  resultDateTime,
-  resultRevisionUid,
-  type CurrentSr,
-  type RevisionLookups,
-} from '../../../src/results/index.js';
+import { buildFindingsSr, findingsSrIdentity, nextRevision, resultDateTime, type CurrentSr, type RevisionLookups } from '../../../src/results/index.js';
+import { contentDigest, resultRevisionUid } from '../../../src/results/result-revision.js';
+import { FindingCodes } from '../../../src/results/sr/codes.js';
+import { parseFindingsSr } from '../../../src/results/sr/sr-document.js';
 import { repeatedContentUid } from '../../../src/results/result-revision.js';
 import { INSTANCES, srInput, STUDY_UID } from './sr-fixtures.js';
 

@@ -2,17 +2,10 @@ import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import { join } from 'node:path';
 import { GatewayError } from '../../../src/errors.js';
-import {
-  buildFindingsSr,
-  Codes,
-  COMPREHENSIVE_3D_SR_SOP_CLASS,
-  DEMO_DISCLAIMER,
-  FindingCodes,
-  parseFindingsSr,
-  readSourceContext,
-  sourceContextFromDataset,
-  sourceContextFromPart10,
-} from '../../../src/results/index.js';
+import { buildFindingsSr, sourceContextFromPart10 } from '../../../src/results/index.js';
+import { Codes, FindingCodes } from '../../../src/results/sr/codes.js';
+import { COMPREHENSIVE_3D_SR_SOP_CLASS, DEMO_DISCLAIMER, parseFindingsSr } from '../../../src/results/sr/sr-document.js';
+import { readSourceContext, sourceContextFromDataset } from '../../../src/results/sr/source-context.js';
 import { CORPUS } from '../../helpers/fixtures.js';
 import { CT_IMAGE, INSTANCES, SERIES_A, SERIES_B, sourceDataset, srInput, STUDY_UID } from './sr-fixtures.js';
 

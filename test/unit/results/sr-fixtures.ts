@@ -1,5 +1,7 @@
 /** Inputs shared by the SR unit tests: a synthetic source study with two series, and a model with two findings. */
-import { FindingCodes, sourceContextFromDataset, type FindingsSrInput, type ReferencedInstance } from '../../../src/results/index.js';
+import { type FindingsSrInput, type ReferencedInstance } from '../../../src/results/index.js';
+import { FindingCodes } from '../../../src/results/sr/codes.js';
+import { sourceContextFromDataset } from '../../../src/results/sr/source-context.js';
 
 export const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const STUDY_UID = '1.2.826.0.1.3680043.9.7433.1.1';

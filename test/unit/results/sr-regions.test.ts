@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { buildFindingsSr, FindingCodes, parseFindingsSr, type FindingRegion } from '../../../src/results/index.js';
+import { buildFindingsSr, type FindingRegion } from '../../../src/results/index.js';
+import { FindingCodes } from '../../../src/results/sr/codes.js';
+import { parseFindingsSr } from '../../../src/results/sr/sr-document.js';
 import { CT_IMAGE, INSTANCES, srInput } from './sr-fixtures.js';
 
 const first = INSTANCES[0]?.sopInstanceUid ?? '';

@@ -5,18 +5,9 @@
 import { expect } from 'chai';
 import { ADVANCE_X, GLYPH_HEIGHT, GLYPH_WIDTH, glyphFor, glyphPixel } from '../../../src/results/bitmap-font.js';
 import { encodePngRgb } from '../../../src/imaging/png.js';
-import {
-  buildSummaryImage,
-  deriveUid,
-  renderSummary,
-  SECONDARY_CAPTURE_SOP_CLASS,
-  SUMMARY_DEMO_DISCLAIMER,
-  SummaryColours,
-  sourceContextFromDataset,
-  summarySliceSize,
-  type SummaryImageInput,
-  type TextLine,
-} from '../../../src/results/index.js';
+import { buildSummaryImage, deriveUid, SECONDARY_CAPTURE_SOP_CLASS, summarySliceSize, type SummaryImageInput, type TextLine } from '../../../src/results/index.js';
+import { renderSummary, SUMMARY_DEMO_DISCLAIMER, SummaryColours } from '../../../src/results/summary-image.js';
+import { sourceContextFromDataset } from '../../../src/results/sr/source-context.js';
 import { readPart10 } from '../../../src/results/sr/part10-io.js';
 import { decodePng, downscale, type DecodedPng } from '../../helpers/png.js';
 import { CT_IMAGE, INSTANCES, sourceDataset } from './sr-fixtures.js';

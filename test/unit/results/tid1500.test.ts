@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import type { Uid } from '../../../src/dicom/index.js';
 import { GatewayError } from '../../../src/errors.js';
-import { buildTid1500Report, Codes, FindingCodes, parseTid1500Report, type Tid1500Report } from '../../../src/results/index.js';
+import { type Tid1500Report } from '../../../src/results/index.js';
+import { buildTid1500Report, parseTid1500Report } from '../../../src/results/sr/tid1500.js';
+import { Codes, FindingCodes } from '../../../src/results/sr/codes.js';
 
 const uid = (s: string): Uid => s as Uid;
 const ct = (n: number) => ({ sopClassUid: uid('1.2.840.10008.5.1.4.1.1.2'), sopInstanceUid: uid(`1.2.3.${n}`) });

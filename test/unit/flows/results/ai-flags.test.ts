@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { Hl7MessagesRepo, OutboxRepo, ResultsRepo, SqliteJobQueue, SqliteOutboxQueue, StudiesRepo, openDatabase, type Db } from '../../../../src/db/index.js';
 import { queueAiFlags, type AiFlagsDeps } from '../../../../src/flows/results/ai-flags.js';
-import { sourceContextFromDataset } from '../../../../src/results/index.js';
+import { sourceContextFromDataset } from '../../../../src/results/sr/source-context.js';
 import { runCleanups, tempDir } from '../../../helpers/fixtures.js';
 import { sourceDataset, STUDY_UID } from '../../results/sr-fixtures.js';
 
