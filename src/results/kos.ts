@@ -57,6 +57,8 @@ export interface KeyObjectSelectionInput {
   readonly flagged: boolean;
   /** DICOM DT YYYYMMDDHHMMSS[.FFFFFF], as the SR's Content Date/Time. */
   readonly contentDateTime: string;
+  /** The zone `contentDateTime` is written in (+HHMM/-HHMM), written as Timezone Offset From UTC like the SR's. */
+  readonly timezoneOffsetFromUtc?: string;
 }
 
 export interface KeyObjectSelection {
@@ -130,6 +132,8 @@ export function buildKeyObjectSelection(input: KeyObjectSelectionInput): KeyObje
     // SOP Common (C.12.1); UTF-8 for the copied patient name and the description's dash, as in the SR
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: KEY_OBJECT_SELECTION_SOP_CLASS,
+    // PS3.3 C.12.1.1.8: the zone of every time here, the same as the SR's (docs/sr.md, "Times")
+    ...(input.timezoneOffsetFromUtc === undefined ? {} : { TimezoneOffsetFromUTC: input.timezoneOffsetFromUtc }),
     SOPInstanceUID: sopInstanceUid,
     InstanceCreationDate: date,
     InstanceCreationTime: time,

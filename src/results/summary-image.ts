@@ -82,6 +82,8 @@ export interface SummaryImageInput {
   readonly model: { readonly id: string; readonly version: string; readonly demo: boolean };
   /** DICOM DT YYYYMMDDHHMMSS[.FFFFFF], as the SR's Content Date/Time. */
   readonly contentDateTime: string;
+  /** The zone `contentDateTime` is written in (+HHMM/-HHMM), written as Timezone Offset From UTC like the SR's. */
+  readonly timezoneOffsetFromUtc?: string;
 }
 
 /** One line of burned-in text: where it is, so a test can read it back. */
@@ -229,6 +231,8 @@ export function buildSummaryImage(input: SummaryImageInput): SummaryImage {
     // SOP Common (C.12.1); UTF-8 for the patient name copied from the source, as in the SR
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: SECONDARY_CAPTURE_SOP_CLASS,
+    // PS3.3 C.12.1.1.8: the zone of every time here, the same as the SR's (docs/sr.md, "Times")
+    ...(input.timezoneOffsetFromUtc === undefined ? {} : { TimezoneOffsetFromUTC: input.timezoneOffsetFromUtc }),
     SOPInstanceUID: sopInstanceUid,
     InstanceCreationDate: date,
     InstanceCreationTime: time,

@@ -261,6 +261,7 @@ async function analyzeWithModel(
       ...(topRegion === undefined ? {} : { region: topRegion }),
       ...(spec.input.window === undefined ? {} : { window: spec.input.window }),
       contentDateTime: input.contentDateTime,
+      ...(input.timezoneOffsetFromUtc === undefined ? {} : { timezoneOffsetFromUtc: input.timezoneOffsetFromUtc }),
       targets,
     },
     deps,

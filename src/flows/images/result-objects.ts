@@ -50,6 +50,7 @@ export interface AnalysisOutcome {
   /** The model's input window: the summary shows the slice as the model saw it (else the image's own window). */
   readonly window?: WindowPreset;
   readonly contentDateTime: string;
+  readonly timezoneOffsetFromUtc?: string;
   /** The destinations this model's results go to. */
   readonly targets: ReadonlyArray<Pick<DicomDestination, 'name' | 'results'>>;
 }
@@ -109,13 +110,14 @@ export async function resultObjects(outcome: AnalysisOutcome, deps: ResultObject
       probability,
       flagged,
       contentDateTime,
+      ...(outcome.timezoneOffsetFromUtc === undefined ? {} : { timezoneOffsetFromUtc: outcome.timezoneOffsetFromUtc }),
     });
     objects.push(object('kos', kos.sopInstanceUid, kos.part10));
   }
   const best = outcome.top[0];
   if (best !== undefined && wanting('summary').length > 0) {
     const slice = await topSlice(best, outcome.window, deps);
-    const summary = buildSummaryImage({ source, srSopInstanceUid: outcome.sr.sopInstanceUid, slice, ...(outcome.region === undefined ? {} : { region: outcome.region }), finding, probability, flagged, model, contentDateTime });
+    const summary = buildSummaryImage({ source, srSopInstanceUid: outcome.sr.sopInstanceUid, slice, ...(outcome.region === undefined ? {} : { region: outcome.region }), finding, probability, flagged, model, contentDateTime, ...(outcome.timezoneOffsetFromUtc === undefined ? {} : { timezoneOffsetFromUtc: outcome.timezoneOffsetFromUtc }) });
     objects.push(object('summary', summary.sopInstanceUid, summary.part10));
   }
   return objects;

@@ -55,6 +55,11 @@ describe('results/kos: Key Object Selection (PS3.3 A.35.4, TID 2010)', () => {
     expect(refs[2]?.ReferencedSOPClassUID).to.equal('1.2.840.10008.5.1.4.1.1.88.34');
   });
 
+  it('writes the zone its times are in, as the SR does (Timezone Offset From UTC), and none when not told', () => {
+    expect(readPart10(buildKeyObjectSelection(input({ timezoneOffsetFromUtc: '+0100' })).part10).dataset).to.include({ TimezoneOffsetFromUTC: '+0100' });
+    expect(readPart10(buildKeyObjectSelection(input()).part10).dataset).to.not.have.property('TimezoneOffsetFromUTC');
+  });
+
   it('lists every referenced instance, the SR included, in the Current Requested Procedure Evidence Sequence', () => {
     const { dataset } = readPart10(buildKeyObjectSelection(input()).part10);
     const study = (dataset.CurrentRequestedProcedureEvidenceSequence as Item[])[0] as Item;

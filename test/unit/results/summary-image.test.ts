@@ -55,6 +55,10 @@ function readLine(img: DecodedPng, line: TextLine, factor: number): string {
 }
 
 describe('results/summary-image: the summary for PACS without SR rendering', () => {
+  it('writes the zone its times are in, as the SR does (Timezone Offset From UTC)', () => {
+    expect(readPart10(buildSummaryImage(input({ timezoneOffsetFromUtc: '-0500' })).part10).dataset).to.include({ TimezoneOffsetFromUTC: '-0500' });
+  });
+
   it('fits the slice into 512 px, keeping its aspect', () => {
     expect(summarySliceSize(512, 512)).to.deep.equal({ width: 512, height: 512 });
     expect(summarySliceSize(2048, 1536)).to.deep.equal({ width: 512, height: 384 });
