@@ -20,7 +20,7 @@ export interface NewAuditRecord {
   message: string;
 }
 
-interface AuditRow {
+export interface AuditRow {
   id: number;
   collector: string;
   event_id: string;
@@ -29,7 +29,8 @@ interface AuditRow {
   created_at: string;
 }
 
-const AUDIT_TABLE: QueueTable<AuditRow, AuditQueueItem> = {
+/** The audit_records table as a queue; its SQL fragments are read by both engines' adapters. */
+export const AUDIT_TABLE: QueueTable<AuditRow, AuditQueueItem> = {
   table: 'audit_records',
   partitionColumn: 'collector',
   states: { ready: 'queued', claimed: 'sending', done: 'sent', dead: 'dead' },

@@ -37,7 +37,8 @@ export interface JobRow {
   created_at: string;
 }
 
-const JOBS_TABLE: QueueTable<JobRow, Job> = {
+/** The jobs table as a queue; its SQL (COALESCE, @name parameters) is read by both engines' adapters. */
+export const JOBS_TABLE: QueueTable<JobRow, Job> = {
   table: 'jobs',
   partitionColumn: 'kind',
   states: { ready: 'queued', claimed: 'running', done: 'done', dead: 'failed' },
@@ -46,7 +47,7 @@ const JOBS_TABLE: QueueTable<JobRow, Job> = {
   // At most one queued job per kind, study and report (unique index jobs_one_queued): a re-opened study queued a
   // newer analysis, so retrying this one would do the same work twice.
   superseded: `EXISTS (SELECT 1 FROM jobs j2 WHERE j2.kind = jobs.kind AND j2.study_instance_uid = jobs.study_instance_uid
-                 AND IFNULL(j2.ref_id, 0) = IFNULL(jobs.ref_id, 0) AND j2.state = 'queued' AND j2.id <> jobs.id)`,
+                 AND COALESCE(j2.ref_id, 0) = COALESCE(jobs.ref_id, 0) AND j2.state = 'queued' AND j2.id <> jobs.id)`,
   toItem: toJob,
 };
 

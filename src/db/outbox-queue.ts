@@ -49,7 +49,8 @@ export interface OutboxRow {
   delivered_at: string | null;
 }
 
-const OUTBOX_TABLE: QueueTable<OutboxRow, OutboxItem> = {
+/** The outbox table as a queue; its SQL fragments are read by both engines' adapters. */
+export const OUTBOX_TABLE: QueueTable<OutboxRow, OutboxItem> = {
   table: 'outbox',
   partitionColumn: 'destination',
   states: { ready: 'pending', claimed: 'sending', done: 'delivered', dead: 'dead' },

@@ -18,7 +18,10 @@ export function sqliteTransaction<T>(db: Db, work: (tx: SqliteTx) => T): T {
   return db.transaction(() => work({ db }))();
 }
 
-/** How one table holds a queue. Names are constants of this module's callers, never input. */
+/**
+ * How one table holds a queue. Names are constants of this module's callers, never input. The fragments are SQL
+ * both engines run (SQLite and PostgreSQL, src/db/pg): `@name` parameters, COALESCE rather than IFNULL.
+ */
 export interface QueueTable<TRow, TItem extends QueueItem> {
   table: string;
   partitionColumn: string;

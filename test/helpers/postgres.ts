@@ -1,0 +1,138 @@
+/**
+ * A throwaway PostgreSQL cluster for tests and benches: initdb in a temp dir, started with pg_ctl on a free
+ * 127.0.0.1 port (its Unix socket in the same dir), one database per suite, stopped and removed on teardown.
+ * PostgreSQL refuses to run as root, so under root (CI, containers) every server command runs as the `postgres`
+ * user through runuser. Missing binaries skip the suite on a developer machine and fail it under CI (.ci/run
+ * installs Debian's `postgresql`), like test/helpers/peers.ts.
+ */
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Context } from 'mocha';
+import pg from 'pg';
+import { freePort } from './fixtures.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Debian installs each major version under /usr/lib/postgresql/<major>/bin; PG_BIN overrides. The newest wins. */
+export function postgresBinDir(): string | undefined {
+  const fromEnv = process.env.PG_BIN;
+  if (fromEnv !== undefined && existsSync(join(fromEnv, 'initdb'))) return fromEnv;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return majors[0] === undefined ? undefined : join(root, majors[0], 'bin');
+}
+
+/** Skips (locally) or fails (CI) when PostgreSQL's server binaries are not installed. */
+export function requirePostgres(ctx: Context): void {
+  if (postgresBinDir() !== undefined) return;
+  if (process.env.CI) throw new Error('PostgreSQL server binaries missing under CI (.ci/run must install postgresql)');
+  ctx.skip();
+}
+
+const asRoot = process.getuid?.() === 0;
+
+/** Runs a server program as the postgres user when we are root (initdb and postgres refuse root). */
+async function runPg(bin: string, program: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  const file = join(bin, program);
+  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+  try {
+    const { stdout } = await execFileAsync(cmd, argv, { timeout: timeoutMs, cwd: '/' });
+    return stdout;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${program} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+function postgresUid(): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('running as root, but there is no postgres user to run PostgreSQL as');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+export class PostgresCluster {
+  private databases = 0;
+
+  private constructor(
+    private readonly bin: string,
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  private get dataDir(): string {
+    return join(this.dir, 'data');
+  }
+
+  /** initdb + pg_ctl start on a free port; trust auth, reachable on 127.0.0.1 only. fsync stays on. */
+  static async start(): Promise<PostgresCluster> {
+    const bin = postgresBinDir();
+    if (bin === undefined) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/<major>/bin/initdb; set PG_BIN)');
+    const dir = mkdtempSync(join(tmpdir(), 'pag-pg-'));
+    if (asRoot) {
+      const { uid, gid } = postgresUid();
+      chownSync(dir, uid, gid);
+    }
+    const cluster = new PostgresCluster(bin, dir, await freePort());
+    try {
+      // --no-sync: only initdb's own files; the server itself runs with fsync=on, as in production.
+      await runPg(bin, 'initdb', ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+      await cluster.pgCtl('start');
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return cluster;
+  }
+
+  private pgCtl(action: 'start' | 'restart'): Promise<string> {
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200`;
+    return runPg(this.bin, 'pg_ctl', ['-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-w', '-t', '60', '-m', 'fast', '-o', options, action]);
+  }
+
+  /** Connection string of a database in this cluster (TCP to 127.0.0.1, the superuser `postgres`). */
+  url(database: string): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** A fresh, empty database: one per suite, so suites never see each other's rows. */
+  async createDatabase(prefix = 'gw'): Promise<string> {
+    const name = `${prefix}_${process.pid}_${++this.databases}`;
+    const client = new pg.Client({ connectionString: this.url('postgres') });
+    await client.connect();
+    try {
+      await client.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await client.end();
+    }
+    return name;
+  }
+
+  /** pg_ctl restart -m fast: every connection is closed by the server, as in a failover or an upgrade. */
+  async restart(): Promise<void> {
+    await this.pgCtl('restart');
+  }
+
+  /** Stops the server (immediate: nothing to keep) and removes its directory. */
+  async stop(): Promise<void> {
+    try {
+      await runPg(this.bin, 'pg_ctl', ['-D', this.dataDir, '-w', '-t', '60', '-m', 'immediate', 'stop']);
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The server's log, for a failing test's message. */
+  log(): string {
+    const path = join(this.dir, 'server.log');
+    return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  }
+}
