@@ -9,6 +9,8 @@ import { SqliteAuditQueue, type Db, type InstancesStore, type OutboxItem } from 
 import type { GatewayMetrics } from '../http/index.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../queue/index.js';
+import { readDatasetHeader, readFileMeta } from '../dicom/index.js';
+import type { Spool } from '../storage/index.js';
 
 /** How long a stop waits for the queue to empty, the stop record included, before leaving the rest for the next start. */
 const AUDIT_DRAIN_MS = 5_000;
@@ -53,20 +55,38 @@ export function launcherName(): string {
   }
 }
 
-/** An outbox row as an Export record's subject: where it went and which study it is about. */
-export function deliveryOf(config: Pick<GatewayConfig, 'dicom' | 'hl7'>, item: OutboxItem, outcome: Delivery['outcome']): Delivery {
+/**
+ * An outbox row as an Export record's subject: where it went, which study and patient it is about. PS3.15 A.5.3.7
+ * wants the patient named: an ORU carries it in PID-3; a DICOM object's is read from the file that was sent (the
+ * spool key is the row's payload), with its SOP class and accession. An unreadable file still gets its record.
+ */
+export async function deliveryOf(config: Pick<GatewayConfig, 'dicom' | 'hl7'>, spool: Pick<Spool, 'read'>, item: OutboxItem, outcome: Delivery['outcome']): Promise<Delivery> {
   const dicom = config.dicom.destinations.find((d) => d.name === item.destination);
   const hl7 = config.hl7.destinations.find((d) => d.name === item.destination);
   const host = dicom !== undefined ? `${dicom.aeTitle}@${dicom.host}:${dicom.port}` : hl7 !== undefined ? `${hl7.host}:${hl7.port}` : item.destination;
-  const fromMessage = item.kind === 'hl7' ? hl7Identifiers(item.payload) : undefined;
+  const ids: { patientId: string; accessionNumber: string; sopClassUid?: string } | undefined = item.kind === 'hl7' ? hl7Identifiers(item.payload) : await dicomIdentifiers(spool, item.payload);
   return {
     kind: item.kind,
     destination: item.destination,
     host,
-    study: { studyInstanceUid: item.studyInstanceUid, accessionNumber: fromMessage?.accessionNumber },
-    patientId: fromMessage?.patientId,
+    study: { studyInstanceUid: item.studyInstanceUid, accessionNumber: ids?.accessionNumber || undefined },
+    patientId: ids?.patientId || undefined,
+    ...(ids?.sopClassUid === undefined ? {} : { sopClassUid: ids.sopClassUid }),
     outcome,
   };
+}
+
+/** Patient ID, accession and SOP class of a result object in the spool; undefined when it cannot be read. */
+async function dicomIdentifiers(spool: Pick<Spool, 'read'>, key: string): Promise<{ patientId: string; accessionNumber: string; sopClassUid: string } | undefined> {
+  try {
+    const bytes = await spool.read(key);
+    const meta = readFileMeta(bytes, bytes.length);
+    if (meta.kind !== 'ok') return undefined;
+    const header = readDatasetHeader(bytes.subarray(meta.meta.datasetOffset), meta.meta.transferSyntaxUid, true);
+    return header.kind === 'ok' ? { patientId: header.header.patientId, accessionNumber: header.header.accessionNumber, sopClassUid: header.header.sopClassUid } : undefined;
+  } catch {
+    return undefined; // retention removed it, or the disk failed: the record is written without these
+  }
 }
 
 /** PID-3 and OBR-3 (first components) of an ORU we built: its delimiters are in MSH-1 and MSH-2. */

@@ -96,7 +96,7 @@ export class Gateway {
       owner,
       spool: stores.spool,
       metrics,
-      ...(audited === undefined ? {} : { finished: (item, outcome) => audited.delivered(deliveryOf(config, item, outcome)) }),
+      ...(audited === undefined ? {} : { finished: (item, outcome) => void deliveryOf(config, stores.spool, item, outcome).then((d) => audited.delivered(d)) }),
       clock,
       log,
     });
