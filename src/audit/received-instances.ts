@@ -4,11 +4,8 @@
  * and SOP class; when the association ends, one record per study goes out with the counts. Duplicates (already
  * held, nothing created) and failed stores are not tallied; the association's own log line counts them.
  */
-import { readDatasetHeader, type AssociationSummary, type StoreHandler, type StoreRequest, type StoreSink } from '../dicom/index.js';
+import type { AssociationSummary, StoreHandler, StoreRequest, StoredSubject, StoreSink } from '../dicom/index.js';
 import type { AuditedPeer, ReceivedStudy } from './gateway-events.js';
-
-/** The identifying attributes sit near the start: the same prefix the images flow reads. */
-const HEADER_PREFIX_BYTES = 64 * 1024;
 
 interface StudyTally {
   accessionNumber: string;
@@ -51,39 +48,28 @@ export class ReceivedInstancesAudit {
 
   private begin(inner: StoreHandler, request: StoreRequest): StoreSink {
     const sink = inner.begin(request);
-    const prefix: Buffer[] = [];
-    let prefixBytes = 0;
-    let datasetBytes = 0;
     return {
-      write: (chunk) => {
-        datasetBytes += chunk.length;
-        if (prefixBytes < HEADER_PREFIX_BYTES) {
-          prefix.push(chunk);
-          prefixBytes += chunk.length;
-        }
-        return sink.write(chunk);
-      },
+      write: (chunk) => sink.write(chunk),
       waitDrain: () => sink.waitDrain(),
       abort: () => sink.abort(),
       finish: async () => {
         const outcome = await sink.finish();
-        if (outcome.kind === 'stored') await this.tally(request, Buffer.concat(prefix), prefixBytes >= datasetBytes);
+        if (outcome.kind === 'stored') await this.tally(request, outcome.subject);
         return outcome;
       },
     };
   }
 
-  private async tally(request: StoreRequest, prefix: Buffer, complete: boolean): Promise<void> {
-    const parsed = readDatasetHeader(prefix, request.transferSyntaxUid, complete);
-    const header = parsed.kind === 'ok' ? parsed.header : undefined;
-    const studyUid = header?.studyInstanceUid ?? (await this.deps.studyOf(request.sopInstanceUid).catch(() => undefined));
+  /** `subject` is what the storing handler read from the dataset; without it, the study comes from the index. */
+  private async tally(request: StoreRequest, subject: StoredSubject | undefined): Promise<void> {
+    const studyUid = subject?.studyInstanceUid ?? (await this.deps.studyOf(request.sopInstanceUid).catch(() => undefined));
     if (studyUid === undefined) return;
     let studies = this.open.get(request.associationId);
     if (studies === undefined) {
       studies = new Map();
       this.open.set(request.associationId, studies);
     }
-    const t = studies.get(studyUid) ?? { accessionNumber: header?.accessionNumber ?? '', patientId: header?.patientId ?? '', sopClasses: new Map<string, number>() };
+    const t = studies.get(studyUid) ?? { accessionNumber: subject?.accessionNumber ?? '', patientId: subject?.patientId ?? '', sopClasses: new Map<string, number>() };
     t.sopClasses.set(request.sopClassUid, (t.sopClasses.get(request.sopClassUid) ?? 0) + 1);
     studies.set(studyUid, t);
   }

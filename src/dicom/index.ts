@@ -1,7 +1,7 @@
 export { DicomScp, type ScpOptions, type ScpDeps } from './scp.js';
 export type { AssociationSummary, AssociationOutcome, ScpEvent } from './scp-association.js';
 export type { RejectReasonName } from './association-policy.js';
-export { discardingSink, type StoreHandler, type StoreSink, type StoreRequest, type StoreOutcome } from './store-handler.js';
+export { discardingSink, type StoreHandler, type StoreSink, type StoreRequest, type StoreOutcome, type StoredSubject } from './store-handler.js';
 export { Status, isSuccessOrWarning } from './dimse-command.js';
 export { parseUid, isImageSopClass, type Uid, TransferSyntax, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 export { buildFileMetaHeader, readFileMeta, readFileHead, type FileMeta, type FileMetaResult } from './part10.js';

@@ -18,10 +18,18 @@ export interface StoreRequest {
 
 /** Expected outcomes of a store; mapped to a DIMSE status in one place (`storeStatus`). */
 export type StoreOutcome =
-  | { kind: 'stored' }
+  /** `subject`: the study and patient the stored dataset names (for the audit trail), when the handler read them. */
+  | { kind: 'stored'; subject?: StoredSubject }
   | { kind: 'duplicate' }
   /** `code` names our error (docs/errors.md) when the failure is ours rather than the peer's. */
   | { kind: 'failed'; status: number; reason: string; code?: string };
+
+/** What a stored dataset identifies itself as: its study, accession and Patient ID (never logged). */
+export interface StoredSubject {
+  studyInstanceUid: string;
+  accessionNumber: string;
+  patientId: string;
+}
 
 export interface StoreSink {
   /** Writes dataset bytes. Returns false when the caller should wait for `waitDrain()` before writing more. */

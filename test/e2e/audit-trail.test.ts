@@ -102,6 +102,8 @@ describe('e2e: audit trail to rsyslog over TLS (RFC 5425)', function () {
     verdicts.forEach((v, i) => expect(v.ok, `${eventOf(all[i] as ParsedSyslog)}: ${v.output}`).to.equal(true));
     const stored = all.find((m) => eventOf(m) === '110104') as ParsedSyslog;
     expect(stored.xml).to.include('UserID="STORESCU"').and.include('NumberOfInstances="1"');
+    // the study and patient as the images flow read them from the stored dataset (its own Patient ID, not a nested one)
+    expect(stored.xml).to.include('ParticipantObjectID="1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"').and.include('ParticipantObjectID="1CT1"');
     expect(stored.xml).not.to.match(/CompressedSamples|ParticipantObjectName/);
     const refused = all.find((m) => eventOf(m) === '110113/110126' && m.xml.includes('ROGUE')) as ParsedSyslog;
     expect(refused.xml).to.include('EventOutcomeIndicator="4"');

@@ -47,9 +47,17 @@ export async function everyAuditEvent(): Promise<Array<{ name: string; records: 
   return out;
 }
 
-/** A store handler that stores everything (what the SCP would get from the images flow). */
+/**
+ * A store handler that stores everything and names what it stored, as the images flow does (the subject it read
+ * from the dataset: the wrapped handler's bytes are never parsed twice).
+ */
 const storedHandler: StoreHandler = {
-  begin: () => ({ write: () => true, waitDrain: () => Promise.resolve(), abort: () => {}, finish: (): Promise<StoreOutcome> => Promise.resolve({ kind: 'stored' }) }),
+  begin: () => ({
+    write: () => true,
+    waitDrain: () => Promise.resolve(),
+    abort: () => {},
+    finish: (): Promise<StoreOutcome> => Promise.resolve({ kind: 'stored', subject: { studyInstanceUid: STUDY_UID, accessionNumber: 'ACC1', patientId: 'PID-7' } }),
+  }),
 };
 
 function summary(associationId: string): AssociationSummary {

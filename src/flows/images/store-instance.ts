@@ -105,7 +105,7 @@ export class InstanceStoreHandler implements StoreHandler {
       }
       if (ownResult) this.deps.log.debug('own result received back: indexed, study left as it is', { sopInstanceUid: request.sopInstanceUid });
       else this.deps.onRecorded(progress);
-      return { kind: 'stored' };
+      return { kind: 'stored', subject: { studyInstanceUid: studyUid, accessionNumber: header.accessionNumber, patientId: header.patientId } };
     } catch (err) {
       await file.discard();
       return failure(err);
