@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { seededRandom } from './hl7-hostile.js';
+import { seededRandom, writePieces } from './hl7-hostile.js';
 
 /** The seed of a fuzz run: FUZZ_SEED when set (a replay), else `fallback`. */
 export function fuzzSeed(fallback: number): number {
@@ -107,23 +107,7 @@ export function paced(bytes: Buffer, pace: WritePace, rng: Rng): Buffer[] {
   return out;
 }
 
-/** Writes each piece in order, honouring back-pressure; stops quietly when the peer has closed. */
-export async function writePieces(socket: Socket, pieces: readonly Buffer[]): Promise<void> {
-  for (const p of pieces) {
-    if (socket.destroyed) return;
-    if (!socket.write(p)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.on('drain', done);
-        socket.on('close', done);
-      });
-    }
-  }
-}
+export { writePieces };
 
 /** A TCP connection to 127.0.0.1:port that never throws at the caller: undefined when refused. */
 export async function tryConnect(port: number): Promise<Socket | undefined> {

@@ -92,7 +92,8 @@ function drainedOrClosed(socket: Socket): Promise<void> {
   });
 }
 
-async function writeAll(socket: Socket, writes: Buffer[]): Promise<void> {
+/** Writes each piece in order, honouring back-pressure; stops quietly when the peer has closed. */
+export async function writePieces(socket: Socket, writes: readonly Buffer[]): Promise<void> {
   for (const w of writes) {
     if (socket.destroyed) return;
     if (!socket.write(w)) await drainedOrClosed(socket);
@@ -106,7 +107,7 @@ async function sendHostile(port: number, writes: Buffer[]): Promise<void> {
   socket.on('data', () => {});
   try {
     await once(socket, 'connect');
-    await writeAll(socket, writes);
+    await writePieces(socket, writes);
     // Give the server the chance to answer what it got (a peer that waits for its ACK), but never wait long.
     socket.end();
     await Promise.race([once(socket, 'close'), new Promise((resolve) => setTimeout(resolve, 2000))]);
