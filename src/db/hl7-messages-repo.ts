@@ -16,6 +16,8 @@ export interface NewHl7Message {
   resultStatus: string;
   /** Report text; null for messages that carry no report (stored as 'ignored'). */
   reportText: string | null;
+  /** The reading radiologist as a DICOM PN; empty when the message names none. */
+  interpreter: string;
   raw: Buffer;
   encoding: string;
   peer: string;
@@ -46,6 +48,8 @@ export interface LatestReport {
   id: number;
   /** MSH-10 of the report message: the report SR names it. */
   controlId: string;
+  /** The reading radiologist (DICOM PN), empty when the report names none: the report SR's person observer. */
+  interpreter: string;
   resultStatus: string;
   findingsJson: string;
   receivedAt: string;
@@ -133,13 +137,13 @@ export class Hl7MessagesRepo implements Hl7MessagesStore {
    */
   async latestReportFor(studyInstanceUid: string, accessionNumber: string): Promise<LatestReport | undefined> {
     const row = this.db
-      .prepare<[string, string, string], { id: number; control_id: string; result_status: string; findings: string; received_at: string }>(
-        `SELECT id, control_id, result_status, findings, received_at FROM hl7_messages
+      .prepare<[string, string, string], { id: number; control_id: string; interpreter: string; result_status: string; findings: string; received_at: string }>(
+        `SELECT id, control_id, interpreter, result_status, findings, received_at FROM hl7_messages
           WHERE state = 'processed' AND (study_instance_uid = ? OR (? <> '' AND accession_number = ?))
           ORDER BY CASE WHEN upper(substr(result_status, 1, 1)) IN ('F', 'C') THEN 0 ELSE 1 END, id DESC LIMIT 1`,
       )
       .get(studyInstanceUid, accessionNumber, accessionNumber);
-    return row === undefined ? undefined : { id: row.id, controlId: row.control_id, resultStatus: row.result_status, findingsJson: row.findings, receivedAt: row.received_at };
+    return row === undefined ? undefined : { id: row.id, controlId: row.control_id, interpreter: row.interpreter, resultStatus: row.result_status, findingsJson: row.findings, receivedAt: row.received_at };
   }
 
   async countByState(): Promise<Record<string, number>> {

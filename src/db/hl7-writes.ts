@@ -22,7 +22,7 @@ export function prepareHl7Writes(db: Db): (m: NewHl7Message, nowMs: number) => H
   const again = db.prepare('UPDATE hl7_messages SET times_received = times_received + 1 WHERE id = ?');
   const insert = db.prepare(
     `INSERT INTO hl7_messages (sender, control_id, message_type, accession_number, study_instance_uid, result_status,
-       report_text, raw, raw_sha256, encoding, peer, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       report_text, interpreter, raw, raw_sha256, encoding, peer, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return (m, nowMs) => {
     const hash = sha256(m.raw);
@@ -37,7 +37,7 @@ export function prepareHl7Writes(db: Db): (m: NewHl7Message, nowMs: number) => H
       again.run(existing.id);
       return { kind: 'duplicate', id: existing.id };
     }
-    const r = insert.run(m.sender, m.controlId, m.messageType, m.accessionNumber, m.studyInstanceUid, m.resultStatus, m.reportText, m.raw, hash, m.encoding, m.peer, m.reportText === null ? 'ignored' : 'received', isoNow(nowMs));
+    const r = insert.run(m.sender, m.controlId, m.messageType, m.accessionNumber, m.studyInstanceUid, m.resultStatus, m.reportText, m.interpreter, m.raw, hash, m.encoding, m.peer, m.reportText === null ? 'ignored' : 'received', isoNow(nowMs));
     return { kind: 'stored', id: Number(r.lastInsertRowid) };
   };
 }

@@ -226,4 +226,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_records_due ON audit_records (collector, state, next_attempt_at);
   `,
+  `
+  -- the reading radiologist a report names (OBR-32, else OBX-16) as a DICOM PN: the report SR's person observer
+  ALTER TABLE hl7_messages ADD COLUMN interpreter TEXT NOT NULL DEFAULT '';
+  `,
 ];

@@ -14,6 +14,12 @@ export interface ExtractedReport {
   /** OBR-25, else the first OBX-11: F final, P preliminary, C corrected, … */
   resultStatus: string;
   text: string;
+  /**
+   * The reading radiologist as a DICOM PN (family^given^middle^prefix^suffix): OBR-32 Principal Result Interpreter
+   * (NDL; its first component a CNN: ID & family & given & middle & suffix & prefix), else the first OBX-16
+   * Responsible Observer (XCN: ID ^ family ^ given ^ middle ^ suffix ^ prefix). Empty when the report names none.
+   */
+  interpreter: string;
 }
 
 const TEXT_TYPES = new Set(['TX', 'FT', 'ST', 'CE', 'CWE']);
@@ -42,6 +48,9 @@ export function extractReport(message: ParsedHl7Message): ExtractedReport | unde
     // All repetitions in one pass: reading them one by one re-read the whole field each time (quadratic; D2).
     for (const line of obx.repetitions(5, { component })) lines.push(line);
   }
+  const cnn = (k: number): string => message.field('OBR', 32, { component: 1, subcomponent: k }).trim();
+  const xcn = (k: number): string => message.field('OBX', 16, { component: k }).trim();
+  const interpreter = personName(cnn(2) === '' ? [xcn(2), xcn(3), xcn(4), xcn(6), xcn(5)] : [cnn(2), cnn(3), cnn(4), cnn(6), cnn(5)]);
   const zds = message.segment('ZDS')?.field(1, { component: 1 }).trim() ?? '';
   return {
     accessionNumber,
@@ -49,5 +58,12 @@ export function extractReport(message: ParsedHl7Message): ExtractedReport | unde
     procedure: [first('OBR', 4), message.field('OBR', 4, { component: 2 }).trim()].filter((x) => x !== '').join('^'),
     resultStatus: first('OBR', 25) || obxStatus,
     text: lines.join('\n').replace(/\n{3,}/g, '\n\n').trim(),
+    interpreter,
   };
+}
+
+/** DICOM PN from family, given, middle, prefix, suffix: trailing empty components dropped; empty without a family name. */
+function personName(parts: readonly string[]): string {
+  if ((parts[0] ?? '') === '') return '';
+  return parts.join('^').replace(/\^+$/u, '');
 }

@@ -210,6 +210,7 @@ describe('interop: a report-findings SR (local coding scheme, revision 2 with pr
       timezoneOffsetFromUtc: '+0100',
       revision: { number: 2, predecessor: { studyInstanceUid: src.studyInstanceUid, seriesInstanceUid: '2.25.77', sopInstanceUid: '2.25.78' } },
       request: { accessionNumber: 'ACC-7', report: { controlId: 'MSG00042' } },
+      personObserver: 'Radiologist^Anna^^Dr.^MD',
     });
     const file = join(tempDir(), 'report.sr.dcm');
     writeFileSync(file, sr.part10);
@@ -222,6 +223,8 @@ describe('interop: a report-findings SR (local coding scheme, revision 2 with pr
     expect(dump).to.include('<contains NUM:(81827009,SCT,"Diameter")="12" (mm,UCUM,"millimeter")>');
     expect(dump).to.not.include('Certainty of Finding');
     expect(dump).to.not.include('"Source"');
+    // the reading radiologist as a person observer (TID 1002/1003) before the device
+    expect(dump).to.match(/has obs context CODE:\(121005,DCM,"Observer Type"\)=\(121006,DCM,"Person"\)>[\s\S]*has obs context PNAME:\(121008,DCM,"Person Observer Name"\)="Radiologist\^Anna\^\^Dr\.\^MD"[\s\S]*\(121007,DCM,"Device"\)/);
     const py = await run('/usr/bin/python3', ['-c', REVISION_SCRIPT, file]);
     expect(py.code, py.stderr).to.equal(0);
     expect(JSON.parse(py.stdout)).to.deep.equal({ offset: '+0100', instance: 2, predecessor: [src.studyInstanceUid, '2.25.77', '1.2.840.10008.5.1.4.1.1.88.34', '2.25.78'], accession: 'ACC-7' });

@@ -39,6 +39,7 @@ export function reportIntakeHandler(deps: { messages: Hl7MessagesRepo; log: Logg
           studyInstanceUid: report?.studyInstanceUid ?? '',
           resultStatus: report?.resultStatus ?? '',
           reportText: report?.text ?? null,
+          interpreter: report?.interpreter ?? '',
           raw: received.raw,
           encoding: received.encoding,
           peer: received.peer.address,

@@ -52,6 +52,8 @@ export async function queueReportSr(studyInstanceUid: string, source: StudySourc
     // The report's arrival, not the clock: processing the same report again writes the same bytes.
     ...resultDateTime(report.receivedAt, context.timezoneOffsetFromUtc),
     request: { accessionNumber: accession, report: { controlId: report.controlId } },
+    // The reading radiologist the report names (OBR-32, else OBX-16), as the SR's person observer (TID 1002/1003).
+    ...(report.interpreter === '' ? {} : { personObserver: report.interpreter }),
     seriesNumber: 9001,
   };
   const identity = findingsSrIdentity(input);

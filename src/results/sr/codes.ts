@@ -61,6 +61,10 @@ export const Codes = {
   ObserverType: dcm('121005', 'Observer Type'),
   /** CID 270 Observer Type. pydicom. */
   Device: dcm('121007', 'Device'),
+  /** CID 270 Observer Type. pydicom. */
+  Person: dcm('121006', 'Person'),
+  /** TID 1003 row 1 (mandatory): the person's name, PNAME. pydicom (Annex D). */
+  PersonObserverName: dcm('121008', 'Person Observer Name'),
   /** TID 1004 row 1 (mandatory). pydicom (Annex D). */
   DeviceObserverUid: dcm('121012', 'Device Observer UID'),
   /** TID 1004 row 2. pydicom (Annex D). */

@@ -69,6 +69,12 @@ export interface TextItem extends ItemBase {
   readonly name: CodedConcept;
   readonly value: string;
 }
+/** A PNAME item: a person's name in DICOM PN form (family^given^middle^prefix^suffix), PS3.3 C.17.3.2.1 (Value Type PNAME, attribute Person Name (0040,A123)). */
+export interface PnameItem extends ItemBase {
+  readonly valueType: 'PNAME';
+  readonly name: CodedConcept;
+  readonly value: string;
+}
 export interface UidRefItem extends ItemBase {
   readonly valueType: 'UIDREF';
   readonly name: CodedConcept;
@@ -93,7 +99,7 @@ export interface ScoordItem extends ItemBase {
   readonly graphicType: 'POINT' | 'MULTIPOINT' | 'POLYLINE' | 'CIRCLE' | 'ELLIPSE';
   readonly points: ReadonlyArray<readonly [number, number]>;
 }
-export type ContentItem = ContainerItem | CodeItem | NumItem | TextItem | UidRefItem | ImageItem | ScoordItem;
+export type ContentItem = ContainerItem | CodeItem | NumItem | TextItem | PnameItem | UidRefItem | ImageItem | ScoordItem;
 
 /** The root CONTAINER of an SR document (PS3.3 C.17.3 SR Document Content Module): it has no relationship. */
 export type RootContainer = Omit<ContainerItem, 'relationship'>;
@@ -158,6 +164,9 @@ function encodeItem(item: ContentItem | RootContainer, withRelationship: boolean
     }
     case 'TEXT':
       out.TextValue = item.value;
+      break;
+    case 'PNAME':
+      out.PersonName = [{ Alphabetic: item.value }];
       break;
     case 'UIDREF':
       out.UID = item.value;
@@ -253,6 +262,8 @@ function parseItem(item: Naturalized, path: string, root: boolean): ContentItem 
     }
     case 'TEXT':
       return { relationship, valueType, name: needName(), value: optionalString(item, 'TextValue', path) ?? '', ...extra };
+    case 'PNAME':
+      return { relationship, valueType, name: needName(), value: alphabeticName(item.PersonName), ...extra };
     case 'UIDREF':
       return { relationship, valueType, name: needName(), value: parseUidValue(item, 'UID', path), ...extra };
     case 'IMAGE': {
@@ -293,4 +304,15 @@ export function parseRootContainer(dataset: unknown): RootContainer {
   const root = parseItem(asRecord(dataset, 'dataset'), 'dataset', true);
   if (root.valueType !== 'CONTAINER') throw malformed('dataset.ValueType', 'the root content item must be a CONTAINER');
   return root as RootContainer;
+}
+
+/** The alphabetic group of a naturalized PN: dcmjs reads `[{ Alphabetic }]`; older writers give a string. */
+function alphabeticName(value: unknown): string {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (typeof first === 'string') return first.split('=')[0] ?? '';
+  if (typeof first === 'object' && first !== null && 'Alphabetic' in first) {
+    const alphabetic = (first as { Alphabetic?: unknown }).Alphabetic;
+    return typeof alphabetic === 'string' ? alphabetic : '';
+  }
+  return '';
 }

@@ -62,6 +62,23 @@ export function deviceObserverItems(observer: DeviceObserver): ContentItem[] {
   ];
 }
 
+/**
+ * TID 1002 with TID 1003: a person observer (for a report SR, the radiologist who read the study). It comes before
+ * the device observer: TID 1001 lists the observers in turn, each introduced by its Observer Type.
+ */
+export function personObserverItems(name: string): ContentItem[] {
+  const ctx = RelationshipType.HasObsContext;
+  return [
+    { relationship: ctx, valueType: 'CODE', name: Codes.ObserverType, value: Codes.Person },
+    { relationship: ctx, valueType: 'PNAME', name: Codes.PersonObserverName, value: name },
+  ];
+}
+
+/** The person observer's name, when the observation context names one. */
+export function parsePersonObserver(items: readonly ContentItem[]): string | undefined {
+  return itemsNamed(items, 'PNAME', Codes.PersonObserverName)[0]?.value;
+}
+
 /** TID 1500 row 4: HAS CONCEPT MOD CODE Procedure reported. */
 export function procedureReportedItem(procedure: CodedConcept): CodeItem {
   return { relationship: RelationshipType.HasConceptMod, valueType: 'CODE', name: Codes.ProcedureReported, value: procedure };
@@ -192,8 +209,10 @@ export function parseLanguage(items: readonly ContentItem[], path: string): Code
 }
 
 export function parseDeviceObserver(items: readonly ContentItem[], path: string): DeviceObserver {
-  const type = oneItemNamed(items, 'CODE', Codes.ObserverType, path);
-  if (!sameConcept(type.value, Codes.Device)) throw malformed(path, `observer type is "${type.value.meaning}", expected a device observer`);
+  const types = itemsNamed(items, 'CODE', Codes.ObserverType);
+  if (!types.some((t) => sameConcept(t.value, Codes.Device))) {
+    throw malformed(path, `observer types are ${types.map((t) => `"${t.value.meaning}"`).join(', ') || 'missing'}, expected a device observer`);
+  }
   const text = (name: CodedConcept): string => oneItemNamed(items, 'TEXT', name, path).value;
   const uid: UidRefItem = oneItemNamed(items, 'UIDREF', Codes.DeviceObserverUid, path);
   return {

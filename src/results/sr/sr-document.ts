@@ -102,6 +102,8 @@ export interface FindingsSrInput {
   readonly revision?: SrRevision;
   /** The order this SR answers (Referenced Request Sequence) and, for report findings, the report it codes. */
   readonly request?: SrRequest;
+  /** A person observer (DICOM PN) before the device: for report findings, the radiologist the report names. */
+  readonly personObserver?: string;
   readonly equipment?: WriterEquipment;
   /** Local coding schemes the findings use (Coding Scheme Identification Sequence). */
   readonly codingSchemes?: readonly LocalCodingScheme[];
@@ -248,6 +250,7 @@ function reportOf(input: FindingsSrInput, evidence: Evidence, studyUid: Uid): Ti
   );
   return {
     language: Codes.EnglishUnitedStates,
+    ...(input.personObserver === undefined || input.personObserver === '' ? {} : { personObserver: input.personObserver }),
     observer: {
       uid: model.deviceUid === undefined ? deriveUid(model.id, model.version, 'device-observer') : uidOf(model.deviceUid, 'model device UID'),
       name: model.id,

@@ -52,6 +52,8 @@ import {
   algorithmIdentificationItems,
   commentItem,
   deviceObserverItems,
+  personObserverItems,
+  parsePersonObserver,
   diameterItem,
   findingItem,
   imageLibraryEntryItem,
@@ -115,6 +117,8 @@ export interface Tid1410Region {
 export interface Tid1500Report {
   readonly language: CodedConcept;
   readonly observer: DeviceObserver;
+  /** A person observer (DICOM PN) before the device: for a report SR, the radiologist who read the study. */
+  readonly personObserver?: string;
   readonly procedureReported: CodedConcept;
   /** Every instance the report is about (TID 1600 Image Library entries). */
   readonly imageLibrary: readonly ImageReference[];
@@ -180,6 +184,7 @@ function container(name: CodedConcept, children: readonly ContentItem[]): Contai
 export function buildTid1500ContentTree(report: Tid1500Report): RootContainer {
   const children: ContentItem[] = [
     languageItem(report.language),
+    ...(report.personObserver === undefined ? [] : personObserverItems(report.personObserver)),
     ...deviceObserverItems(report.observer),
     procedureReportedItem(report.procedureReported),
     container(Codes.ImageLibrary, report.imageLibrary.length === 0 ? [] : [container(Codes.ImageLibraryGroup, report.imageLibrary.map(imageLibraryEntryItem))]),
@@ -256,10 +261,15 @@ export function parseTid1500Report(dataset: unknown): Tid1500Report {
   return {
     language: parseLanguage(items, path),
     observer: parseDeviceObserver(items, `${path} observer context`),
+    ...optionalPerson(parsePersonObserver(items)),
     procedureReported: parseProcedureReported(items, path),
     imageLibrary,
     findings: groups.flatMap((g, i) => (isRegionGroup(g) ? [] : [parseFinding(g, `${path} Measurement Group ${i + 1}`)])),
     regions: groups.flatMap((g, i) => (isRegionGroup(g) ? [parseRegion(g, `${path} Measurement Group ${i + 1}`)] : [])),
     comments: qualitative.flatMap((q) => parseComments(q.children)),
   };
+}
+
+function optionalPerson(name: string | undefined): { personObserver?: string } {
+  return name === undefined ? {} : { personObserver: name };
 }

@@ -46,6 +46,14 @@ describe('hl7/report-extract', () => {
     expect(report).to.deep.include({ accessionNumber: 'ACC-9', studyInstanceUid: '1.2.3.99', text: 'No nodule.' });
   });
 
+  it('the reading radiologist as a DICOM PN: OBR-32 (CNN subcomponents), else the first OBX-16 (XCN); empty when neither names one', () => {
+    const oru = (obr32: string, obx16: string): string =>
+      ['MSH|^~\\&|RIS|H|GW|H|20260101||ORU^R01|6|P|2.5.1', `OBR|1||ACC-1|71250^CT CHEST|||||||||||||||||||||F|||||||${obr32}`, `OBX|1|TX|REPORT||Text.||||||F|||||${obx16}`].join('\r');
+    expect(extractReport(parse(oru('5678&RADIOLOGIST&ANNA&M&MD&Dr.', '')))?.interpreter).to.equal('RADIOLOGIST^ANNA^M^Dr.^MD');
+    expect(extractReport(parse(oru('', '1234^READER^BOB')))?.interpreter).to.equal('READER^BOB');
+    expect(extractReport(parse(oru('', '')))?.interpreter).to.equal('');
+  });
+
   it('an order or an ACK carries no report; the corpus MDM^T02 (a PDF, ED) gives its Study UID and no text', () => {
     expect(extractReport(parse('MSH|^~\\&|RIS|H|GW|H|20260101||ORM^O01|3|P|2.3\rORC|NW|1|ACC-1\r'))).to.equal(undefined);
     expect(extractReport(parse('MSH|^~\\&|RIS|H|GW|H|20260101||ACK^R01|4|P|2.5\rMSA|AA|1\r'))).to.equal(undefined);

@@ -34,7 +34,7 @@ describe('flows/results/report-sr: revisions of the report-findings SR', () => {
     const images = INSTANCES.map((i) => ({ ...i, path: '' }) as unknown as StoredInstance);
     const source = { images, context: async () => sourceContextFromDataset(sourceDataset()) };
     const report = async (controlId: string, findings: ReportFinding[], at: number): Promise<void> => {
-      const stored = await messages.storeCommitted({ sender: 'RIS^H', controlId, messageType: 'ORU^R01', accessionNumber: '', studyInstanceUid: STUDY_UID, resultStatus: 'F', reportText: 'x', raw: Buffer.from(controlId), encoding: 'utf-8', peer: '127.0.0.1' }, at);
+      const stored = await messages.storeCommitted({ sender: 'RIS^H', controlId, messageType: 'ORU^R01', accessionNumber: '', studyInstanceUid: STUDY_UID, resultStatus: 'F', reportText: 'x', interpreter: 'RADIOLOGIST^ANNA^^Dr.', raw: Buffer.from(controlId), encoding: 'utf-8', peer: '127.0.0.1' }, at);
       await messages.markProcessed(stored.id, JSON.stringify(findings), at);
     };
 
@@ -54,6 +54,7 @@ describe('flows/results/report-sr: revisions of the report-findings SR', () => {
     expect(sr.instanceNumber).to.equal(2);
     expect(sr.predecessors.map((p) => p.sopInstanceUid)).to.deep.equal([first?.sopInstanceUid]);
     expect(sr.report.comments.some((c) => c.includes('MSG3'))).to.equal(true);
+    expect(sr.report.personObserver, 'the report\'s reading radiologist (OBR-32) as person observer').to.equal('RADIOLOGIST^ANNA^^Dr.');
     db.close();
   });
 });
