@@ -2,7 +2,8 @@
  * Issue 12 end to end, with Orthanc as the PACS in its default configuration (OverwriteInstances false: a second
  * object with a known SOP Instance UID is dropped). A study routed to the gateway gets its SR; a late instance
  * re-opens the study and the re-analysis changes the result (more evidence), so a second SR with a new UID reaches
- * Orthanc, naming the first in its Predecessor Documents Sequence, and /api/studies shows it as current. Then an
+ * Orthanc, naming the first in its Predecessor Documents Sequence, and /api/studies shows it as current; the KOS and
+ * the summary image (the destination lists all three) are revised with it. Then an
  * instance the model does not apply to re-opens the study again: the re-analysis gives the same result and sends
  * nothing new.
  */
@@ -16,6 +17,8 @@ import { requirePeers, run } from '../helpers/peers.js';
 
 const SAMPLE = join(REPO_ROOT, 'sample-dicom', 'DEMO001-nodule');
 const SR_CLASS = '1.2.840.10008.5.1.4.1.1.88.34';
+const KOS_CLASS = '1.2.840.10008.5.1.4.1.1.88.59';
+const SC_CLASS = '1.2.840.10008.5.1.4.1.1.7';
 
 interface Revision {
   sopInstanceUid: string;
@@ -44,7 +47,7 @@ describe('e2e: a changed result reaches Orthanc as a new SR naming its predecess
   local body = '{"Resources": ["' .. studyId .. '"], "Asynchronous": true}'
   RestApiPost('/modalities/gateway/store', body)
 end`,
-    }));
+    }), ['sr', 'kos', 'summary']);
   });
   after(async () => {
     await pair?.stop();
@@ -65,20 +68,23 @@ end`,
     const first = await sendThroughOrthanc(pair, SAMPLE, 'DEMOACC001');
     const studyUid = first.studyInstanceUid;
     const study = async (): Promise<StudyWithResults | undefined> => (await gw.getJson<StudyWithResults[]>('/api/studies')).body.find((s) => s.studyInstanceUid === studyUid);
-    const orthancSrs = async (): Promise<Array<Record<string, unknown>>> => {
+    /** Our result objects in Orthanc's copy of the study, by SOP class. */
+    const orthancObjects = async (): Promise<Record<string, Array<Record<string, unknown>>>> => {
       const studies = await orthanc.getJson<Array<{ ID: string; MainDicomTags: Record<string, string> }>>('/studies?expand');
       const id = studies.find((s) => s.MainDicomTags.StudyInstanceUID === studyUid)?.ID;
-      if (id === undefined) return [];
-      const srs: Array<Record<string, unknown>> = [];
+      const out: Record<string, Array<Record<string, unknown>>> = { [SR_CLASS]: [], [KOS_CLASS]: [], [SC_CLASS]: [] };
+      if (id === undefined) return out;
       for (const inst of await orthanc.getJson<Array<{ ID: string }>>(`/studies/${id}/instances`)) {
         const tags = await orthanc.getJson<Record<string, unknown>>(`/instances/${inst.ID}/simplified-tags`);
-        if (tags.SOPClassUID === SR_CLASS) srs.push(tags);
+        out[tags.SOPClassUID as string]?.push(tags);
       }
-      return srs;
+      return out;
     };
+    const orthancSrs = async (): Promise<Array<Record<string, unknown>>> => (await orthancObjects())[SR_CLASS] ?? [];
+    const counts3 = async (): Promise<number[]> => Object.values(await orthancObjects()).map((l) => l.length);
     const sr1 = (await study())?.results.find((r) => r.kind === 'image-ai')?.current;
     expect(sr1?.revision).to.equal(1);
-    await waitFor('Orthanc to hold the first SR', async () => (await orthancSrs()).length === 1, 60_000);
+    await waitFor('Orthanc to hold the first SR, KOS and summary', async () => (await counts3()).join() === '1,1,1', 60_000);
 
     // A late image of the same study: Orthanc routes the study again, the gateway re-opens it, the re-analysis
     // references 17 images instead of 16 — another result.
@@ -107,6 +113,13 @@ end`,
     expect(revised.current.sopInstanceUid).to.equal(newer?.SOPInstanceUID);
     expect(revised.current.reason).to.equal('re-analysis');
     expect(revised.history.map((h) => [h.sopInstanceUid, h.revision, h.reason])).to.deep.equal([[sr1?.sopInstanceUid, 1, 'initial']]);
+    // The KOS and the summary are revised with the SR: a second of each, the new KOS pointing at the new SR.
+    const objects = await waitFor('Orthanc to hold two KOS and two summaries', async () => ((await counts3()).join() === '2,2,2' ? orthancObjects() : undefined), 60_000);
+    const kosUids = new Set((objects[KOS_CLASS] ?? []).map((k) => k.SOPInstanceUID));
+    expect(kosUids.size).to.equal(2);
+    const evidenceOf = (kos: Record<string, unknown>): unknown[] =>
+      ((kos.CurrentRequestedProcedureEvidenceSequence as Array<Record<string, unknown>>)?.[0]?.ReferencedSeriesSequence as Array<Record<string, unknown>>).flatMap((se) => (se.ReferencedSOPSequence as Array<Record<string, unknown>>).map((r) => r.ReferencedSOPInstanceUID));
+    expect((objects[KOS_CLASS] ?? []).some((k) => evidenceOf(k).includes(newer?.SOPInstanceUID)), 'a KOS naming the revised SR').to.equal(true);
 
     // An instance the model does not apply to (modality OT) re-opens the study: a third analysis, same result.
     const other = await lateInstance('other.dcm', `${studyUid}.918`, ['(0008,0060)=OT', '(0020,0013)=18']);
@@ -127,12 +140,11 @@ end`,
       const c = counts();
       return c.jobs === 3 && c.done === 3 ? c : undefined;
     }, 120_000);
-    expect(after.outbox, 'no outbox row for the unchanged re-analysis').to.deep.equal([
-      { dedupe_key: sr1?.sopInstanceUid, state: 'delivered' },
-      { dedupe_key: newer?.SOPInstanceUID, state: 'delivered' },
-    ]);
+    const ours = Object.values(objects).flat().map((o) => o.SOPInstanceUID as string);
+    expect(after.outbox.map((r) => r.state), 'no outbox row for the unchanged re-analysis: three objects per revision, all delivered').to.deep.equal(Array(6).fill('delivered'));
+    expect(new Set(after.outbox.map((r) => r.dedupe_key))).to.deep.equal(new Set(ours));
     const still = (await study())?.results.find((r) => r.kind === 'image-ai');
     expect(still?.current.sopInstanceUid).to.equal(newer?.SOPInstanceUID);
-    expect((await orthancSrs()).length, 'Orthanc still holds two SRs').to.equal(2);
+    expect((await counts3()).join(), 'Orthanc still holds two of each').to.equal('2,2,2');
   });
 });
