@@ -73,6 +73,9 @@ export class InstanceStoreHandler implements StoreHandler {
   }
 
   private async finish(request: StoreRequest, file: SpoolTempFile, prefix: Buffer, datasetBytes: number, metaBytes: number): Promise<StoreOutcome> {
+    // A new file renamed into place whose index row then failed (the disk filled between the two) is removed again:
+    // the sender was refused, so no file may stay that the index does not name.
+    let unindexed: string | undefined;
     try {
       // Most datasets identify themselves within the prefix: parse it while the file is fsynced.
       const early = readDatasetHeader(prefix, request.transferSyntaxUid, prefix.length >= datasetBytes);
@@ -96,8 +99,13 @@ export class InstanceStoreHandler implements StoreHandler {
       const mayBeOurs = !isImageSopClass(request.sopClassUid) || request.sopClassUid === SECONDARY_CAPTURE_SOP_CLASS;
       const ownResult = mayBeOurs && (await this.deps.isOwnResult(request.sopInstanceUid, studyUid));
       const { durable } = await file.commitAs(relative);
+      if (existing === undefined) unindexed = relative;
       // The directory fsync and the index commit are independent: overlap them, acknowledge after both.
-      const [, progress] = await Promise.all([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes, !ownResult)]);
+      const [synced, recorded] = await Promise.allSettled([durable, this.record(request, header, studyUid, seriesUid, relative, metaBytes + datasetBytes, !ownResult)]);
+      if (recorded.status === 'fulfilled') unindexed = undefined; // indexed: the file stays whatever else failed
+      if (synced.status === 'rejected') throw synced.reason;
+      if (recorded.status === 'rejected') throw recorded.reason;
+      const progress = recorded.value;
       if (existing !== undefined) {
         // Latest wins (a re-sent or corrected instance); the old file goes only once the new row is committed.
         this.deps.log.warn('instance replaced by a new version', { callingAe: request.callingAeTitle, assoc: request.associationId });
@@ -108,6 +116,7 @@ export class InstanceStoreHandler implements StoreHandler {
       return { kind: 'stored', subject: { studyInstanceUid: studyUid, accessionNumber: header.accessionNumber, patientId: header.patientId } };
     } catch (err) {
       await file.discard();
+      if (unindexed !== undefined) await this.deps.spool.remove([unindexed]).catch(() => {});
       return failure(err);
     }
   }
