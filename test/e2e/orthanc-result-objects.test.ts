@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
-import { sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair } from '../helpers/orthanc-routing.js';
+import { autoRoutingOrthanc, sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair } from '../helpers/orthanc-routing.js';
 import { requirePeers, run } from '../helpers/peers.js';
 import { decodePng } from '../helpers/png.js';
 
@@ -23,13 +23,7 @@ describe('e2e: SR, KOS and summary image reach Orthanc in the same study', funct
 
   before(async function () {
     requirePeers(this, 'Orthanc', 'dcmsend', 'dciodvfy', 'cc');
-    pair = await startGatewayBehindOrthanc((gatewayPort) => ({
-      modalities: { gateway: { aeTitle: 'AIGATEWAY', host: '127.0.0.1', port: gatewayPort } },
-      stableAgeSec: 2,
-      luaScript: `function OnStableStudy(studyId, tags, metadata)
-  RestApiPost('/modalities/gateway/store', '{"Resources": ["' .. studyId .. '"], "Asynchronous": true}')
-end`,
-    }), ['sr', 'kos', 'summary']);
+    pair = await startGatewayBehindOrthanc(autoRoutingOrthanc, ['sr', 'kos', 'summary']);
   });
   after(async () => {
     await pair?.stop();

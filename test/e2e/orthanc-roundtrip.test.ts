@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { REPO_ROOT, runCleanups, waitFor } from '../helpers/fixtures.js';
-import { sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair, type RoutedStudy } from '../helpers/orthanc-routing.js';
+import { autoRoutingOrthanc, sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair, type RoutedStudy } from '../helpers/orthanc-routing.js';
 import { requirePeers } from '../helpers/peers.js';
 
 const SAMPLE = join(REPO_ROOT, 'sample-dicom', 'DEMO001-nodule');
@@ -20,14 +20,7 @@ describe('e2e: Orthanc auto-routes to the gateway, the SR comes back to Orthanc'
 
   before(async function () {
     requirePeers(this, 'Orthanc', 'dcmsend', 'cc');
-    pair = await startGatewayBehindOrthanc((gatewayPort) => ({
-      modalities: { gateway: { aeTitle: 'AIGATEWAY', host: '127.0.0.1', port: gatewayPort } },
-      stableAgeSec: 2,
-      luaScript: `function OnStableStudy(studyId, tags, metadata)
-  local body = '{"Resources": ["' .. studyId .. '"], "Asynchronous": true}'
-  RestApiPost('/modalities/gateway/store', body)
-end`,
-    }));
+    pair = await startGatewayBehindOrthanc(autoRoutingOrthanc);
   });
   after(async () => {
     await pair?.stop();

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCleanups, tempDir, waitFor } from '../helpers/fixtures.js';
-import { sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair } from '../helpers/orthanc-routing.js';
+import { autoRoutingOrthanc, sendThroughOrthanc, startGatewayBehindOrthanc, type RoutedPair } from '../helpers/orthanc-routing.js';
 import { requirePeers, run } from '../helpers/peers.js';
 
 const SAMPLE = join(REPO_ROOT, 'sample-dicom', 'DEMO001-nodule');
@@ -40,14 +40,7 @@ describe('e2e: a changed result reaches Orthanc as a new SR naming its predecess
 
   before(async function () {
     requirePeers(this, 'Orthanc', 'dcmsend', 'dcmodify', 'cc');
-    pair = await startGatewayBehindOrthanc((gatewayPort) => ({
-      modalities: { gateway: { aeTitle: 'AIGATEWAY', host: '127.0.0.1', port: gatewayPort } },
-      stableAgeSec: 2,
-      luaScript: `function OnStableStudy(studyId, tags, metadata)
-  local body = '{"Resources": ["' .. studyId .. '"], "Asynchronous": true}'
-  RestApiPost('/modalities/gateway/store', body)
-end`,
-    }), ['sr', 'kos', 'summary']);
+    pair = await startGatewayBehindOrthanc(autoRoutingOrthanc, ['sr', 'kos', 'summary']);
   });
   after(async () => {
     await pair?.stop();

@@ -25,6 +25,17 @@ export interface RoutedStudy {
   ai: Array<{ flagged: boolean; probability: number }>;
 }
 
+/** Orthanc knowing the gateway as a modality and routing each study to it once stable (2 s), by a Lua script. */
+export function autoRoutingOrthanc(gatewayPort: number): OrthancOptions {
+  return {
+    modalities: { gateway: { aeTitle: 'AIGATEWAY', host: '127.0.0.1', port: gatewayPort } },
+    stableAgeSec: 2,
+    luaScript: `function OnStableStudy(studyId, tags, metadata)
+  RestApiPost('/modalities/gateway/store', '{"Resources": ["' .. studyId .. '"], "Asynchronous": true}')
+end`,
+  };
+}
+
 /**
  * Starts Orthanc (its options get the gateway's port) and then the gateway, quiet period 1 s, fast retries.
  * `results`: what the gateway sends Orthanc (`dicom.destinations[].results`, default the SR only).

@@ -140,40 +140,31 @@ const TID_1410 = '1410';
  */
 export const VIEWER_TOOL_PREFIX = 'Cornerstone3DTools@^0.1.0:PlanarFreehandROI:';
 
+/** A Measurement Group CONTAINER of the given template (TID 1501 per finding, TID 1410 per region). */
+function group(templateId: string, children: ContentItem[]): ContainerItem {
+  return { relationship: RelationshipType.Contains, valueType: 'CONTAINER', name: Codes.MeasurementGroup, continuity: 'SEPARATE', templateId, children };
+}
+
 function measurementGroup(f: Tid1501Finding): ContainerItem {
-  return {
-    relationship: RelationshipType.Contains,
-    valueType: 'CONTAINER',
-    name: Codes.MeasurementGroup,
-    continuity: 'SEPARATE',
-    templateId: TID_1501,
-    children: [
-      ...trackingIdentifierItems(f.trackingIdentifier, f.trackingUid),
-      ...(f.presence === 'present' ? [findingItem(f.finding)] : []),
-      ...algorithmIdentificationItems(f.algorithm),
-      ...(f.probability === undefined ? [] : [probabilityItem(f.probability)]),
-      ...(f.sizeMm === undefined ? [] : [diameterItem(f.sizeMm)]),
-      presenceItem(f.finding, f.presence),
-      ...f.sourceImages.map(sourceImageItem),
-    ],
-  };
+  return group(TID_1501, [
+    ...trackingIdentifierItems(f.trackingIdentifier, f.trackingUid),
+    ...(f.presence === 'present' ? [findingItem(f.finding)] : []),
+    ...algorithmIdentificationItems(f.algorithm),
+    ...(f.probability === undefined ? [] : [probabilityItem(f.probability)]),
+    ...(f.sizeMm === undefined ? [] : [diameterItem(f.sizeMm)]),
+    presenceItem(f.finding, f.presence),
+    ...f.sourceImages.map(sourceImageItem),
+  ]);
 }
 
 function regionGroup(r: Tid1410Region): ContainerItem {
-  return {
-    relationship: RelationshipType.Contains,
-    valueType: 'CONTAINER',
-    name: Codes.MeasurementGroup,
-    continuity: 'SEPARATE',
-    templateId: TID_1410,
-    children: [
-      ...trackingIdentifierItems(`${VIEWER_TOOL_PREFIX}${r.trackingIdentifier}`, r.trackingUid),
-      findingItem(r.finding),
-      ...algorithmIdentificationItems(r.algorithm),
-      regionScoordItem(RelationshipType.Contains, Codes.ImageRegion, r.image, r.points),
-      probabilityItem(r.probability, [regionScoordItem(RelationshipType.InferredFrom, undefined, r.image, r.points)]),
-    ],
-  };
+  return group(TID_1410, [
+    ...trackingIdentifierItems(`${VIEWER_TOOL_PREFIX}${r.trackingIdentifier}`, r.trackingUid),
+    findingItem(r.finding),
+    ...algorithmIdentificationItems(r.algorithm),
+    regionScoordItem(RelationshipType.Contains, Codes.ImageRegion, r.image, r.points),
+    probabilityItem(r.probability, [regionScoordItem(RelationshipType.InferredFrom, undefined, r.image, r.points)]),
+  ]);
 }
 
 function container(name: CodedConcept, children: readonly ContentItem[]): ContainerItem {
