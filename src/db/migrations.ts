@@ -230,4 +230,19 @@ export const MIGRATIONS: readonly string[] = [
   -- the reading radiologist a report names (OBR-32, else OBX-16) as a DICOM PN: the report SR's person observer
   ALTER TABLE hl7_messages ADD COLUMN interpreter TEXT NOT NULL DEFAULT '';
   `,
+  `
+  -- the node register (cluster.nodeName; docs/scale-out.md): on SQLite the one node, so the status page, the API
+  -- and the CLI read nodes the same way on either engine. received_by: the node that received an instance.
+  CREATE TABLE cluster_nodes (
+    node_name    TEXT PRIMARY KEY,
+    roles        TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    host         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    started_at   TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    stopped_at   TEXT
+  );
+  ALTER TABLE instances ADD COLUMN received_by TEXT NOT NULL DEFAULT '';
+  `,
 ];
