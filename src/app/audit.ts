@@ -5,12 +5,13 @@
 import { hostname, userInfo } from 'node:os';
 import { AuditTrail, GatewayAudit, type Delivery } from '../audit/index.js';
 import type { GatewayConfig } from '../config/index.js';
-import { SqliteAuditQueue, type Db, type InstancesStore, type OutboxItem } from '../db/index.js';
+import type { InstancesStore, OutboxItem } from '../db/index.js';
 import type { GatewayMetrics } from '../http/index.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../queue/index.js';
 import { readDatasetHeader, readFileMeta } from '../dicom/index.js';
 import type { Spool } from '../storage/index.js';
+import type { AuditQueueStore } from './stores.js';
 
 /** How long a stop waits for the queue to empty, the stop record included, before leaving the rest for the next start. */
 const AUDIT_DRAIN_MS = 5_000;
@@ -18,18 +19,18 @@ const AUDIT_DRAIN_MS = 5_000;
 export interface Audit {
   trail: AuditTrail;
   events: GatewayAudit;
-  queue: SqliteAuditQueue;
+  queue: AuditQueueStore;
 }
 
 export function openAudit(
   config: Pick<GatewayConfig, 'audit' | 'dicom'>,
-  deps: { db: Db; instances: Pick<InstancesStore, 'find'>; metrics: Pick<GatewayMetrics, 'auditQueued' | 'auditSent' | 'auditDropped' | 'auditCollectorConnected'>; owner: string; clock: Clock; log: Logger },
+  deps: { queue: AuditQueueStore; instances: Pick<InstancesStore, 'find'>; metrics: Pick<GatewayMetrics, 'auditQueued' | 'auditSent' | 'auditDropped' | 'auditCollectorConnected'>; owner: string; clock: Clock; log: Logger },
 ): Audit | undefined {
   const { audit } = config;
   if (!audit.enabled || audit.collector === undefined) return undefined;
   const { metrics } = deps;
   const host = hostname();
-  const queue = new SqliteAuditQueue(deps.db, audit.maxQueuedRecords);
+  const { queue } = deps;
   const trail = new AuditTrail({
     collector: { host: audit.collector.host, port: audit.collector.port, tls: audit.collector.tls, connectTimeoutMs: audit.collector.connectTimeoutMs },
     source: { sourceId: audit.sourceId ?? host, enterpriseSiteId: audit.enterpriseSiteId },

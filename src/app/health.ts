@@ -1,11 +1,11 @@
 /** /healthz and /readyz: whether the process can do its job now, from the resources the composition root holds. */
 import type { ModelStatus } from '../ai/index.js';
-import type { Db } from '../db/index.js';
 import type { HealthReport } from '../http/index.js';
 import type { Spool } from '../storage/index.js';
 
 export interface HealthDeps {
-  db: Db;
+  /** Throws unless the database takes writes now (SQLite: the write lock; PostgreSQL: a primary answers). */
+  probeDatabase: () => Promise<void>;
   spool: Pick<Spool, 'probe'>;
   /** Why the disk refuses new data (below its watermark), or undefined. */
   diskRefusal: () => string | undefined;
@@ -16,8 +16,7 @@ export interface HealthDeps {
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const checks: HealthReport['checks'] = {};
   try {
-    // Taking the write lock proves the database file is writable, without writing anything.
-    deps.db.exec('BEGIN IMMEDIATE; ROLLBACK');
+    await deps.probeDatabase();
     checks.database = { ok: true };
   } catch (err) {
     checks.database = { ok: false, detail: (err as Error).message };

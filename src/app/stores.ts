@@ -1,58 +1,79 @@
-/** The gateway's durable state: the spool folder and the SQLite database with its writer thread and repositories. */
-import { join } from 'node:path';
+/**
+ * The gateway's durable state, whichever engine holds it: the spool folder and the database's repositories and
+ * queues, as the interfaces the flows declare. SQLite in dataDir is the embedded default (sqlite-stores.ts);
+ * `database.url` selects PostgreSQL, shared by the nodes of a cluster (pg-stores.ts). Nothing above this file
+ * knows which engine it runs on.
+ */
 import type { GatewayConfig } from '../config/index.js';
-import { DbWriter, Hl7MessagesRepo, InstancesRepo, JobsRepo, OutboxRepo, ResultsRepo, RetentionRepo, SqliteJobQueue, SqliteOutboxQueue, StatusRepo, StudiesRepo, openDatabase, type Db } from '../db/index.js';
-import { LocalSpool, type Spool } from '../storage/index.js';
+import type {
+  AuditEnqueue,
+  AuditQueueItem,
+  Hl7MessagesStore,
+  InstancesStore,
+  Job,
+  JobsReader,
+  NewAuditRecord,
+  NewJob,
+  NewOutboxItem,
+  NodeRegister,
+  OutboxItem,
+  OutboxReader,
+  ResultsStore,
+  RetentionStore,
+  StatusReader,
+  StudiesReader,
+} from '../db/index.js';
 import type { Logger } from '../log.js';
-import { logWorkerCrash } from './worker-crash.js';
+import type { Queue, QueueMaintenance } from '../queue/index.js';
+import type { Spool } from '../storage/index.js';
+import type { StudyStore } from '../studies/index.js';
+import { GatewayError } from '../errors.js';
+import { openSqliteStores } from './sqlite-stores.js';
 
-/** The composition root holds the classes; each flow sees only the narrow interfaces it declares (storage, db). */
+/** The audit trail's local queue (src/audit), on the gateway's database. */
+export interface AuditQueueStore extends Queue<AuditQueueItem, NewAuditRecord> {
+  add(item: NewAuditRecord, nowMs: number): Promise<AuditEnqueue>;
+  waiting(): Promise<number>;
+}
+
+/** The composition root holds these; each flow sees only the narrow interfaces it declares. */
 export interface Stores {
+  engine: 'sqlite' | 'postgresql';
   spool: Spool;
-  db: Db;
-  writer: DbWriter;
-  instances: InstancesRepo;
-  studies: StudiesRepo;
-  results: ResultsRepo;
+  instances: InstancesStore;
+  studies: StudiesReader;
+  /** Study completion's rows: the quiet period and the completed study's analysis job. */
+  studyStore: StudyStore;
+  results: ResultsStore;
   /** The durable queues (src/queue seam): analysis and report jobs, outbox deliveries. */
-  jobQueue: SqliteJobQueue;
-  outboxQueue: SqliteOutboxQueue;
+  jobQueue: Queue<Job, NewJob>;
+  outboxQueue: Queue<OutboxItem, NewOutboxItem> & QueueMaintenance;
   /** What the API, status and metrics read about them. */
-  jobs: JobsRepo;
-  outbox: OutboxRepo;
-  messages: Hl7MessagesRepo;
+  jobs: JobsReader;
+  outbox: OutboxReader;
+  messages: Hl7MessagesStore;
   /** The operator's summary (API, status page). */
-  status: StatusRepo;
+  status: StatusReader;
   /** What spool retention may purge. */
-  retention: RetentionRepo;
+  retention: RetentionStore;
+  /** The cluster's nodes (one on SQLite). */
+  nodes: NodeRegister;
+  auditQueue(maxRecords: number): AuditQueueStore;
+  /** Throws (with the reason) unless the database takes writes now: /healthz. */
+  probe(): Promise<void>;
+  /** Scheduled database upkeep (housekeeping db-maintenance): what it did, for the log. */
+  maintain(): Promise<Record<string, number>>;
+  /** Last of all: nothing may write after this. */
+  close(): Promise<void>;
 }
 
-export function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom'>, log: Logger): Stores {
-  const spool = new LocalSpool(config.dataDir);
-  const path = join(config.dataDir, 'gateway.sqlite');
-  const db = openDatabase(path);
-  const writer = new DbWriter({ path, studyQuietSeconds: config.dicom.studyQuietSeconds, onCrash: logWorkerCrash(log) });
-  const jobQueue = new SqliteJobQueue(db);
-  const outboxQueue = new SqliteOutboxQueue(db);
-  return {
-    spool,
-    jobQueue,
-    outboxQueue,
-    db,
-    writer,
-    instances: new InstancesRepo(db, writer),
-    studies: new StudiesRepo(db),
-    results: new ResultsRepo(db, outboxQueue),
-    jobs: new JobsRepo(db),
-    outbox: new OutboxRepo(db),
-    messages: new Hl7MessagesRepo(db, jobQueue),
-    status: new StatusRepo(db),
-    retention: new RetentionRepo(db),
-  };
+export interface StoresOptions {
+  /** cluster.nodeName: the instances this node indexes carry it. */
+  nodeName: string;
+  log: Logger;
 }
 
-/** Last of all: nothing may write after this. */
-export async function closeStores(stores: Stores): Promise<void> {
-  await stores.writer.close();
-  stores.db.close();
+export async function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom' | 'database'>, options: StoresOptions): Promise<Stores> {
+  if (config.database?.url === undefined) return openSqliteStores(config, options);
+  throw new GatewayError('GW_ERR_DATABASE_FAILED', 'database.url: the PostgreSQL engine is not wired into the daemon yet', { context: { engine: 'postgresql' } });
 }

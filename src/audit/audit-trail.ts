@@ -23,8 +23,8 @@ export interface AuditMetrics {
 }
 
 export interface AuditQueue extends Queue<AuditQueueItem, NewAuditRecord> {
-  add(item: NewAuditRecord, nowMs: number): AuditEnqueue;
-  waiting(): number;
+  add(item: NewAuditRecord, nowMs: number): Promise<AuditEnqueue>;
+  waiting(): Promise<number>;
 }
 
 export interface AuditTrailOptions {
@@ -56,6 +56,8 @@ export class AuditTrail {
   private droppedSinceLog = 0;
   private lastDropLogMs = Number.NEGATIVE_INFINITY;
   private drainWaiter: (() => void) | undefined;
+  /** Records being written to the queue: stop() waits for them (the stop record is one). */
+  private readonly adding = new Set<Promise<void>>();
 
   constructor(private readonly o: AuditTrailOptions) {
     const { collector, log } = o;
@@ -76,7 +78,7 @@ export class AuditTrail {
       handle: (item) => this.send(item),
       onSettled: (item, outcome) => {
         if (outcome.kind === 'done') o.metrics.sent(item.eventId);
-        if (this.drainWaiter !== undefined && o.queue.waiting() === 0) this.drainWaiter();
+        if (this.drainWaiter !== undefined) void this.wakeDrainWhenEmpty();
       },
       clock: o.clock,
       log: log.child({ component: 'audit' }),
@@ -89,16 +91,21 @@ export class AuditTrail {
   }
 
   /** Records not yet sent. */
-  waiting(): number {
+  waiting(): Promise<number> {
     return this.o.queue.waiting();
   }
 
   /** Queues one record. Never throws: a record that cannot be queued is logged and counted as dropped. */
   record(record: AuditRecord): void {
+    const p = this.add(record).finally(() => this.adding.delete(p));
+    this.adding.add(p);
+  }
+
+  private async add(record: AuditRecord): Promise<void> {
     const eventId = record.eventId.code;
     try {
       const message = syslogMessage(this.o.syslog, record.at, severityFor(record.outcome), auditMessageXml(record, this.o.source));
-      const added = this.o.queue.add({ collector: this.partition, eventId, message }, this.o.clock.now());
+      const added = await this.o.queue.add({ collector: this.partition, eventId, message }, this.o.clock.now());
       if (added.kind === 'dropped') {
         this.dropped(eventId, `the audit queue is full (${added.waiting} records waiting, audit.maxQueuedRecords)`);
         return;
@@ -110,9 +117,15 @@ export class AuditTrail {
     }
   }
 
+  private async wakeDrainWhenEmpty(): Promise<void> {
+    const waiting = await this.o.queue.waiting().catch(() => 1);
+    if (waiting === 0) this.drainWaiter?.();
+  }
+
   /** Waits up to drainMs for the queue to empty (the stop record is usually last), then stops sending and closes. */
   async stop(): Promise<void> {
-    if (this.o.queue.waiting() > 0) {
+    await Promise.all([...this.adding]);
+    if ((await this.o.queue.waiting().catch(() => 0)) > 0) {
       this.worker.notify();
       await new Promise<void>((resolve) => {
         const timer = this.o.clock.setTimeout(() => resolve(), this.o.drainMs);
@@ -125,7 +138,7 @@ export class AuditTrail {
     }
     await this.worker.stop();
     await this.client.close();
-    const left = this.o.queue.waiting();
+    const left = await this.o.queue.waiting().catch(() => 0);
     if (left > 0) this.o.log.warn('audit records left queued at stop: sent at the next start', { code: 'GW_ERR_AUDIT_COLLECTOR', waiting: left });
   }
 

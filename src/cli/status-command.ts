@@ -4,7 +4,9 @@
  * gateway (and says which source it used).
  */
 import { join } from 'node:path';
-import { StatusRepo, openDatabaseReadOnly, type StatusSummary } from '../db/index.js';
+import { NodesRepo, StatusRepo, openDatabaseReadOnly } from '../db/index.js';
+import { listNodeStatus } from '../flows/status/index.js';
+import type { StatusReport } from '../http/index.js';
 import { describeError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { daemonHeaders, daemonUrl, readConfigOrExit } from './config-file.js';
@@ -22,7 +24,7 @@ export type StatusSource = { kind: 'daemon'; url: string } | { kind: 'database';
 export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCodeValue> {
   const { config } = readConfigOrExit(opts.config);
   const url = `${daemonUrl(config)}/api/status`;
-  let summary: StatusSummary;
+  let summary: StatusReport;
   let source: StatusSource;
   try {
     summary = await fetchStatus(url, daemonHeaders(config));
@@ -32,7 +34,7 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCod
     try {
       const db = openDatabaseReadOnly(path);
       try {
-        summary = await new StatusRepo(db).summary();
+        summary = { nodes: await listNodeStatus(new NodesRepo(db), config.cluster.heartbeatSeconds * 1000), ...(await new StatusRepo(db).summary()) };
       } finally {
         db.close();
       }
@@ -46,16 +48,22 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCod
   return ExitCode.Ok;
 }
 
-async function fetchStatus(url: string, headers: Record<string, string>): Promise<StatusSummary> {
+async function fetchStatus(url: string, headers: Record<string, string>): Promise<StatusReport> {
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return (await res.json()) as StatusSummary;
+  return (await res.json()) as StatusReport;
 }
 
 /** The human-readable form: one block per topic, dead letters and errors last (what needs action). */
-export function formatStatus(s: StatusSummary, source: StatusSource): string {
+export function formatStatus(s: StatusReport, source: StatusSource): string {
   const lines: string[] = [];
   lines.push(source.kind === 'daemon' ? `source: running daemon (${source.url})` : `source: database ${source.path} (daemon not answering: ${source.daemonError})`);
+  if (s.nodes.length > 0) {
+    lines.push('nodes:');
+    const w = Math.max(...s.nodes.map((n) => n.name.length), 'node'.length);
+    lines.push(`  ${'node'.padEnd(w)}  state    roles                     last heartbeat (UTC)`);
+    for (const n of s.nodes) lines.push(`  ${n.name.padEnd(w)}  ${n.state.padEnd(7)}  ${n.roles.join(',').padEnd(24)}  ${n.heartbeatAt}`);
+  }
   lines.push(`studies: ${s.studies.receiving} receiving, ${s.studies.complete} complete, ${s.studies.purged} purged by retention`);
   lines.push(`jobs: ${Object.entries(s.jobs).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   if (s.outbox.length === 0) lines.push('outbox: empty');

@@ -1,5 +1,6 @@
 /** Loads the configuration: embedded defaults ← YAML file; validated once, deep-frozen. */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -35,10 +36,15 @@ export function validateConfig(raw: unknown, source: string): ConfigResult {
   const tokenFile = parsed.data.http.authTokenFile;
   const fromFile = tokenFile === undefined ? undefined : readAuthTokenFile(tokenFile);
   if (fromFile?.ok === false) problems.push({ path: 'http.authTokenFile', reason: fromFile.reason });
-  if (problems.length > 0 || fromFile?.ok === false) return { ok: false, problems, source };
-  // The file's token is carried as http.authToken: the HTTP server reads one key.
+  const urlFile = parsed.data.database?.urlFile;
+  const url = urlFile === undefined ? undefined : readDatabaseUrlFile(urlFile);
+  if (url?.ok === false) problems.push({ path: 'database.urlFile', reason: url.reason });
+  if (problems.length > 0 || fromFile?.ok === false || url?.ok === false) return { ok: false, problems, source };
+  // The files' secrets are carried as http.authToken and database.url: the server and the pool read one key each.
   const http = fromFile === undefined ? parsed.data.http : { ...parsed.data.http, authToken: fromFile.token };
-  const config = { ...parsed.data, http, dataDir: resolve(parsed.data.dataDir) };
+  const database = parsed.data.database === undefined || url === undefined ? parsed.data.database : { ...parsed.data.database, url: url.url };
+  const cluster = { ...parsed.data.cluster, nodeName: nodeNameOf(parsed.data) };
+  const config = { ...parsed.data, http, database, cluster, dataDir: resolve(parsed.data.dataDir) };
   return { ok: true, config: deepFreeze(config), source };
 }
 
@@ -88,6 +94,25 @@ function tlsFileProblems(cfg: GatewayConfig): ConfigProblem[] {
     ['audit.collector.tls', cfg.audit.enabled ? cfg.audit.collector?.tls : undefined],
   ];
   return blocks.flatMap(([path, files]) => (files === undefined ? [] : inspectTlsFiles(files, path).problems));
+}
+
+/** cluster.nodeName, else the host name and the DICOM port: two nodes on one host differ by their port. */
+export function nodeNameOf(config: Pick<GatewayConfig, 'cluster' | 'dicom'>): string {
+  return config.cluster.nodeName ?? `${hostname()}-${config.dicom.port}`;
+}
+
+/** The first line of database.urlFile, trimmed; a problem is a sentence naming the file. */
+function readDatabaseUrlFile(path: string): { ok: true; url: string } | { ok: false; reason: string } {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (err) {
+    return { ok: false, reason: `cannot read the database URL file ${absolute}: ${(err as Error).message}` };
+  }
+  const url = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+  if (!/^postgres(ql)?:\/\//.test(url)) return { ok: false, reason: `the first line of ${absolute} must be a PostgreSQL URL (postgres://user:password@host:5432/database?sslmode=verify-full)` };
+  return { ok: true, url };
 }
 
 function retiredKeyProblems(raw: unknown): ConfigProblem[] {

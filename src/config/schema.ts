@@ -310,6 +310,53 @@ const nlpSchema = z.strictObject({
   timeBudgetMs: z.number().int().min(100).max(3_600_000).default(10_000),
 });
 
+/** A PostgreSQL connection string, as node-postgres (pg-connection-string) reads it. */
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'a PostgreSQL URL starts with postgres:// or postgresql:// (e.g. postgres://gateway@db.example:5432/gateway?sslmode=verify-full)');
+
+/**
+ * Where the gateway keeps its state (docs/scale-out.md). Absent: SQLite in dataDir, the embedded default for one
+ * node. With `url` (or `urlFile`, so the password stays out of this file): PostgreSQL, shared by every node of a
+ * cluster; dataDir is then the shared spool every node mounts.
+ */
+const databaseSchema = z
+  .strictObject({
+    url: postgresUrl.optional(),
+    /** A file holding the URL (mode 0600, like http.authTokenFile); read at start. */
+    urlFile: z.string().min(1).optional(),
+    /** Connections this node opens at most. */
+    poolSize: z.number().int().min(2).max(200).default(10),
+    /** A connect slower than this fails the operation (C-STORE answers a failure, MLLP an AE) instead of hanging it. */
+    connectTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+  })
+  .refine((d) => !(d.url !== undefined && d.urlFile !== undefined), { message: 'give database.url or database.urlFile, not both', path: ['urlFile'] })
+  .refine((d) => d.url !== undefined || d.urlFile !== undefined, { message: 'database needs url or urlFile (leave database out for the embedded SQLite)', path: ['url'] });
+
+export const NODE_ROLES = ['intake', 'analysis', 'delivery'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
+/** This node in a cluster (docs/scale-out.md). */
+const clusterSchema = z.strictObject({
+  /** Unique across the cluster; it owns this node's leases. Default: the host name and the DICOM port. */
+  nodeName: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a node name is 1–128 letters, digits, dot, dash, colon or underscore').optional(),
+  /**
+   * What this node runs: intake (the DICOM and MLLP listeners, study completion), analysis (image AI and report
+   * NLP), delivery (the outbox). All three by default; e.g. GPU nodes run analysis only.
+   */
+  roles: z
+    .array(z.enum(NODE_ROLES))
+    .min(1, 'a node needs at least one role')
+    .refine((r) => new Set(r).size === r.length, 'a role is listed twice')
+    .default([...NODE_ROLES]),
+  /** How long a claimed analysis, report or delivery stays with a node that stops answering before another takes it over. */
+  leaseSeconds: z.number().int().min(10).max(3_600).default(120),
+  /** How often a node writes its heartbeat to the node register. */
+  heartbeatSeconds: z.number().int().min(1).max(300).default(10),
+  /** How often an idle worker looks for work another node queued (PostgreSQL only; one node is told at once). */
+  pollMs: z.number().int().min(100).max(60_000).default(1_000),
+});
+
 /** A model given by the model-config.json shipped beside it (paths in it are relative to its folder). */
 const modelFileEntry = z.strictObject({
   configFile: z.string().min(1),
@@ -334,6 +381,9 @@ export const configSchema = z.strictObject({
   outbox: outboxSchema.default(outboxSchema.parse({})),
   housekeeping: housekeepingSchema.default(housekeepingSchema.parse({})),
   audit: auditSchema.default(auditSchema.parse({})),
+  /** Absent: SQLite in dataDir. */
+  database: databaseSchema.optional(),
+  cluster: clusterSchema.default(clusterSchema.parse({})),
   /** Image models. Absent: the shipped demo model (models/chest-ct-nodule-demo). `[]`: no image AI. */
   models: z.array(z.union([modelFileEntry, inlineModelEntry])).optional(),
 }).superRefine((cfg, ctx) => {
@@ -363,6 +413,8 @@ export type DicomTlsSettings = z.infer<typeof dicomTls>;
 export type Hl7TlsSettings = z.infer<typeof hl7Tls>;
 export type TlsClientSettings = z.infer<typeof tlsClient>;
 export type AuditSettings = z.infer<typeof auditSchema>;
+export type DatabaseSettings = z.infer<typeof databaseSchema>;
+export type ClusterSettings = z.infer<typeof clusterSchema>;
 export type ModelEntry = z.infer<typeof modelFileEntry> | z.infer<typeof inlineModelEntry>;
 
 /** Keys that were renamed or retired: a file that still uses one fails with the replacement named. */

@@ -62,14 +62,18 @@ export class SqliteAuditQueue extends SqliteQueue<AuditRow, AuditQueueItem, NewA
   }
 
   /** Queues a record unless `maxRecords` are already waiting. */
-  add(item: NewAuditRecord, nowMs: number): AuditEnqueue {
-    const r = this.insertStmt.run({ ...item, now: isoNow(nowMs), max: this.maxRecords });
-    return r.changes === 1 ? { kind: 'queued', id: Number(r.lastInsertRowid) } : { kind: 'dropped', waiting: this.waiting() };
+  async add(item: NewAuditRecord, nowMs: number): Promise<AuditEnqueue> {
+    return this.addNow(item, nowMs);
   }
 
   protected insert(item: NewAuditRecord, nowMs: number): { id: number; created: boolean } {
-    const r = this.add(item, nowMs);
+    const r = this.addNow(item, nowMs);
     return r.kind === 'queued' ? { id: r.id, created: true } : { id: 0, created: false };
+  }
+
+  private addNow(item: NewAuditRecord, nowMs: number): AuditEnqueue {
+    const r = this.insertStmt.run({ ...item, now: isoNow(nowMs), max: this.maxRecords });
+    return r.changes === 1 ? { kind: 'queued', id: Number(r.lastInsertRowid) } : { kind: 'dropped', waiting: this.count() };
   }
 
   /** Sent rows have done their job: the collector holds the record now. */
@@ -80,7 +84,11 @@ export class SqliteAuditQueue extends SqliteQueue<AuditRow, AuditQueueItem, NewA
   }
 
   /** Records not yet sent (queued or being sent). */
-  waiting(): number {
+  async waiting(): Promise<number> {
+    return this.count();
+  }
+
+  private count(): number {
     return this.countStmt.get()?.n ?? 0;
   }
 }

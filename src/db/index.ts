@@ -12,3 +12,5 @@ export { Hl7MessagesRepo, type Hl7MessagesStore, type LatestReport, type NewHl7M
 export { RetentionRepo, type RetentionStore, type PurgeCandidate, type PurgedStudy } from './retention-repo.js';
 export { StatusRepo, type StatusReader, type StatusSummary, type DestinationDepth, type RecentError } from './status-repo.js';
 export { SqliteAuditQueue, type AuditQueueItem, type NewAuditRecord, type AuditEnqueue } from './audit-queue.js';
+export { NodesRepo, type NodeRegister, type NodeIdentity, type ClusterNode } from './nodes-repo.js';
+export { maintainSqlite, type DbMaintenanceReport } from './sqlite-maintenance.js';

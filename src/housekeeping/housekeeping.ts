@@ -3,11 +3,10 @@
  * watermark, each on its own schedule (`housekeeping.*.schedule`). Each job is also callable directly.
  */
 import type { GatewayConfig } from '../config/index.js';
-import type { Db, RetentionStore } from '../db/index.js';
+import type { RetentionStore } from '../db/index.js';
 import type { QueueMaintenance } from '../queue/index.js';
 import type { Logger } from '../log.js';
 import type { Spool } from '../storage/index.js';
-import { maintainDatabase } from './db-maintenance.js';
 import { DiskWatermark } from './disk-watermark.js';
 import { sweepOutbox } from './outbox-sweep.js';
 import { HousekeepingScheduler, type RunOutcome } from './scheduler.js';
@@ -17,8 +16,8 @@ export const HOUSEKEEPING_JOBS = ['retention', 'outbox-sweep', 'db-maintenance',
 export type HousekeepingJobName = (typeof HOUSEKEEPING_JOBS)[number];
 
 export interface HousekeepingDeps {
-  /** The SQLite file itself, for its upkeep (db-maintenance). */
-  db: Db;
+  /** The database engine's upkeep (db-maintenance): what it did, for the log. */
+  maintainDatabase: () => Promise<Record<string, number>>;
   retention: RetentionStore;
   outbox: QueueMaintenance;
   spool: Pick<Spool, 'remove' | 'freeBytes'>;
@@ -53,7 +52,7 @@ export class Housekeeping {
       },
       quiet: true,
     });
-    this.scheduler.add({ name: 'db-maintenance', schedule: hk.dbMaintenance.schedule, run: async () => ({ ...maintainDatabase(deps.db) }) });
+    this.scheduler.add({ name: 'db-maintenance', schedule: hk.dbMaintenance.schedule, run: async () => ({ ...(await deps.maintainDatabase()) }) });
     this.scheduler.add({ name: 'disk-check', schedule: hk.diskCheck.schedule, run: () => this.disk.check(), quiet: true });
     this.scheduler.add({
       name: 'study-sweep',

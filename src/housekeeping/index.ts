@@ -2,4 +2,3 @@ export { Housekeeping, type HousekeepingJobName, type HousekeepingDeps } from '.
 export { type HousekeepingJob, type RunOutcome } from './scheduler.js';
 export { type RetentionPolicy, type RetentionReport, type RetentionDeps } from './spool-retention.js';
 export { type OutboxSweepPolicy, type OutboxSweepReport } from './outbox-sweep.js';
-export { type DbMaintenanceReport } from './db-maintenance.js';

@@ -84,8 +84,23 @@ export interface OutboxListItem {
   deliveredAt: string | null;
 }
 
+/** One gateway node of the cluster (`GET /api/nodes`; on SQLite the one node). */
+export interface NodeStatus {
+  name: string;
+  roles: string[];
+  host: string;
+  version: string;
+  pid: number;
+  startedAt: string;
+  heartbeatAt: string;
+  stoppedAt: string | null;
+  /** up: heartbeat recent; stopped: a clean stop; gone: no heartbeat for three intervals (killed, or cut off). */
+  state: 'up' | 'stopped' | 'gone';
+}
+
 /** `GET /api/status`: what `pacs-ai-gateway status` prints. */
 export interface StatusReport {
+  nodes: NodeStatus[];
   studies: { receiving: number; complete: number; purged: number };
   jobs: Record<string, number>;
   outbox: Array<{ destination: string; kind: string; pending: number; sending: number; delivered: number; dead: number }>;
@@ -140,6 +155,7 @@ export interface HttpDeps {
   resendOutbox: (id: number) => Promise<boolean>;
   status: () => Promise<StatusReport>;
   listDestinations: () => Promise<DestinationHealth[]>;
+  listNodes: () => Promise<NodeStatus[]>;
   /** A study's summary image as PNG (`GET /api/studies/{study}/summary/{uid}.png`); undefined when there is none. */
   summaryImage: (studyInstanceUid: string, sopInstanceUid: string) => Promise<Buffer | undefined>;
   metrics: { contentType: string; text: () => Promise<string> };
@@ -270,6 +286,10 @@ export class HttpServer {
         const report = await this.deps.status();
         this.access({ kind: 'read', path: url.pathname, caller: this.caller(req), studies: distinctStudies(report.lastErrors.map((e) => ({ studyInstanceUid: e.studyInstanceUid }))) });
         sendJson(res, 200, report);
+        return;
+      }
+      case '/api/nodes': {
+        sendJson(res, 200, await this.deps.listNodes());
         return;
       }
       case '/api/studies': {

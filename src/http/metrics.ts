@@ -15,7 +15,7 @@ export interface MetricsSources {
   outboxCounts: () => Promise<ReadonlyArray<{ destination: string; pending: number; dead: number }>>;
   diskFreeBytes: () => Promise<number>;
   /** Audit records waiting in the local queue; absent when the audit trail is off. */
-  auditWaiting?: () => number;
+  auditWaiting?: () => Promise<number>;
 }
 
 export class GatewayMetrics {
@@ -32,8 +32,13 @@ export class GatewayMetrics {
   private readonly audit: Counter<'outcome' | 'event'>;
   private readonly auditConnected: Gauge;
 
-  constructor(sources: MetricsSources) {
+  /**
+   * `node` (cluster.nodeName) labels every series, so a cluster's nodes can be told apart in one Prometheus. The
+   * queue gauges read the shared database: each node reports the cluster's depth (aggregate them with max, not sum).
+   */
+  constructor(sources: MetricsSources, options: { node?: string } = {}) {
     const registers = [this.registry];
+    if (options.node !== undefined) this.registry.setDefaultLabels({ node: options.node });
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
     new Gauge({
       name: `${PREFIX}dicom_associations_open`,
@@ -134,8 +139,8 @@ export class GatewayMetrics {
         name: `${PREFIX}audit_queue_depth`,
         help: 'Audit records waiting in the local queue for the collector',
         registers,
-        collect() {
-          this.set(auditWaiting());
+        async collect() {
+          this.set(await auditWaiting());
         },
       });
     }

@@ -58,7 +58,7 @@ const SCRIPT = `
 (function () {
   var TOKEN_KEY = 'pacs-ai-gateway.token';
   var REFRESH_MS = 5000;
-  var state = { studies: [], outbox: [], destinations: [], sort: { key: 'receivedAt', dir: 'descending' }, timer: undefined };
+  var state = { studies: [], outbox: [], destinations: [], nodes: [], sort: { key: 'receivedAt', dir: 'descending' }, timer: undefined };
   function $(id) { return document.getElementById(id); }
 
   /** Builds an element; children may be nested arrays; strings become text nodes, so nothing from the API is ever parsed as HTML. */
@@ -139,8 +139,8 @@ const SCRIPT = `
   }
 
   function refresh() {
-    return Promise.all([api('/api/studies?limit=1000'), api('/api/outbox?limit=1000'), api('/api/destinations')]).then(function (r) {
-      state.studies = r[0]; state.outbox = r[1]; state.destinations = r[2];
+    return Promise.all([api('/api/studies?limit=1000'), api('/api/outbox?limit=1000'), api('/api/destinations'), api('/api/nodes')]).then(function (r) {
+      state.studies = r[0]; state.outbox = r[1]; state.destinations = r[2]; state.nodes = r[3];
       showAuth(false);
       render();
       setStatus('Updated ' + new Date().toLocaleTimeString());
@@ -152,7 +152,20 @@ const SCRIPT = `
   function stopTimer() { if (state.timer !== undefined) clearInterval(state.timer); state.timer = undefined; }
   function startTimer() { stopTimer(); if ($('auto').checked) state.timer = setInterval(refresh, REFRESH_MS); }
 
-  function render() { renderDestinations(); renderStudies(); renderOutbox(); }
+  function render() { renderNodes(); renderDestinations(); renderStudies(); renderOutbox(); }
+
+  function nodeBadge(n) {
+    var cls = n.state === 'up' ? 'ok' : n.state === 'stopped' ? 'warn' : 'bad';
+    return el('span', { class: 'badge ' + cls }, n.state);
+  }
+  function renderNodes() {
+    var body = $('nodes-body');
+    body.replaceChildren.apply(body, state.nodes.map(function (n) {
+      return el('tr', { 'data-node': n.name, 'data-state': n.state },
+        el('th', { scope: 'row' }, n.name), el('td', {}, nodeBadge(n)), el('td', {}, n.roles.join(', ')),
+        el('td', {}, n.host), el('td', {}, n.version), el('td', {}, time(n.startedAt)), el('td', {}, time(n.heartbeatAt)));
+    }));
+  }
 
   function healthBadge(d) {
     if (d.dead > 0) return el('span', { class: 'badge bad' }, 'dead letters');
@@ -306,6 +319,12 @@ const BODY = `<header>
 <button type="submit" class="action">Sign in</button>
 </form>
 <div id="data">
+<section aria-labelledby="nodes-title">
+<h2 id="nodes-title">Nodes</h2>
+<table id="nodes"><caption>The gateway nodes sharing this database; gone: no heartbeat for three intervals</caption>
+<thead><tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Roles</th><th scope="col">Host</th><th scope="col">Version</th><th scope="col">Started (UTC)</th><th scope="col">Last heartbeat (UTC)</th></tr></thead>
+<tbody id="nodes-body"></tbody></table>
+</section>
 <section aria-labelledby="destinations-title">
 <h2 id="destinations-title">Destinations</h2>
 <table id="destinations"><caption>Where results are delivered, and how delivery is going</caption>

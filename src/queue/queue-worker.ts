@@ -45,11 +45,16 @@ export interface QueueWorkerOptions<T extends QueueItem> {
   random?: () => number;
 }
 
+/** After a failed claim (the database away), the next look. */
+const ERROR_RETRY_MS = 2_000;
+
 export class QueueWorker<T extends QueueItem> {
   private readonly inFlight = new Set<Promise<void>>();
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Set by start(): a worker that was never started (its node does not run this role) never claims. */
+  private started = false;
   private timer: { cancel(): void } | undefined;
 
   constructor(private readonly o: QueueWorkerOptions<T>) {}
@@ -60,6 +65,7 @@ export class QueueWorker<T extends QueueItem> {
 
   /** Takes back the leases this owner held before a restart, then looks for work. */
   async start(): Promise<void> {
+    this.started = true;
     const released = await this.o.queue.releaseOwned(this.o.partition, this.o.owner, this.o.clock.now());
     if (released > 0) this.o.log.warn('items interrupted by a stop are due again', { partition: this.o.partition, count: released });
     this.notify();
@@ -67,7 +73,7 @@ export class QueueWorker<T extends QueueItem> {
 
   /** Something was queued (or became due): look now. Calls during a look are coalesced into one more look. */
   notify(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     if (this.pumping !== undefined) {
       this.again = true;
       return;
@@ -75,8 +81,15 @@ export class QueueWorker<T extends QueueItem> {
     this.timer?.cancel();
     this.timer = undefined;
     this.pumping = this.pump()
-      .catch((err: unknown) => this.o.log.error('queue claim failed', { partition: this.o.partition, err: describeError(err) }))
-      .then(() => this.afterPump());
+      .then(
+        () => this.afterPump(),
+        (err: unknown) => {
+          // The database is away (a restart, a failover): look again soon; the pool reconnects by itself.
+          this.o.log.error('queue claim failed; trying again shortly', { partition: this.o.partition, retryInMs: ERROR_RETRY_MS, err: describeError(err) });
+          this.pumping = undefined;
+          this.armLookAgain(ERROR_RETRY_MS);
+        },
+      );
   }
 
   /** Stops claiming; resolves when the items in hand have been settled. */
@@ -128,13 +141,21 @@ export class QueueWorker<T extends QueueItem> {
     try {
       due = await this.o.queue.nextDueMs(this.o.partition, { inOrder: this.o.inOrder === true });
     } catch (err) {
-      this.o.log.error('queue next due time unreadable', { partition: this.o.partition, err: describeError(err) });
+      this.o.log.error('queue next due time unreadable; trying again shortly', { partition: this.o.partition, retryInMs: ERROR_RETRY_MS, err: describeError(err) });
+      if (this.pumping === undefined) this.armLookAgain(ERROR_RETRY_MS);
       return;
     }
-    if (due === undefined || this.stopped || this.pumping !== undefined) return;
-    this.timer?.cancel();
+    if (this.stopped || this.pumping !== undefined) return;
     // +5 ms: a timer may fire a little before the clock reads the due time.
-    this.timer = this.o.clock.setTimeout(() => this.notify(), Math.max(0, due - this.o.clock.now()) + 5);
+    const untilDue = due === undefined ? Number.POSITIVE_INFINITY : Math.max(0, due - this.o.clock.now()) + 5;
+    const delay = Math.min(untilDue, this.o.queue.idlePollMs ?? Number.POSITIVE_INFINITY);
+    if (delay !== Number.POSITIVE_INFINITY) this.armLookAgain(delay);
+  }
+
+  private armLookAgain(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    this.timer = this.o.clock.setTimeout(() => this.notify(), delayMs);
   }
 
   private async run(item: T): Promise<void> {

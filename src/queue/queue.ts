@@ -54,6 +54,11 @@ export interface Enqueued {
  * lease, so a late outcome from a node that lost its lease cannot overwrite its successor's.
  */
 export interface Queue<TItem extends QueueItem, TNew> {
+  /**
+   * Set when other processes (the other nodes of a cluster) add items this process is not told about: an idle
+   * worker looks again at least this often. Unset on an engine only this process writes (SQLite).
+   */
+  readonly idlePollMs?: number;
   enqueue(item: TNew, nowMs: number): Promise<Enqueued>;
   /** Marks up to `limit` due items (or items with an expired lease) as claimed by `owner`; oldest first. */
   claim(request: ClaimRequest): Promise<TItem[]>;

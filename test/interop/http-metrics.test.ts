@@ -44,6 +44,7 @@ describe('interop: /metrics in Prometheus text format', function () {
       dicom: { destinations: [{ name: 'pacs', aeTitle: 'PACS', host: '127.0.0.1', port: await freePort() }] },
       hl7: { destinations: [{ name: 'ris', host: '127.0.0.1', port: await freePort() }] },
       outbox: { maxAttempts: 1, connectTimeoutMs: 2000 },
+      cluster: { nodeName: 'metrics-node-1' },
     });
   });
   after(async () => {
@@ -73,6 +74,9 @@ describe('interop: /metrics in Prometheus text format', function () {
       expect(byName.get(`${P}${name}`)?.type, name).to.equal(type);
       expect(byName.get(`${P}${name}`)?.help, name).to.not.equal('');
     }
+    // Every series names its node (cluster.nodeName): a cluster's nodes in one Prometheus stay apart.
+    const unlabelled = families.flatMap((f) => f.samples).filter((s) => s.labels.node !== 'metrics-node-1');
+    expect(unlabelled.map((s) => s.name)).to.deep.equal([]);
     expect(value(families, 'dicom_instances_received_total')).to.equal(0);
     expect(value(families, 'disk_free_bytes')).to.be.greaterThan(0);
     // a configured destination is there from the start, at zero

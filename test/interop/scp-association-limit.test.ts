@@ -32,7 +32,7 @@ async function holdAssociation(port: number): Promise<{ socket: Socket; closed: 
 /** dicom_associations_open as /metrics reports it. */
 async function openAssociations(gw: TestGateway): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text();
-  const m = /^pacs_ai_gateway_dicom_associations_open (\d+)$/m.exec(text);
+  const m = /^pacs_ai_gateway_dicom_associations_open(?:\{[^}]*\})? (\d+)$/m.exec(text);
   if (m === null) throw new Error('/metrics has no pacs_ai_gateway_dicom_associations_open');
   return Number(m[1]);
 }

@@ -7,7 +7,7 @@ import type { AuditEnqueue, AuditQueueItem, NewAuditRecord } from '../audit-queu
 import { AUDIT_TABLE, type AuditRow } from '../audit-queue.js';
 import { isoNow } from '../database.js';
 import type { Enqueued } from '../../queue/index.js';
-import { PgQueue } from './pg-queue.js';
+import { PgQueue, type PgQueueOptions } from './pg-queue.js';
 import { pgTransaction, type Pool, type PoolClient } from './pool.js';
 
 /** The advisory lock of the audit queue's bound: an arbitrary constant, distinct from the migration lock. */
@@ -17,8 +17,9 @@ export class PgAuditQueue extends PgQueue<AuditRow, AuditQueueItem, NewAuditReco
   constructor(
     pool: Pool,
     private readonly maxRecords: number,
+    options: PgQueueOptions = {},
   ) {
-    super(pool, AUDIT_TABLE);
+    super(pool, AUDIT_TABLE, options);
   }
 
   /** Queues a record unless `maxRecords` are already waiting. */

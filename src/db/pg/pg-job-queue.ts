@@ -2,12 +2,12 @@
 import type { Enqueued } from '../../queue/index.js';
 import { isoNow } from '../database.js';
 import { JOBS_TABLE, type Job, type JobRow, type NewJob } from '../job-queue.js';
-import { PgQueue } from './pg-queue.js';
+import { PgQueue, type PgQueueOptions } from './pg-queue.js';
 import type { Pool, PoolClient } from './pool.js';
 
 export class PgJobQueue extends PgQueue<JobRow, Job, NewJob> {
-  constructor(pool: Pool) {
-    super(pool, JOBS_TABLE);
+  constructor(pool: Pool, options: PgQueueOptions = {}) {
+    super(pool, JOBS_TABLE, options);
   }
 
   /**

@@ -2,12 +2,12 @@
 import type { Enqueued, QueueMaintenance } from '../../queue/index.js';
 import { isoNow } from '../database.js';
 import { OUTBOX_TABLE, type NewOutboxItem, type OutboxItem, type OutboxRow } from '../outbox-queue.js';
-import { PgQueue } from './pg-queue.js';
+import { PgQueue, type PgQueueOptions } from './pg-queue.js';
 import type { Pool, PoolClient } from './pool.js';
 
 export class PgOutboxQueue extends PgQueue<OutboxRow, OutboxItem, NewOutboxItem> implements QueueMaintenance {
-  constructor(pool: Pool) {
-    super(pool, OUTBOX_TABLE);
+  constructor(pool: Pool, options: PgQueueOptions = {}) {
+    super(pool, OUTBOX_TABLE, options);
   }
 
   /** Unless the same (destination, dedupe key) exists: a retried or re-run job never creates a second delivery. */

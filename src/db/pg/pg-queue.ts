@@ -26,15 +26,25 @@ type Runner = Pool | PoolClient;
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Other nodes add items this node is not told about: an idle worker looks again this often (cluster.pollMs). */
+const DEFAULT_IDLE_POLL_MS = 1_000;
+
+export interface PgQueueOptions {
+  idlePollMs?: number;
+}
+
 export abstract class PgQueue<TRow extends QueryResultRow, TItem extends QueueItem, TNew>
   implements Queue<TItem, TNew>, TransactionalEnqueue<TNew, PgTx, Promise<Enqueued>>
 {
   private readonly s;
+  readonly idlePollMs: number;
 
   constructor(
     protected readonly pool: Pool,
     protected readonly t: QueueTable<TRow, TItem>,
+    options: PgQueueOptions = {},
   ) {
+    this.idlePollMs = options.idlePollMs ?? DEFAULT_IDLE_POLL_MS;
     const { table, partitionColumn: part } = t;
     const st = t.states;
     const notSuperseded = t.superseded === undefined ? 'TRUE' : `NOT (${t.superseded})`;

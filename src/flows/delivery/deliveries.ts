@@ -3,16 +3,14 @@
  * rows are queued for it or an operator resends one. A dead peer only delays its own rows.
  */
 import type { GatewayConfig } from '../../config/index.js';
-import type { OutboxItem, SqliteOutboxQueue } from '../../db/index.js';
+import type { NewOutboxItem, OutboxItem } from '../../db/index.js';
 import type { MllpSendKind } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
-import { QueueWorker, type Clock } from '../../queue/index.js';
+import { QueueWorker, type Clock, type Queue } from '../../queue/index.js';
 import type { Spool } from '../../storage/index.js';
 import { deliveryHandler, logDelivery, type SendOutcome } from './outbox-delivery.js';
 import { dicomSender, hl7Sender } from './senders.js';
 
-/** A send's lease; the worker extends it every half while the send runs. */
-const DELIVERY_LEASE_MS = 2 * 60_000;
 
 /** What the deliveries count (GatewayMetrics). */
 export interface DeliveryMetrics {
@@ -22,9 +20,11 @@ export interface DeliveryMetrics {
 
 export interface DeliveriesDeps {
   config: Pick<GatewayConfig, 'dicom' | 'hl7' | 'outbox'>;
-  outbox: SqliteOutboxQueue;
+  outbox: Queue<OutboxItem, NewOutboxItem>;
   /** Who holds the leases: stable across restarts of this node. */
   owner: string;
+  /** cluster.leaseSeconds, in ms: the worker extends it every half while a send runs. */
+  leaseMs: number;
   spool: Pick<Spool, 'withLocalFile'>;
   metrics: DeliveryMetrics;
   /** An item was delivered, or given up as a dead letter (the audit trail's Export record). Must not throw. */
@@ -49,7 +49,7 @@ export class Deliveries {
           partition: destination,
           owner: deps.owner,
           ...order,
-          leaseMs: DELIVERY_LEASE_MS,
+          leaseMs: deps.leaseMs,
           policy,
           handle: deliveryHandler(send),
           onSettled: (item, outcome, settlement) => {

@@ -10,13 +10,13 @@ import { analyzeStudy, type AnalyzeStudyDeps } from './analyze-study.js';
 
 /** Back-off of a failed analysis: a model that cannot load or a study that cannot be decoded is not retried in a loop. */
 const ANALYSIS_RETRY = { baseMs: 10_000, maxMs: 10 * 60_000, maxAttempts: 5 };
-/** Long enough for one study; the worker extends it every half while the analysis runs. */
-const ANALYSIS_LEASE_MS = 5 * 60_000;
 
 export interface AnalysisWorkerDeps extends AnalyzeStudyDeps {
   jobs: Queue<Job, NewJob>;
   /** Who holds the leases: stable across restarts of this node. */
   owner: string;
+  /** cluster.leaseSeconds: the worker extends it every half while the analysis runs. */
+  leaseMs: number;
   clock: Clock;
   /** The analysis of a study ended well: its results changed. */
   onAnalysedStudy: (studyInstanceUid: string) => void;
@@ -33,7 +33,7 @@ export class AnalysisWorker {
       owner: deps.owner,
       // One study at a time: the handler itself batches and uses the other threads.
       concurrency: 1,
-      leaseMs: ANALYSIS_LEASE_MS,
+      leaseMs: deps.leaseMs,
       policy: ANALYSIS_RETRY,
       clock: deps.clock,
       log: deps.log,

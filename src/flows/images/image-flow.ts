@@ -4,12 +4,12 @@
  * root what happened through `ImageFlowEvents`; it knows no other flow.
  */
 import type { DicomDestination } from '../../config/index.js';
-import { JobKind, type Db, type InstancesStore, type ResultsStore, type SqliteJobQueue } from '../../db/index.js';
+import type { InstancesStore, Job, NewJob, ResultsStore } from '../../db/index.js';
 import type { Logger } from '../../log.js';
-import type { IntakeGate } from '../../queue/index.js';
+import type { IntakeGate, Queue } from '../../queue/index.js';
 import type { Spool } from '../../storage/index.js';
 import type { Clock } from '../../queue/index.js';
-import { CompletionRule, SqliteStudyStore, StudyAssembler } from '../../studies/index.js';
+import { CompletionRule, StudyAssembler, type StudyStore } from '../../studies/index.js';
 import type { AnalyzeStudyDeps } from './analyze-study.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { InstanceStoreHandler } from './store-instance.js';
@@ -27,13 +27,15 @@ export interface ImageFlowEvents {
 export interface ImageFlowDeps {
   instances: InstancesStore;
   results: Pick<ResultsStore, 'save' | 'isOwnResult' | 'revisionsForStudy' | 'currentRevision' | 'hasRevisionUid' | 'commitRevision'>;
-  /** The database of the study rows (study completion is SQL on it) and of the job queue. */
-  db: Db;
-  jobs: SqliteJobQueue;
+  /** Study completion's rows: completing a study queues its analysis job. */
+  studyStore: StudyStore;
+  jobs: Queue<Job, NewJob>;
   /** `dicom.studyQuietSeconds`: how long a study must be quiet to be complete. */
   studyQuietSeconds: number;
   /** Who holds the leases: stable across restarts of this node. */
   owner: string;
+  /** cluster.leaseSeconds, in ms: how long a dead node keeps an analysis before another node takes it. */
+  leaseMs: number;
   clock: Clock;
   spool: Spool;
   models: AnalyzeStudyDeps['models'];
@@ -62,7 +64,7 @@ export class ImageFlow {
       onAnalysed: events.analysed,
       onAnalysedStudy: events.resultsChanged,
     });
-    this.assembler = new StudyAssembler(new SqliteStudyStore(deps.db, deps.jobs, JobKind.AnalyzeStudy), {
+    this.assembler = new StudyAssembler(deps.studyStore, {
       rule: new CompletionRule(Math.round(deps.studyQuietSeconds * 1000)),
       clock: deps.clock,
       log: log.child({ component: 'studies' }),
@@ -80,10 +82,13 @@ export class ImageFlow {
     });
   }
 
-  /** Resumes queued analyses and the studies that were receiving at the last stop; returns how many studies. */
-  async start(): Promise<number> {
-    await this.analysis.start();
-    return this.assembler.resume();
+  /**
+   * Resumes queued analyses (a node with the analysis role) and the completion timers of the studies that were
+   * receiving at the last stop (a node with the intake role); returns how many studies.
+   */
+  async start(roles: { analysis: boolean; intake: boolean } = { analysis: true, intake: true }): Promise<number> {
+    if (roles.analysis) await this.analysis.start();
+    return roles.intake ? this.assembler.resume() : 0;
   }
 
   /** Completes the studies whose quiet period is over (housekeeping's study-sweep); returns how many. */

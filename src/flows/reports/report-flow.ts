@@ -3,7 +3,7 @@
  * report NLP, paced by HL7 intake). It tells the composition root which studies' results changed; it knows no
  * other flow.
  */
-import { JobKind, type Hl7MessagesRepo, type Job, type NewJob, type StudiesReader } from '../../db/index.js';
+import { JobKind, type Hl7MessagesStore, type Job, type NewJob, type StudiesReader } from '../../db/index.js';
 import { describeError } from '../../errors.js';
 import type { Hl7AckDecision, ReceivedHl7Message } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
@@ -16,7 +16,6 @@ import { reportIntakeHandler, type StoredMessage } from './report-intake.js';
 /** HL7 intake must be this quiet before the report NLP takes a step. */
 const HL7_QUIET_MS = 50;
 /** A report's NLP takes milliseconds; the lease only matters when a node dies holding it. */
-const REPORT_LEASE_MS = 60_000;
 /** Report NLP failures (a model error, a bad text): retried a few times, then a dead letter the operator can see. */
 const REPORT_RETRY = { baseMs: 5_000, maxMs: 5 * 60_000, maxAttempts: 5 };
 
@@ -28,12 +27,14 @@ export interface ReportFlowEvents {
 }
 
 export interface ReportFlowDeps {
-  messages: Hl7MessagesRepo;
+  messages: Hl7MessagesStore;
   studies: Pick<StudiesReader, 'linkedTo'>;
   /** Where process-report jobs wait (queued with each stored report). */
   jobs: Queue<Job, NewJob>;
   /** Who holds the leases: stable across restarts of this node. */
   owner: string;
+  /** cluster.leaseSeconds, in ms. */
+  leaseMs: number;
   clock: Clock;
   /** The analysis's gate: HL7 intake touches it too, so the analysis gives way to it. */
   intake: IntakeGate;
@@ -96,7 +97,7 @@ export class ReportFlow {
       partition: JobKind.ProcessReport,
       owner: deps.owner,
       concurrency: 1,
-      leaseMs: REPORT_LEASE_MS,
+      leaseMs: deps.leaseMs,
       policy: REPORT_RETRY,
       handle: processing.handle,
       beforeEach: processing.yieldToIntake,

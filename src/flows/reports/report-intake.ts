@@ -4,7 +4,7 @@
  * other bytes under a control id already received get AR with ERR 205 (HL7 v2.5.1 table 0357, "Duplicate key
  * identifier") and a warning, so a RIS that restarted its MSH-10 counter learns of it instead of losing the report.
  */
-import type { Hl7MessagesRepo } from '../../db/index.js';
+import type { Hl7MessagesStore } from '../../db/index.js';
 import { describeError } from '../../errors.js';
 import { extractReport, type Hl7AckDecision, type ReceivedHl7Message } from '../../hl7/index.js';
 import type { Logger } from '../../log.js';
@@ -23,7 +23,7 @@ export interface StoredMessage {
   patientId: string;
 }
 
-export function reportIntakeHandler(deps: { messages: Hl7MessagesRepo; log: Logger; onStored?: (stored: StoredMessage) => void }): (m: ReceivedHl7Message) => Promise<Hl7AckDecision> {
+export function reportIntakeHandler(deps: { messages: Hl7MessagesStore; log: Logger; onStored?: (stored: StoredMessage) => void }): (m: ReceivedHl7Message) => Promise<Hl7AckDecision> {
   return async (received) => {
     const { message } = received;
     const report = extractReport(message);

@@ -1,15 +1,17 @@
-/** The read side of the HTTP API: studies, outbox rows, the status summary and destinations, from SQLite. */
+/** The read side of the HTTP API: studies, outbox rows, the status summary, destinations and nodes, from the database. */
 import type { GatewayConfig } from '../../config/index.js';
-import { OUTBOX_STATES, type Hl7MessagesStore, type JobsReader, type OutboxReader, type OutboxState, type ResultsStore, type StatusReader, type StudiesReader } from '../../db/index.js';
+import { OUTBOX_STATES, type Hl7MessagesStore, type NodeRegister, type JobsReader, type OutboxReader, type OutboxState, type ResultsStore, type StatusReader, type StudiesReader } from '../../db/index.js';
 import type { HttpDeps } from '../../http/index.js';
 import type { Spool } from '../../storage/index.js';
 import { listDestinationHealth } from './destination-health.js';
+import { listNodeStatus } from './node-view.js';
 import { summaryPng } from './summary-png.js';
 import { listStudyViews } from './study-view.js';
 
 export interface ApiViewDeps {
-  config: Pick<GatewayConfig, 'dicom' | 'hl7'>;
+  config: Pick<GatewayConfig, 'dicom' | 'hl7' | 'cluster'>;
   status: StatusReader;
+  nodes: Pick<NodeRegister, 'list'>;
   studies: Pick<StudiesReader, 'list'>;
   jobs: JobsReader;
   results: Pick<ResultsStore, 'forStudy' | 'revisionsForStudy'>;
@@ -19,14 +21,16 @@ export interface ApiViewDeps {
   spool: Pick<Spool, 'read' | 'stat'>;
 }
 
-export type ApiViews = Pick<HttpDeps, 'listStudies' | 'listOutbox' | 'status' | 'listDestinations' | 'summaryImage'>;
+export type ApiViews = Pick<HttpDeps, 'listStudies' | 'listOutbox' | 'status' | 'listDestinations' | 'listNodes' | 'summaryImage'>;
 
 export function apiViews(deps: ApiViewDeps): ApiViews {
+  const nodes = () => listNodeStatus(deps.nodes, deps.config.cluster.heartbeatSeconds * 1000);
   return {
     listStudies: (q) => listStudyViews(deps, q),
     listOutbox: (q) => deps.outbox.list({ ...(isOutboxState(q.state) ? { state: q.state } : {}), limit: q.limit }),
-    status: () => deps.status.summary(),
+    status: async () => ({ nodes: await nodes(), ...(await deps.status.summary()) }),
     listDestinations: () => listDestinationHealth(deps.config, deps.outbox),
+    listNodes: nodes,
     summaryImage: (study, uid) => summaryPng(deps, study, uid),
   };
 }

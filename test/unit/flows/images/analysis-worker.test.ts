@@ -42,6 +42,7 @@ function setup(slices: number, engine: { prepare: () => Promise<PreparedSlices>;
   const deps: AnalysisWorkerDeps = {
     jobs: queue,
     owner: 'test-node',
+    leaseMs: 300_000,
     clock: systemClock,
     instances: { forStudy: async () => Array.from({ length: slices }, (_, k) => ctSlice(k + 1)) },
     results: new ResultsRepo(db, new SqliteOutboxQueue(db)),

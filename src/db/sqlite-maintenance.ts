@@ -3,7 +3,7 @@
  * every commit until a checkpoint can complete); PRAGMA optimize, run before it, refreshes the planner's statistics.
  */
 import { statSync } from 'node:fs';
-import type { Db } from '../db/index.js';
+import type { Db } from './database.js';
 
 export interface DbMaintenanceReport {
   /** 1 when a reader or writer kept the checkpoint from completing; the next run tries again. */
@@ -13,7 +13,7 @@ export interface DbMaintenanceReport {
   walBytesAfter: number;
 }
 
-export function maintainDatabase(db: Db): DbMaintenanceReport {
+export function maintainSqlite(db: Db): DbMaintenanceReport {
   const walBytesBefore = walBytes(db);
   db.pragma('optimize'); // first: its ANALYZE writes go through the WAL too
   const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
