@@ -42,6 +42,7 @@ export function prepareHl7Writes(db: Db): (m: NewHl7Message, nowMs: number) => H
   };
 }
 
-function sha256(bytes: Buffer): string {
+/** The digest a message's bytes are compared by (hl7_messages.raw_sha256), on both engines. */
+export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -2,6 +2,8 @@
  * Analysis results per study and model (a re-analysis replaces the row, never adds a second), and the revisions of
  * the result SRs: every SR written for a result, the current one last (issue 12).
  */
+import Database from 'better-sqlite3';
+import { GatewayError } from '../errors.js';
 import type { Db } from './database.js';
 import { isoNow } from './database.js';
 import type { NewOutboxItem, SqliteOutboxQueue } from './outbox-queue.js';
@@ -27,7 +29,8 @@ export interface AnalysisResult {
   analyzedAt: string;
 }
 
-interface Row {
+/** An analysis_results row, as both engines return it. */
+export interface ResultRow {
   study_instance_uid: string;
   model_id: string;
   model_version: string;
@@ -86,7 +89,8 @@ export function imageResultKey(modelId: string): string {
   return `image-ai:${modelId}`;
 }
 
-interface RevisionRow {
+/** A result_revisions row, as both engines return it. */
+export interface RevisionRow {
   study_instance_uid: string;
   result_key: string;
   kind: string;
@@ -100,6 +104,22 @@ interface RevisionRow {
   reason: RevisionReason;
   source_message_id: number | null;
   created_at: string;
+}
+
+/**
+ * `commitRevision` found the revision number (or the SR's SOP Instance UID) already recorded: another writer (a
+ * second job on this node, another node of a cluster) committed that revision first, and nothing of this one was
+ * committed. The same error on both engines; the caller's job fails and is retried, and the retry finds the
+ * winner's revision current (an unchanged result then sends nothing).
+ */
+export class RevisionTakenError extends GatewayError {
+  constructor(r: Pick<NewResultRevision, 'resultKey' | 'revision' | 'sopInstanceUid'>, engine: 'sqlite' | 'postgresql', cause: unknown) {
+    super('GW_ERR_DATABASE_FAILED', `revision ${r.revision} of result ${r.resultKey} (SR ${r.sopInstanceUid}) is already recorded: another writer committed it first`, {
+      context: { engine, operation: 'commit revision', table: 'result_revisions', resultKey: r.resultKey, revision: r.revision },
+      cause,
+    });
+    this.name = 'RevisionTakenError';
+  }
 }
 
 /** Analysis results and the result SRs this gateway wrote, as the analysis, the result writers and the API use them. */
@@ -120,8 +140,8 @@ export interface ResultsStore {
   revisionsForStudy(studyInstanceUid: string): Promise<ResultRevision[]>;
   /**
    * Records a new revision and queues its deliveries in one transaction: both or neither, so a crash never leaves a
-   * recorded revision unsent (a retry would see it as current and send nothing). Throws if the revision number is
-   * taken (another writer got there first); returns the destinations whose row was new.
+   * recorded revision unsent (a retry would see it as current and send nothing). Throws a RevisionTakenError if the
+   * revision number is taken (another writer got there first); returns the destinations whose row was new.
    */
   commitRevision(revision: NewResultRevision, deliveries: readonly NewOutboxItem[], nowMs: number): Promise<string[]>;
 }
@@ -146,7 +166,7 @@ export class ResultsRepo implements ResultsStore {
          instances_skipped, engine, provider, device, duration_ms, sr_sop_instance_uid, analyzed_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.forStudyStmt = db.prepare<[string], Row>('SELECT * FROM analysis_results WHERE study_instance_uid = ? ORDER BY model_id');
+    this.forStudyStmt = db.prepare<[string], ResultRow>('SELECT * FROM analysis_results WHERE study_instance_uid = ? ORDER BY model_id');
     // Every revision counts: a PACS routing the study back sends the replaced SRs too.
     this.ownResultStmt = db.prepare<[string, string, string], { n: number }>(
       `SELECT (SELECT COUNT(*) FROM result_revisions WHERE sop_instance_uid = ?)
@@ -198,10 +218,15 @@ export class ResultsRepo implements ResultsStore {
   async commitRevision(r: NewResultRevision, deliveries: readonly NewOutboxItem[], nowMs: number): Promise<string[]> {
     const now = isoNow(nowMs);
     return this.db.transaction(() => {
-      this.insertRevisionStmt.run(
-        r.studyInstanceUid, r.resultKey, r.kind, r.modelId, r.modelVersion, r.revision, r.sopInstanceUid, r.seriesInstanceUid,
-        r.contentDigest, r.predecessorUid, r.reason, r.sourceMessageId, now,
-      );
+      try {
+        this.insertRevisionStmt.run(
+          r.studyInstanceUid, r.resultKey, r.kind, r.modelId, r.modelVersion, r.revision, r.sopInstanceUid, r.seriesInstanceUid,
+          r.contentDigest, r.predecessorUid, r.reason, r.sourceMessageId, now,
+        );
+      } catch (err) {
+        if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE') throw new RevisionTakenError(r, 'sqlite', err);
+        throw err;
+      }
       return deliveries.filter((d) => this.outbox.enqueueIn({ db: this.db }, d, nowMs).created).map((d) => d.destination);
     })();
   }
@@ -211,7 +236,7 @@ export class ResultsRepo implements ResultsStore {
   }
 }
 
-function toResult(r: Row): AnalysisResult {
+export function toResult(r: ResultRow): AnalysisResult {
   return {
     studyInstanceUid: r.study_instance_uid,
     modelId: r.model_id,
@@ -233,7 +258,7 @@ function toResult(r: Row): AnalysisResult {
   };
 }
 
-function toRevision(r: RevisionRow): ResultRevision {
+export function toRevision(r: RevisionRow): ResultRevision {
   return {
     studyInstanceUid: r.study_instance_uid,
     resultKey: r.result_key,
