@@ -26,12 +26,17 @@ export class LocalSpool implements Spool {
     sameDataset: (key, tempPath) => sameDataset(this.pathOf(key), tempPath).catch(() => false),
   };
 
-  constructor(dataDir: string) {
+  /**
+   * `node` (cluster.nodeName) when several nodes share the spool: each writes its temp files in a folder of its own
+   * (`.tmp/<node>/`), so a node clearing its crash leftovers at start never touches a file another node is writing.
+   */
+  constructor(dataDir: string, options: { node?: string } = {}) {
     this.root = join(dataDir, 'spool');
-    this.tmpDir = join(this.root, '.tmp');
+    this.tmpDir = options.node === undefined ? join(this.root, '.tmp') : join(this.root, '.tmp', options.node);
     mkdirSync(this.tmpDir, { recursive: true });
-    // Temp files left by a crash hold no acknowledged data (nothing is acknowledged before its rename).
-    for (const name of readdirSync(this.tmpDir)) rmSync(join(this.tmpDir, name), { force: true });
+    // Temp files left by a crash hold no acknowledged data (nothing is acknowledged before its rename). Files only:
+    // on a shared spool the folders beside them are the other nodes'.
+    for (const entry of readdirSync(this.tmpDir, { withFileTypes: true })) if (!entry.isDirectory()) rmSync(join(this.tmpDir, entry.name), { force: true });
   }
 
   createTempFile(): SpoolTempFile {

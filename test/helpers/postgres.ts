@@ -121,6 +121,16 @@ export class PostgresCluster {
     await this.pgCtl('restart');
   }
 
+  /** Takes the server away (pg_ctl stop -m immediate, as a crash or a power cut would) and keeps its data. */
+  async stopServer(): Promise<void> {
+    await runPg(this.bin, 'pg_ctl', ['-D', this.dataDir, '-w', '-t', '60', '-m', 'immediate', 'stop']);
+  }
+
+  /** Starts the server again after stopServer() (crash recovery replays its WAL). */
+  async startServer(): Promise<void> {
+    await this.pgCtl('start');
+  }
+
   /** Stops the server (immediate: nothing to keep) and removes its directory. */
   async stop(): Promise<void> {
     try {

@@ -47,6 +47,19 @@ describe('storage/local-spool', () => {
     expect(await restarted.stat(KEY)).to.equal(undefined);
   });
 
+  it('on a shared spool each node keeps its temp files apart: a node restarting clears its own leftovers, never a file another node is writing', async () => {
+    const dir = tempDir();
+    const a = new LocalSpool(dir, { node: 'gw-a' });
+    const inFlight = await received(a, part10(Buffer.from('being received by gw-a'), 'MODALITY'));
+    const b = new LocalSpool(dir, { node: 'gw-b' });
+    await received(b, part10(Buffer.from('left by a crash of gw-b'), 'MODALITY'));
+    const restartedB = new LocalSpool(dir, { node: 'gw-b' });
+    expect(readdirSync(join(restartedB.root, '.tmp', 'gw-b')), "gw-b's crash leftover").to.deep.equal([]);
+    expect(readdirSync(join(restartedB.root, '.tmp', 'gw-a')), "gw-a's file in flight").to.have.length(1);
+    await inFlight.commitAs(KEY);
+    expect((await a.read(KEY)).includes(Buffer.from('being received by gw-a'))).to.equal(true);
+  });
+
   it('commit makes the whole file visible under its key, with read, stat and a local file of the same bytes', async () => {
     const spool = new LocalSpool(tempDir());
     const bytes = part10(Buffer.alloc(300_000, 7), 'MODALITY'); // larger than one write batch
