@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import type { Context } from 'mocha';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.js';
 import type { InstanceRecord, StudyProgress } from '../../src/db/instances-repo.js';
@@ -195,6 +196,31 @@ describe('db/pg: intake repositories on PostgreSQL', function () {
       const completed = await failure(new PgStudyStore(gone, new PgJobQueue(gone), JobKind.AnalyzeStudy).completeIfDue('10.1', T));
       expect(completed?.context).to.deep.include({ operation: 'complete study', table: 'studies' });
       expect((await failure(new PgStatusReader(gone).summary()))?.code).to.equal('GW_ERR_DATABASE_FAILED');
+    });
+  });
+
+  describe('a server that does not answer', () => {
+    it('fails a burst of records together, after one connect timeout, not one per record', async () => {
+      // accepts TCP connections and never speaks: every connect runs into the pool's connect timeout
+      const sockets: Socket[] = [];
+      const server = createServer((socket) => void sockets.push(socket));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const silent = openPgPool({ connectionString: `postgres://postgres@127.0.0.1:${port}/gw`, log: silentLogger, max: 2, connectTimeoutMs: 400 });
+      try {
+        const store = new PgInstancesStore(silent, { quietMs: QUIET, nodeName: 'n' });
+        const started = Date.now();
+        const settled = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.record(instance('11.1', T + i))));
+        const elapsed = Date.now() - started;
+        expect(settled.map((r) => r.status)).to.deep.equal(Array(6).fill('rejected'));
+        const [first] = settled;
+        expect(first?.status === 'rejected' && (first.reason as GatewayError).code).to.equal('GW_ERR_DATABASE_FAILED');
+        expect(elapsed, 'one connect timeout (400 ms) for the batch').to.be.lessThan(1_500);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        server.close();
+        await silent.end().catch(() => undefined);
+      }
     });
   });
 

@@ -16,6 +16,7 @@
 import { CompletionRule } from '../../studies/index.js';
 import { isoNow } from '../database.js';
 import type { ExistingInstance, InstanceRecord, InstancesStore, StoredInstance, StudyProgress } from '../instances-repo.js';
+import { GatewayError } from '../../errors.js';
 import { guarded, pgTransaction, rows, type Pool, type PoolClient } from './pool.js';
 
 export interface PgInstancesOptions {
@@ -67,6 +68,16 @@ const STUDY_COUNTS = `
   SELECT (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid) AS n,
          s.expected_instances AS expected
     FROM studies s WHERE s.study_instance_uid = $1`;
+
+/**
+ * Whether a batch failed because of one of its rows, worth retrying record by record: SQLSTATE class 22 (data
+ * exception), 23 (integrity constraint violation) or 40 (transaction rollback: a deadlock or serialization
+ * failure, which a smaller transaction may not meet). PostgreSQL docs, Appendix A "PostgreSQL Error Codes".
+ */
+function isRowFailure(err: unknown): boolean {
+  const state = err instanceof GatewayError ? err.context.sqlState : undefined;
+  return typeof state === 'string' && ['22', '23', '40'].includes(state.slice(0, 2));
+}
 
 export class PgInstancesStore implements InstancesStore {
   private readonly rule: CompletionRule;
@@ -146,15 +157,19 @@ export class PgInstancesStore implements InstancesStore {
     }
   }
 
-  /** One transaction for the batch; if it fails, each write alone, so one bad row fails only itself. */
+  /**
+   * One transaction for the batch; if a row made it fail, each write alone, so one bad row fails only itself. A
+   * failure that is not a row's (the server is away) fails the whole batch at once: retrying each record would
+   * only make every C-STORE wait one connect timeout after another before its failure status.
+   */
   private async commit(batch: PendingWrite[]): Promise<void> {
     try {
       const progress = await this.transaction(batch.map((w) => w.record));
       progress.forEach((p, i) => batch[i]?.resolve(p));
       return;
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]?.reject(err);
+      if (batch.length === 1 || !isRowFailure(err)) {
+        for (const w of batch) w.reject(err);
         return;
       }
     }
