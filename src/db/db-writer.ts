@@ -16,16 +16,19 @@ export type WriterProtocol = {
 export interface WriterWorkerData {
   path: string;
   quietMs: number;
+  /** Written as each instance's `received_by`. */
+  nodeName: string;
 }
 
 export class DbWriter {
   private readonly client: WorkerClient<WriterProtocol, null>;
 
-  constructor(options: { path: string; studyQuietSeconds: number; onCrash?: (crash: WorkerCrash) => void }) {
+  /** `nodeName`: the node recorded as each instance's `received_by` (cluster.nodeName); '' when not given. */
+  constructor(options: { path: string; studyQuietSeconds: number; nodeName?: string; onCrash?: (crash: WorkerCrash) => void }) {
     this.client = new WorkerClient({
       name: 'database writer',
       script: new URL('./writer-worker.js', import.meta.url),
-      workerData: { path: options.path, quietMs: Math.round(options.studyQuietSeconds * 1000) } satisfies WriterWorkerData,
+      workerData: { path: options.path, quietMs: Math.round(options.studyQuietSeconds * 1000), nodeName: options.nodeName ?? '' } satisfies WriterWorkerData,
       ...(options.onCrash === undefined ? {} : { onCrash: options.onCrash }),
     });
     // Open the database now, not at the first C-STORE; a failure rejects the writes and is reported through onCrash.

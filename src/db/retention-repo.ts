@@ -22,8 +22,11 @@ export interface PurgedStudy {
   bytes: number;
 }
 
-/** The eligibility rule, one SQL predicate on `s` (a studies row), shared by listing and purging. */
-const PURGEABLE = `
+/**
+ * The eligibility rule, one SQL predicate on `s` (a studies row), shared by listing and purging, and by both engines
+ * (db/pg/pg-retention-store.ts runs the same text).
+ */
+export const PURGEABLE = `
   s.status = 'complete'
   AND EXISTS (SELECT 1 FROM instances i WHERE i.study_instance_uid = s.study_instance_uid)
   AND (SELECT j.state FROM jobs j WHERE j.study_instance_uid = s.study_instance_uid AND j.kind = 'analyze-study' ORDER BY j.id DESC LIMIT 1) = 'done'

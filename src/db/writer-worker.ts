@@ -18,9 +18,9 @@ interface QueuedWrite {
 }
 
 serve<WriterProtocol, null>(() => {
-  const { path, quietMs } = workerData as WriterWorkerData;
+  const { path, quietMs, nodeName } = workerData as WriterWorkerData;
   const db = openDatabase(path);
-  const writeInstance = prepareInstanceWrites(db, quietMs);
+  const writeInstance = prepareInstanceWrites(db, quietMs, nodeName);
   let queue: QueuedWrite[] = [];
 
   /** One transaction for the batch; if it fails, each write alone, so one bad row fails only itself. */

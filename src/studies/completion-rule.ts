@@ -33,6 +33,12 @@ export class CompletionRule {
 /**
  * The same test as `CompletionRule.isComplete`, on a `studies` row named `s`, with `@now` the ISO time. Used by
  * the state change itself, so a study completes only if it is still due when the transaction runs.
+ *
+ * One text for both engines, so they cannot drift. SQLite binds `@now` by name and compares ISO-8601 strings
+ * (every time column holds `isoNow`'s one fixed format, so text order is time order). PostgreSQL runs it through
+ * `compileNamed` (db/pg/named-sql.ts): `@now` becomes a positional `$n`, typed timestamptz by the comparison with
+ * the timestamptz column, and the count is a bigint compared with an integer. Any change here must stay valid in
+ * both dialects: the completion tests run on both (test/unit/db/intake-repos-contract.ts).
  */
 export const IS_COMPLETE_SQL = `(s.complete_due_at <= @now
   OR s.expected_instances <= (SELECT COUNT(*) FROM instances i WHERE i.study_instance_uid = s.study_instance_uid))`;
