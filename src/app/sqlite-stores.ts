@@ -27,7 +27,7 @@ import { logWorkerCrash } from './worker-crash.js';
 export function openSqliteStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom'>, options: StoresOptions): Stores {
   const path = join(config.dataDir, 'gateway.sqlite');
   const db = openDatabase(path);
-  const writer = new DbWriter({ path, studyQuietSeconds: config.dicom.studyQuietSeconds, onCrash: logWorkerCrash(options.log) });
+  const writer = new DbWriter({ path, studyQuietSeconds: config.dicom.studyQuietSeconds, nodeName: options.nodeName, onCrash: logWorkerCrash(options.log) });
   const jobQueue = new SqliteJobQueue(db);
   const outboxQueue = new SqliteOutboxQueue(db);
   return {

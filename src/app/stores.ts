@@ -27,7 +27,7 @@ import type { Logger } from '../log.js';
 import type { Queue, QueueMaintenance } from '../queue/index.js';
 import type { Spool } from '../storage/index.js';
 import type { StudyStore } from '../studies/index.js';
-import { GatewayError } from '../errors.js';
+import { openPgStores } from './pg-stores.js';
 import { openSqliteStores } from './sqlite-stores.js';
 
 /** The audit trail's local queue (src/audit), on the gateway's database. */
@@ -73,7 +73,8 @@ export interface StoresOptions {
   log: Logger;
 }
 
-export async function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom' | 'database'>, options: StoresOptions): Promise<Stores> {
-  if (config.database?.url === undefined) return openSqliteStores(config, options);
-  throw new GatewayError('GW_ERR_DATABASE_FAILED', 'database.url: the PostgreSQL engine is not wired into the daemon yet', { context: { engine: 'postgresql' } });
+export async function openStores(config: Pick<GatewayConfig, 'dataDir' | 'dicom' | 'database' | 'cluster'>, options: StoresOptions): Promise<Stores> {
+  const url = config.database?.url;
+  if (config.database === undefined || url === undefined) return openSqliteStores(config, options);
+  return openPgStores({ ...config, database: { ...config.database, url } }, options);
 }

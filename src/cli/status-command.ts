@@ -4,7 +4,9 @@
  * gateway (and says which source it used).
  */
 import { join } from 'node:path';
-import { NodesRepo, StatusRepo, openDatabaseReadOnly } from '../db/index.js';
+import { NodesRepo, PgNodesRepo, PgStatusReader, StatusRepo, openDatabaseReadOnly, openPgPool, type NodeRegister, type StatusReader } from '../db/index.js';
+import type { GatewayConfig } from '../config/index.js';
+import { silentLogger } from '../log.js';
 import { listNodeStatus } from '../flows/status/index.js';
 import type { StatusReport } from '../http/index.js';
 import { describeError } from '../errors.js';
@@ -21,6 +23,7 @@ export interface StatusCommandOptions {
 
 export type StatusSource = { kind: 'daemon'; url: string } | { kind: 'database'; path: string; daemonError: string };
 
+
 export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCodeValue> {
   const { config } = readConfigOrExit(opts.config);
   const url = `${daemonUrl(config)}/api/status`;
@@ -30,14 +33,9 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCod
     summary = await fetchStatus(url, daemonHeaders(config));
     source = { kind: 'daemon', url };
   } catch (err) {
-    const path = join(config.dataDir, 'gateway.sqlite');
+    const path = config.database?.url === undefined ? join(config.dataDir, 'gateway.sqlite') : `PostgreSQL ${redactedUrl(config.database.url)}`;
     try {
-      const db = openDatabaseReadOnly(path);
-      try {
-        summary = { nodes: await listNodeStatus(new NodesRepo(db), config.cluster.heartbeatSeconds * 1000), ...(await new StatusRepo(db).summary()) };
-      } finally {
-        db.close();
-      }
+      summary = await readStatusFromDatabase(config);
     } catch (dbErr) {
       process.stderr.write(`status: no daemon answered at ${url} (${describeError(err)}), and ${describeError(dbErr)}\n`);
       return ExitCode.Failure;
@@ -46,6 +44,37 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<ExitCod
   }
   process.stdout.write(opts.json === true ? `${JSON.stringify({ source, ...summary }, null, 2)}\n` : formatStatus(summary, source));
   return ExitCode.Ok;
+}
+
+/** The same report, read from the database itself: SQLite read-only beside a running writer, or PostgreSQL. */
+async function readStatusFromDatabase(config: Readonly<GatewayConfig>): Promise<StatusReport> {
+  const report = async (nodes: NodeRegister, status: StatusReader): Promise<StatusReport> => ({ nodes: await listNodeStatus(nodes, config.cluster.heartbeatSeconds * 1000), ...(await status.summary()) });
+  const url = config.database?.url;
+  if (url !== undefined) {
+    const pool = openPgPool({ connectionString: url, max: 2, connectTimeoutMs: config.database?.connectTimeoutMs ?? 5_000, applicationName: 'pacs-ai-gateway status', log: silentLogger });
+    try {
+      return await report(new PgNodesRepo(pool), new PgStatusReader(pool));
+    } finally {
+      await pool.end();
+    }
+  }
+  const db = openDatabaseReadOnly(join(config.dataDir, 'gateway.sqlite'));
+  try {
+    return await report(new NodesRepo(db), new StatusRepo(db));
+  } finally {
+    db.close();
+  }
+}
+
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }
 
 async function fetchStatus(url: string, headers: Record<string, string>): Promise<StatusReport> {

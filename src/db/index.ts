@@ -14,3 +14,22 @@ export { StatusRepo, type StatusReader, type StatusSummary, type DestinationDept
 export { SqliteAuditQueue, type AuditQueueItem, type NewAuditRecord, type AuditEnqueue } from './audit-queue.js';
 export { NodesRepo, type NodeRegister, type NodeIdentity, type ClusterNode } from './nodes-repo.js';
 export { maintainSqlite, type DbMaintenanceReport } from './sqlite-maintenance.js';
+export {
+  PgAuditQueue,
+  PgHl7MessagesStore,
+  PgInstancesStore,
+  PgJobQueue,
+  PgJobsReader,
+  PgNodesRepo,
+  PgOutboxQueue,
+  PgOutboxReader,
+  PgResultsStore,
+  PgRetentionStore,
+  PgStatusReader,
+  PgStudiesReader,
+  PgStudyStore,
+  guarded,
+  migratePg,
+  openPgPool,
+  rows,
+} from './pg/index.js';
