@@ -19,6 +19,14 @@ import { startOrthanc, type Orthanc } from '../helpers/orthanc.js';
 import { requirePeers, run } from '../helpers/peers.js';
 import { PostgresCluster, requirePostgres } from '../helpers/postgres.js';
 
+/** A radiology report, as the RIS sends it. */
+const ORU = [
+  'MSH|^~\\&|RIS|HOSP|AIGW|HOSP|20261206120000||ORU^R01|CLUSTER0001|P|2.5.1',
+  'PID|1||CL-PID^^^HOSP||CLUSTER^PATIENT',
+  'OBR|1|CLACC1|CLACC1|71250^CT CHEST^CPT|||20261206110000|||||||||||||||20261206120000|||F',
+  'OBX|1|TX|59776-5^Procedure Findings^LN||There is an 8 mm nodule in the right upper lobe.||||||F',
+].join('\r');
+
 /** SHA-256 of a Part-10 file's dataset: the gateway writes its own meta header (naming the sender), never the dataset. */
 function sha(path: string): string {
   const bytes = readFileSync(path);
@@ -236,12 +244,19 @@ describe('e2e: a cluster of gateway nodes on PostgreSQL behind HAProxy', functio
     await waitFor('a few instances stored', () => outcomes.filter((o) => o.status === 'Success').length >= 5, 30_000);
     await (pgc as PostgresCluster).stopServer();
     const downAt = outcomes.length;
-    await new Promise((r) => setTimeout(r, 10_000));
+    const t0 = Date.now();
+    // Meanwhile: not ready (HAProxy would take the node out), and an HL7 report is refused with AE, not ACKed.
+    const node = c.nodes[0] as (typeof c.nodes)[number];
+    await waitFor('/readyz to say the database is away', async () => (await fetch(`http://127.0.0.1:${node.httpPort}/readyz`)).status === 503, 8_000);
+    const refused = await sendAndTime(node.hl7Port, ORU.replace('CLUSTER0001', 'OUTAGE0001'));
+    expect(refused.ack.code, refused.ack.text).to.equal('AE');
+    await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - t0))));
     await (pgc as PostgresCluster).startServer();
     const upAt = outcomes.length;
     // The nodes find the server again on their own: ready, and storing.
     for (const n of c.nodes) await waitFor(`${n.name} ready again`, async () => (await fetch(`http://127.0.0.1:${n.httpPort}/readyz`)).status === 200, 30_000);
     await waitFor('instances stored again', () => outcomes.slice(upAt).filter((o) => o.status === 'Success').length >= 5, 30_000);
+    expect((await sendAndTime(node.hl7Port, ORU.replace('CLUSTER0001', 'OUTAGE0001'))).ack.code, 'the refused report, sent again').to.equal('AA');
     stop = true;
     await sender;
     const during = outcomes.slice(downAt, upAt);
@@ -271,13 +286,8 @@ describe('e2e: a cluster of gateway nodes on PostgreSQL behind HAProxy', functio
 
   it('the same HL7 message through both nodes at once: ACK AA to both, one stored report, one processing', async () => {
     const c = await startCluster(['gw-a', 'gw-b'], { haproxy: false });
-    const oru = [
-      'MSH|^~\\&|RIS|HOSP|AIGW|HOSP|20261206120000||ORU^R01|CLUSTER0001|P|2.5.1',
-      'PID|1||CL-PID^^^HOSP||CLUSTER^PATIENT',
-      'OBR|1|CLACC1|CLACC1|71250^CT CHEST^CPT|||20261206110000|||||||||||||||20261206120000|||F',
-      'OBX|1|TX|59776-5^Procedure Findings^LN||There is an 8 mm nodule in the right upper lobe.||||||F',
-    ].join('\r');
-    const acks = await Promise.all(c.nodes.map((n) => sendAndTime(n.hl7Port, oru)));
+
+    const acks = await Promise.all(c.nodes.map((n) => sendAndTime(n.hl7Port, ORU)));
     expect(acks.map((x) => x.ack.code)).to.deep.equal(['AA', 'AA']);
     const rows = await c.query<{ id: number; times_received: number }>('SELECT id, times_received FROM hl7_messages');
     expect(rows.map((r) => r.times_received)).to.deep.equal([2]);

@@ -6,7 +6,7 @@
  * installs Debian's `postgresql`), like test/helpers/peers.ts.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,14 +66,19 @@ export class PostgresCluster {
     private readonly bin: string,
     readonly dir: string,
     readonly port: number,
+    /** -c settings of the server beyond the defaults (TLS). */
+    private readonly settings: string[] = [],
   ) {}
 
   private get dataDir(): string {
     return join(this.dir, 'data');
   }
 
-  /** initdb + pg_ctl start on a free port; trust auth, reachable on 127.0.0.1 only. fsync stays on. */
-  static async start(): Promise<PostgresCluster> {
+  /**
+   * initdb + pg_ctl start on a free port; trust auth, reachable on 127.0.0.1 only. fsync stays on. With `tls`, the
+   * server also takes TLS connections with that certificate (`ssl=on`; clients choose with sslmode).
+   */
+  static async start(options: { tls?: { certFile: string; keyFile: string } } = {}): Promise<PostgresCluster> {
     const bin = postgresBinDir();
     if (bin === undefined) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/<major>/bin/initdb; set PG_BIN)');
     const dir = mkdtempSync(join(tmpdir(), 'pag-pg-'));
@@ -81,7 +86,22 @@ export class PostgresCluster {
       const { uid, gid } = postgresUid();
       chownSync(dir, uid, gid);
     }
-    const cluster = new PostgresCluster(bin, dir, await freePort());
+    const settings: string[] = [];
+    if (options.tls !== undefined) {
+      // The server reads them as the postgres user, and refuses a key others can read.
+      const cert = join(dir, 'server.crt');
+      const key = join(dir, 'server.key');
+      copyFileSync(options.tls.certFile, cert);
+      copyFileSync(options.tls.keyFile, key);
+      chmodSync(key, 0o600);
+      if (asRoot) {
+        const { uid, gid } = postgresUid();
+        chownSync(cert, uid, gid);
+        chownSync(key, uid, gid);
+      }
+      settings.push('-c ssl=on', `-c ssl_cert_file=${cert}`, `-c ssl_key_file=${key}`);
+    }
+    const cluster = new PostgresCluster(bin, dir, await freePort(), settings);
     try {
       // --no-sync: only initdb's own files; the server itself runs with fsync=on, as in production.
       await runPg(bin, 'initdb', ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
@@ -94,7 +114,7 @@ export class PostgresCluster {
   }
 
   private pgCtl(action: 'start' | 'restart'): Promise<string> {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200`;
+    const options = [`-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200`, ...this.settings].join(' ');
     return runPg(this.bin, 'pg_ctl', ['-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-w', '-t', '60', '-m', 'fast', '-o', options, action]);
   }
 
