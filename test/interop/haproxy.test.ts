@@ -13,9 +13,9 @@ import { MllpClient } from '../../src/hl7/index.js';
 import { silentLogger } from '../../src/log.js';
 import { dcmsend, echoscu, startStorescp, type Storescp } from '../helpers/dcmtk.js';
 import { REPO_ROOT, runCleanups, waitFor } from '../helpers/fixtures.js';
-import { requireHaproxy, startHaproxy, type Haproxy } from '../helpers/haproxy.js';
+import { haproxyBin, requireHaproxy, startHaproxy, type Haproxy } from '../helpers/haproxy.js';
 import { listenLocal, mllpFrame, readMllpFrames } from '../helpers/mllp-peer.js';
-import { requirePeers } from '../helpers/peers.js';
+import { requirePeers, run } from '../helpers/peers.js';
 
 const AE = 'CLUSTER';
 const CHECK_MS = 500;
@@ -85,6 +85,11 @@ describe('interop: HAProxy in front of two nodes (TCP mode)', function () {
   });
   afterEach(function () {
     if (this.currentTest?.state === 'failed') console.log(`HAProxy log:\n${proxy?.logTail()}`);
+  });
+
+  it('accepts the compose example\'s haproxy.cfg (haproxy -c)', async () => {
+    const r = await run(haproxyBin() as string, ['-c', '-f', join(REPO_ROOT, 'deploy/cluster/haproxy.cfg')]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
   });
 
   it('passes C-ECHO through', async () => {
