@@ -15,60 +15,16 @@ import { silentLogger } from '../src/log.js';
 import { analyzeReport, loadNerModel } from '../src/nlp/index.js';
 import { MAIN } from '../test/helpers/daemon.js';
 import { freePort, waitFor } from '../test/helpers/fixtures.js';
+import { REPORT, median, mllpBlast, oruMessage } from './load.js';
 
 const TOTAL = 2000;
-
-const REPORT = [
-  'EXAMINATION: CT CHEST WITH CONTRAST.',
-  'INDICATION: Cough and weight loss. Evaluate for mass.',
-  'COMPARISON: Chest radiograph from 3 months prior.',
-  'TECHNIQUE: Axial images were obtained through the chest after intravenous contrast. Coronal and sagittal reformats were reviewed.',
-  'FINDINGS: There is an 8 mm solid nodule in the right upper lobe, series 3 image 45, not seen on the prior radiograph.',
-  'A second 4 mm nodule is present in the left lower lobe. No consolidation. No pleural effusion or pneumothorax.',
-  'The heart is normal in size. No pericardial effusion. The thoracic aorta is normal in caliber.',
-  'No mediastinal, hilar or axillary lymphadenopathy by size criteria. The central airways are patent.',
-  'Mild centrilobular emphysema in the upper lobes. Mild bibasilar atelectasis.',
-  'The visualized upper abdomen shows a small hypodense lesion in the liver, too small to characterize, likely a cyst.',
-  'Degenerative changes of the thoracic spine. No acute fracture. No suspicious osseous lesion.',
-  'IMPRESSION: 1. 8 mm right upper lobe nodule, new since the prior radiograph. Follow-up CT in 3 months is recommended.',
-  '2. 4 mm left lower lobe nodule. 3. Mild emphysema. 4. No pleural effusion, no pneumothorax, no consolidation.',
-];
-
-function message(i: number): string {
-  const obx = REPORT.map((l, k) => `OBX|${k + 1}|TX|59776-5^Procedure Findings^LN||${l}||||||F`);
-  return [
-    `MSH|^~\\&|RIS|HOSP|AIGW|HOSP|20261130120000||ORU^R01^ORU_R01|BENCH${String(i).padStart(6, '0')}|P|2.5.1|||AL|NE||UNICODE UTF-8`,
-    'PID|1||PID123^^^HOSP^MR||DOE^JANE^A||19600101|F|||1 MAIN ST^^CITY^ST^12345||555-0100',
-    'PV1|1|O|RAD^^^HOSP||||1234^REFERRING^DOCTOR|||||||||||V0001',
-    `ORC|RE|ORD${i}|ACC${i}||CM`,
-    `OBR|1|ORD${i}|ACC${i}|71260^CT CHEST WITH CONTRAST^CPT|||20261130110000|||||||||1234^REFERRING^DOCTOR||||||20261130120000|||F||||||||5678&RADIOLOGIST&ANNA`,
-    ...obx,
-    ...Array.from({ length: 6 }, (_, k) => `NTE|${k + 1}||Addendum line ${k + 1}: dictated and signed electronically; see PACS for key images and measurements.`),
-  ].join('\r');
-}
-
-async function blast(port: number, connections: number, offset: number): Promise<number> {
-  const per = Math.ceil(TOTAL / connections);
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async (_, c) => {
-      const client = new MllpClient({ host: '127.0.0.1', port, connectTimeoutMs: 5000, ackTimeoutMs: 30_000, keepAlive: true }, { log: silentLogger });
-      for (let k = 0; k < per; k++) {
-        const r = await client.send(message(offset + c * per + k));
-        if (r.kind !== 'accepted') throw new Error(`message not accepted: ${r.kind} ${r.detail.message}`);
-      }
-      await client.close();
-    }),
-  );
-  return (per * connections) / ((performance.now() - t0) / 1000);
-}
+const blast = (port: number, connections: number, offset: number): Promise<number> => mllpBlast(port, TOTAL, connections, offset);
 
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
-  console.log(`bench:hl7 — ${TOTAL} ORU^R01 of ${Buffer.byteLength(message(0))} bytes per run, ${ROUNDS} rounds after a warm-up, node ${process.version}`);
+  console.log(`bench:hl7 — ${TOTAL} ORU^R01 of ${Buffer.byteLength(oruMessage(0))} bytes per run, ${ROUNDS} rounds after a warm-up, node ${process.version}`);
   const dir = mkdtempSync(join(tmpdir(), 'pag-bench-hl7-'));
   const hl7Port = await freePort();
   const cfg = join(dir, 'config.yaml');
@@ -83,7 +39,7 @@ async function main(): Promise<void> {
     });
     await waitFor('the daemon to ACK', async () => {
       const c = new MllpClient({ host: '127.0.0.1', port: hl7Port, connectTimeoutMs: 500, ackTimeoutMs: 5000, keepAlive: false }, { log: silentLogger });
-      return (await c.send(message(999_999))).kind === 'accepted';
+      return (await c.send(oruMessage(999_999))).kind === 'accepted';
     }, 30_000);
     // Warm-up, not measured: V8 compiles the hot paths, SQLite's WAL file grows to its working size, the daemon
     // finishes loading the NER model. A long-running daemon is past all three.

@@ -3,13 +3,14 @@
  * to the gateway (fsync + index) and to DCMTK storescp (writing files, no fsync), in one run.
  * Prints images/s, MB/s, peak RSS and the ratio gateway/storescp. Usage: npm run bench:ingest [-- --reps N]
  */
-import { spawn, spawnSync as spawnSyncChild, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindShim, echoscu } from '../test/helpers/dcmtk.js';
 import { MAIN } from '../test/helpers/daemon.js';
-import { REPO_ROOT, freePort, listFiles, waitFor } from '../test/helpers/fixtures.js';
+import { freePort, listFiles, waitFor } from '../test/helpers/fixtures.js';
+import { ctDataset, median, storescuParallel } from './load.js';
 
 const COUNT = 500;
 const repsArg = process.argv.indexOf('--reps');
@@ -18,21 +19,6 @@ const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
 interface Receiver {
   name: string;
   start(dir: string): Promise<{ port: number; aeTitle: string; proc: ChildProcess; stored: () => number }>;
-}
-
-function datasetFiles(): string[] {
-  const dir = join(tmpdir(), `pag-bench-ct-${COUNT}`);
-  const expected = Array.from({ length: COUNT }, (_, i) => join(dir, `ct${String(i + 1).padStart(4, '0')}.dcm`));
-  if (!expected.every((f) => existsSync(f))) {
-    mkdirSync(dir, { recursive: true });
-    const r = spawnSync('/usr/bin/python3', [join(REPO_ROOT, 'bench/gen_ct.py'), dir, String(COUNT), '99']);
-    if (r !== 0) throw new Error('gen_ct.py failed');
-  }
-  return expected;
-}
-
-function spawnSync(cmd: string, args: string[]): number | null {
-  return spawnSyncChild(cmd, args, { stdio: 'inherit' }).status;
 }
 
 /** RSS of a process and its children, in bytes (Linux /proc). */
@@ -91,18 +77,7 @@ async function runOnce(receiver: Receiver, files: string[], assocs: number): Pro
   const rx = await receiver.start(dir);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, treeRss(rx.proc.pid as number))), 20);
-  const per = Math.ceil(files.length / assocs);
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: assocs }, (_, i) => {
-      const part = files.slice(i * per, (i + 1) * per);
-      return new Promise<void>((resolve, reject) => {
-        const p = spawn('storescu', ['-aet', `BENCH${i}`, '-aec', rx.aeTitle, '127.0.0.1', String(rx.port), ...part], { stdio: 'ignore', env: { ...process.env, TCP_NODELAY: '1' } });
-        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`storescu exited ${code}`))));
-      });
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const seconds = await storescuParallel(rx.port, rx.aeTitle, files, assocs);
   clearInterval(sampler);
   const stored = rx.stored();
   rx.proc.kill('SIGTERM');
@@ -112,13 +87,8 @@ async function runOnce(receiver: Receiver, files: string[], assocs: number): Pro
   return { seconds, peakRss: peak };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
 async function main(): Promise<void> {
-  const files = datasetFiles();
+  const files = ctDataset(COUNT);
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
   const receivers = [gateway, storescp('storescp (TCP_NODELAY=1, no fsync)', []), storescp('storescp +B (bit-preserving, no fsync)', ['+B'])];
   console.log(`bench:ingest — ${files.length} CT instances, ${(bytes / 1e6).toFixed(1)} MB, ${REPS} repetitions (median), node ${process.version}`);
