@@ -5,10 +5,11 @@
  * the nodes' addresses and ports. `haproxy -c` of the same haproxy.cfg runs in test/interop/haproxy.test.ts.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../helpers/fixtures.js';
+import { validateConfig } from '../../src/config/load.js';
+import { REPO_ROOT, tempDir } from '../helpers/fixtures.js';
 
 const DEPLOY = join(REPO_ROOT, 'deploy');
 
@@ -45,6 +46,26 @@ describe('deploy/compose.cluster.yml', () => {
     const file = mountOf(compose.services[n], '/etc/pacs-ai-gateway/config.yaml');
     expect(file, `${n} mounts a config file`).to.be.a('string');
     return parse(readFileSync(join(DEPLOY, file as string), 'utf8')) as NodeConfig;
+  });
+
+  it('each node config passes the schema (with stand-ins for the two secret files compose mounts)', () => {
+    const dir = tempDir('pag-compose-');
+    const secrets: Record<string, string> = {
+      '/run/secrets/gateway_db_url': 'postgres://gateway:secret@postgres:5432/gateway\n',
+      '/run/secrets/gateway_http_token': 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5\n',
+    };
+    for (const [i, n] of nodes.entries()) {
+      let text = readFileSync(join(DEPLOY, mountOf(compose.services[n], '/etc/pacs-ai-gateway/config.yaml') as string), 'utf8');
+      for (const [path, content] of Object.entries(secrets)) {
+        const local = join(dir, path.split('/').pop() as string);
+        writeFileSync(local, content, { mode: 0o600 });
+        text = text.replaceAll(path, local);
+      }
+      const r = validateConfig(parse(text), n);
+      expect(r.ok ? [] : r.problems, n).to.deep.equal([]);
+      expect(r.ok && r.config.cluster.nodeName).to.equal(nodes[i]);
+      expect(r.ok && r.config.database?.url).to.equal('postgres://gateway:secret@postgres:5432/gateway');
+    }
   });
 
   it('has two gateway nodes built from the Dockerfile, PostgreSQL 15 and HAProxy', () => {
