@@ -60,7 +60,7 @@ export async function openPgStores(
     results: new PgResultsStore(pool, outboxQueue),
     jobs: new PgJobsReader(pool),
     outbox: new PgOutboxReader(pool),
-    messages: new PgHl7MessagesStore(pool, jobQueue),
+    messages: new PgHl7MessagesStore(pool),
     status: new PgStatusReader(pool),
     retention: new PgRetentionStore(pool),
     nodes: new PgNodesRepo(pool),

@@ -22,6 +22,35 @@ export interface StoredInstance {
   receivedAt: string;
 }
 
+/** An instance row as both engines' study query returns it. */
+export interface StoredInstanceRow {
+  sop_instance_uid: string;
+  series_instance_uid: string;
+  sop_class_uid: string;
+  transfer_syntax_uid: string;
+  modality: string;
+  body_part: string;
+  series_number: number | null;
+  instance_number: number | null;
+  path: string;
+  received_at: string;
+}
+
+export function toStoredInstance(r: StoredInstanceRow): StoredInstance {
+  return {
+    sopInstanceUid: r.sop_instance_uid,
+    seriesInstanceUid: r.series_instance_uid,
+    sopClassUid: r.sop_class_uid,
+    transferSyntaxUid: r.transfer_syntax_uid,
+    modality: r.modality,
+    bodyPart: r.body_part,
+    seriesNumber: r.series_number,
+    instanceNumber: r.instance_number,
+    path: r.path,
+    receivedAt: r.received_at,
+  };
+}
+
 export interface ExistingInstance {
   path: string;
   sizeBytes: number;
@@ -48,7 +77,7 @@ export class InstancesRepo implements InstancesStore {
     this.findStmt = db.prepare<[string], { path: string; size_bytes: number; study_instance_uid: string }>(
       'SELECT path, size_bytes, study_instance_uid FROM instances WHERE sop_instance_uid = ?',
     );
-    this.studyStmt = db.prepare<[string], { sop_instance_uid: string; series_instance_uid: string; sop_class_uid: string; transfer_syntax_uid: string; modality: string; body_part: string; series_number: number | null; instance_number: number | null; path: string; received_at: string }>(
+    this.studyStmt = db.prepare<[string], StoredInstanceRow>(
       `SELECT sop_instance_uid, series_instance_uid, sop_class_uid, transfer_syntax_uid, modality, body_part, series_number,
               instance_number, path, received_at
          FROM instances WHERE study_instance_uid = ? ORDER BY series_number, series_instance_uid, instance_number, sop_instance_uid`,
@@ -61,18 +90,7 @@ export class InstancesRepo implements InstancesStore {
   }
 
   async forStudy(studyInstanceUid: string): Promise<StoredInstance[]> {
-    return this.studyStmt.all(studyInstanceUid).map((r) => ({
-      sopInstanceUid: r.sop_instance_uid,
-      seriesInstanceUid: r.series_instance_uid,
-      sopClassUid: r.sop_class_uid,
-      transferSyntaxUid: r.transfer_syntax_uid,
-      modality: r.modality,
-      bodyPart: r.body_part,
-      seriesNumber: r.series_number,
-      instanceNumber: r.instance_number,
-      path: r.path,
-      receivedAt: r.received_at,
-    }));
+    return this.studyStmt.all(studyInstanceUid).map(toStoredInstance);
   }
 
   record(record: InstanceRecord): Promise<StudyProgress> {

@@ -42,6 +42,44 @@ export interface StatusReader {
   summary(options?: { errors: number }): Promise<StatusSummary>;
 }
 
+/** The rows each engine reads for the summary, the same on both. */
+export interface StatusRows {
+  studies: Array<{ status: 'receiving' | 'complete'; n: number; purged: number }>;
+  jobs: Array<{ state: JobState; n: number }>;
+  /** Ordered by destination. */
+  outbox: Array<{ destination: string; kind: string; state: OutboxState; n: number }>;
+  errors: Array<{ source: 'job' | 'outbox'; id: number; study: string; destination: string | null; state: string; attempts: number; error: string; at: string }>;
+}
+
+/** The summary from its rows: one mapping, so both engines answer the same shape. */
+export function summarize(rows: StatusRows): StatusSummary {
+  const studies = { receiving: 0, complete: 0, purged: 0 };
+  for (const r of rows.studies) {
+    studies[r.status] = r.n;
+    studies.purged += r.purged;
+  }
+  const jobs = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+  for (const r of rows.jobs) jobs[r.state] = r.n;
+  const byDest = new Map<string, DestinationDepth>();
+  for (const r of rows.outbox) {
+    const d = byDest.get(r.destination) ?? { destination: r.destination, kind: r.kind, ...(Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>) };
+    d[r.state] = r.n;
+    byDest.set(r.destination, d);
+  }
+  const outbox = [...byDest.values()];
+  const lastErrors = rows.errors.map((r) => ({
+    source: r.source,
+    id: r.id,
+    studyInstanceUid: r.study,
+    ...(r.destination === null ? {} : { destination: r.destination }),
+    state: r.state,
+    attempts: r.attempts,
+    error: r.error,
+    at: r.at,
+  }));
+  return { studies, jobs, outbox, deadLetters: outbox.reduce((n, d) => n + d.dead, 0), lastErrors };
+}
+
 export class StatusRepo implements StatusReader {
   private readonly studiesStmt;
   private readonly jobsStmt;
@@ -68,32 +106,6 @@ export class StatusRepo implements StatusReader {
   }
 
   async summary(options: { errors: number } = { errors: 10 }): Promise<StatusSummary> {
-    const studies = { receiving: 0, complete: 0, purged: 0 };
-    for (const r of this.studiesStmt.all()) {
-      studies[r.status] = r.n;
-      studies.purged += r.purged;
-    }
-    const jobs = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-    for (const r of this.jobsStmt.all()) jobs[r.state] = r.n;
-    const byDest = new Map<string, DestinationDepth>();
-    for (const r of this.outboxStmt.all()) {
-      const d = byDest.get(r.destination) ?? { destination: r.destination, kind: r.kind, ...(Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>) };
-      d[r.state] = r.n;
-      byDest.set(r.destination, d);
-    }
-    const outbox = [...byDest.values()];
-    const lastErrors = this.errorsStmt
-      .all(options.errors)
-      .map((r) => ({
-        source: r.source,
-        id: r.id,
-        studyInstanceUid: r.study,
-        ...(r.destination === null ? {} : { destination: r.destination }),
-        state: r.state,
-        attempts: r.attempts,
-        error: r.error,
-        at: r.at,
-      }));
-    return { studies, jobs, outbox, deadLetters: outbox.reduce((n, d) => n + d.dead, 0), lastErrors };
+    return summarize({ studies: this.studiesStmt.all(), jobs: this.jobsStmt.all(), outbox: this.outboxStmt.all(), errors: this.errorsStmt.all(options.errors) });
   }
 }

@@ -15,7 +15,8 @@ export interface StudySummary {
   purgedAt: string | null;
 }
 
-interface StudyRow {
+/** A study row as both engines' list query returns it (modalities comma-separated). */
+export interface StudyRow {
   study_instance_uid: string;
   accession_number: string;
   status: StudyState;
@@ -62,17 +63,19 @@ export class StudiesRepo implements StudiesReader {
   }
 
   async list(options: { limit: number; offset: number }): Promise<StudySummary[]> {
-    return this.listStmt
-      .all(options.limit, options.offset)
-      .map((r) => ({
-        studyInstanceUid: r.study_instance_uid,
-        accessionNumber: r.accession_number,
-        modalities: (r.modalities ?? '').split(',').filter((m) => m !== '').sort(),
-        instanceCount: r.n,
-        status: r.status,
-        receivedAt: r.first_received_at,
-        completedAt: r.completed_at,
-        purgedAt: r.purged_at,
-      }));
+    return this.listStmt.all(options.limit, options.offset).map(toStudySummary);
   }
+}
+
+export function toStudySummary(r: StudyRow): StudySummary {
+  return {
+    studyInstanceUid: r.study_instance_uid,
+    accessionNumber: r.accession_number,
+    modalities: (r.modalities ?? '').split(',').filter((m) => m !== '').sort(),
+    instanceCount: r.n,
+    status: r.status,
+    receivedAt: r.first_received_at,
+    completedAt: r.completed_at,
+    purgedAt: r.purged_at,
+  };
 }

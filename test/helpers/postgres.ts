@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Context } from 'mocha';
 import pg from 'pg';
+import { migratePg } from '../../src/db/pg/migrate.js';
+import { openPgPool, type Pool } from '../../src/db/pg/pool.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { freePort } from './fixtures.js';
 
 const execFileAsync = promisify(execFile);
@@ -165,4 +168,55 @@ export class PostgresCluster {
     const path = join(this.dir, 'server.log');
     return existsSync(path) ? readFileSync(path, 'utf8') : '';
   }
+}
+
+export interface PostgresSuite {
+  cluster(): PostgresCluster;
+  /** A pool on `database` (one node), ended after the suite unless `release`d first. */
+  pool(database: string, options?: { log?: Logger; max?: number }): Pool;
+  /** Ends a pool now (a node that goes away). */
+  release(pool: Pool): Promise<void>;
+  /** A fresh database of its own, migrated to this code's schema. */
+  migratedDatabase(prefix?: string): Promise<string>;
+}
+
+/**
+ * One PostgreSQL cluster for a mocha `describe` block (started in `before`, stopped in `after`, skipped without
+ * PostgreSQL except under CI), and the pools its tests open, all ended after it. Call inside `describe`.
+ */
+export function postgresPerSuite(): PostgresSuite {
+  let cluster: PostgresCluster | undefined;
+  const pools: Pool[] = [];
+  before(async function (this: Context) {
+    requirePostgres(this);
+    cluster = await PostgresCluster.start();
+  });
+  after(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.end().catch(() => undefined)));
+    await cluster?.stop();
+  });
+  const suite: PostgresSuite = {
+    cluster: () => {
+      if (cluster === undefined) throw new Error('the PostgreSQL cluster is not started (call postgresPerSuite() inside describe)');
+      return cluster;
+    },
+    pool: (database, options = {}) => {
+      const p = openPgPool({ connectionString: suite.cluster().url(database), log: options.log ?? silentLogger, max: options.max ?? 10, connectTimeoutMs: 5_000 });
+      pools.push(p);
+      return p;
+    },
+    release: async (p) => {
+      const i = pools.indexOf(p);
+      if (i >= 0) pools.splice(i, 1);
+      await p.end();
+    },
+    migratedDatabase: async (prefix) => {
+      const name = await suite.cluster().createDatabase(prefix);
+      const migrator = suite.pool(name, { max: 1 });
+      await migratePg(migrator, { node: 'test' });
+      await suite.release(migrator);
+      return name;
+    },
+  };
+  return suite;
 }

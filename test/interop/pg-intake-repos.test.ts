@@ -6,13 +6,11 @@
  * column the SQLite one.
  */
 import { expect } from 'chai';
-import type { Context } from 'mocha';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.js';
 import type { InstanceRecord, StudyProgress } from '../../src/db/instances-repo.js';
 import { JobKind } from '../../src/db/job-queue.js';
-import { migratePg } from '../../src/db/pg/migrate.js';
 import { PgInstancesStore } from '../../src/db/pg/pg-instances-store.js';
 import { PgJobQueue } from '../../src/db/pg/pg-job-queue.js';
 import { PgJobsReader } from '../../src/db/pg/pg-jobs-reader.js';
@@ -26,7 +24,7 @@ import { openPgPool, type Pool } from '../../src/db/pg/pool.js';
 import { GatewayError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { runCleanups, tempDir } from '../helpers/fixtures.js';
-import { PostgresCluster, requirePostgres } from '../helpers/postgres.js';
+import { postgresPerSuite } from '../helpers/postgres.js';
 import { STUDY_ROW_COLUMNS, instance, intakeReposContract, type IntakeRepos, type StudyRowState } from '../unit/db/intake-repos-contract.js';
 
 const QUIET = 10_000;
@@ -34,40 +32,11 @@ const T = Date.parse('2030-06-01T00:00:00.000Z');
 
 describe('db/pg: intake repositories on PostgreSQL', function () {
   this.timeout(120_000);
-  let cluster: PostgresCluster | undefined;
-  const pools: Pool[] = [];
-
-  before(async function (this: Context) {
-    requirePostgres(this);
-    cluster = await PostgresCluster.start();
-  });
-
-  after(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.end().catch(() => undefined)));
-    await cluster?.stop();
-    runCleanups();
-  });
-
-  /** A pool of its own: one node. */
-  function pool(database: string, max = 10): Pool {
-    const p = openPgPool({ connectionString: (cluster as PostgresCluster).url(database), log: silentLogger, max, connectTimeoutMs: 5_000 });
-    pools.push(p);
-    return p;
-  }
-
-  async function release(p: Pool): Promise<void> {
-    const i = pools.indexOf(p);
-    if (i >= 0) pools.splice(i, 1);
-    await p.end();
-  }
-
-  async function freshDatabase(): Promise<string> {
-    const name = await (cluster as PostgresCluster).createDatabase('intake');
-    const migrator = pool(name, 1);
-    await migratePg(migrator, { node: 'test' });
-    await release(migrator);
-    return name;
-  }
+  const pgs = postgresPerSuite();
+  after(runCleanups);
+  const pool = (database: string, max = 10): Pool => pgs.pool(database, { max });
+  const release = (p: Pool): Promise<void> => pgs.release(p);
+  const freshDatabase = (): Promise<string> => pgs.migratedDatabase('intake');
 
   function repos(db: Pool, options: { quietMs: number; nodeName: string }): IntakeRepos {
     const jobs = new PgJobQueue(db);
@@ -107,12 +76,12 @@ describe('db/pg: intake repositories on PostgreSQL', function () {
     });
 
     /** The server log written since `from` (its length before), for a deadlock PostgreSQL detected and resolved. */
-    const logSince = (from: number): string => (cluster as PostgresCluster).log().slice(from);
+    const logSince = (from: number): string => pgs.cluster().log().slice(from);
 
     it('instances of the same studies through two nodes at once: every count exact, no deadlock, each row names its node', async () => {
       const nodes = (['node-a', 'node-b'] as const).map((nodeName) => ({ nodeName, store: new PgInstancesStore(pool(name, 4), { quietMs: QUIET, nodeName }) }));
       const studies = ['7.1', '7.2', '7.3'];
-      const logFrom = (cluster as PostgresCluster).log().length;
+      const logFrom = pgs.cluster().log().length;
       const progress: StudyProgress[] = [];
       const recorded: Array<{ sop: string; node: string }> = [];
       // Each node: 4 associations, each storing 15 instances one after another, cycling through the studies in an

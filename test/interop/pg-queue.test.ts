@@ -4,7 +4,6 @@
  * racing claimers, a node that dies holding leases, heartbeats, a server restart under a call in flight.
  */
 import { expect } from 'chai';
-import type { Context } from 'mocha';
 import { JobKind } from '../../src/db/job-queue.js';
 import type { OutboxItem } from '../../src/db/outbox-queue.js';
 import { PgAuditQueue } from '../../src/db/pg/pg-audit-queue.js';
@@ -14,42 +13,20 @@ import { migratePg } from '../../src/db/pg/migrate.js';
 import { PG_MIGRATIONS } from '../../src/db/pg/migrations.js';
 import { openPgPool, pgTransaction, type Pool } from '../../src/db/pg/pool.js';
 import { GatewayError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { QueueWorker, systemClock } from '../../src/queue/index.js';
 import { capturingLogger } from '../helpers/capturing-logger.js';
 import { waitFor } from '../helpers/fixtures.js';
-import { PostgresCluster, requirePostgres } from '../helpers/postgres.js';
+import { postgresPerSuite } from '../helpers/postgres.js';
 import { queueContract, type QueueEngine, type RowState } from '../unit/db/queue-contract.js';
 
 const T = 1_000_000;
 
 describe('db/pg: the PostgreSQL engine', function () {
   this.timeout(120_000);
-  let cluster: PostgresCluster | undefined;
-  const pools: Pool[] = [];
-
-  before(async function (this: Context) {
-    requirePostgres(this);
-    cluster = await PostgresCluster.start();
-  });
-
-  after(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.end().catch(() => undefined)));
-    await cluster?.stop();
-  });
-
-  function pool(database: string, log = silentLogger, max = 10): Pool {
-    const p = openPgPool({ connectionString: (cluster as PostgresCluster).url(database), log, max, connectTimeoutMs: 5_000 });
-    pools.push(p);
-    return p;
-  }
-
-  /** A migrated database of its own. */
-  async function freshDatabase(): Promise<string> {
-    const name = await (cluster as PostgresCluster).createDatabase();
-    await migratePg(pool(name), { node: 'test' });
-    return name;
-  }
+  const pgs = postgresPerSuite();
+  const pool = (database: string, log: Logger = silentLogger, max = 10): Pool => pgs.pool(database, { log, max });
+  const freshDatabase = (): Promise<string> => pgs.migratedDatabase();
 
   describe('the Queue contract', () => {
     let db: Pool;
@@ -87,7 +64,7 @@ describe('db/pg: the PostgreSQL engine', function () {
 
   describe('migrations', () => {
     it('several nodes starting at once apply each migration exactly once', async () => {
-      const name = await (cluster as PostgresCluster).createDatabase();
+      const name = await pgs.cluster().createDatabase();
       const nodes = Array.from({ length: 6 }, () => pool(name, silentLogger, 2));
       // a migration that is not idempotent, so a second application would fail or show as a second row
       const counting = [...PG_MIGRATIONS, 'CREATE TABLE applied (n integer); INSERT INTO applied VALUES (1);'];
@@ -101,7 +78,7 @@ describe('db/pg: the PostgreSQL engine', function () {
     });
 
     it('an older gateway refuses a newer schema, naming both versions; a failed migration changes nothing', async () => {
-      const name = await (cluster as PostgresCluster).createDatabase();
+      const name = await pgs.cluster().createDatabase();
       const p = pool(name);
       await migratePg(p, { migrations: [...PG_MIGRATIONS, 'CREATE TABLE newer (n integer);'] });
       let refused: unknown;
@@ -110,7 +87,7 @@ describe('db/pg: the PostgreSQL engine', function () {
       expect((refused as GatewayError).code).to.equal('GW_ERR_DATABASE_FAILED');
       expect((refused as Error).message).to.match(new RegExp(`schema version ${PG_MIGRATIONS.length + 1} is newer than this gateway's \\(${PG_MIGRATIONS.length}\\)`));
 
-      const other = pool(await (cluster as PostgresCluster).createDatabase());
+      const other = pool(await pgs.cluster().createDatabase());
       await migratePg(other);
       let failed: unknown;
       await migratePg(other, { migrations: [...PG_MIGRATIONS, 'CREATE TABLE half (n integer); SELECT no_such_function();'] }).catch((err: unknown) => (failed = err));
@@ -207,8 +184,7 @@ describe('db/pg: the PostgreSQL engine', function () {
       const ids: number[] = [];
       for (const k of ['a', 'b', 'c']) ids.push((await a.enqueue({ kind: 'dicom', destination: 'PACS', studyInstanceUid: '1', dedupeKey: k, payload: k }, T)).id);
       expect((await a.claim({ partition: 'PACS', owner: 'node-a', leaseMs: 30_000, limit: 10, nowMs: T })).map((i) => i.id)).to.deep.equal(ids);
-      await nodeA.end(); // node A is gone: its connections closed, its rows still leased
-      pools.splice(pools.indexOf(nodeA), 1);
+      await pgs.release(nodeA); // node A is gone: its connections closed, its rows still leased
       const b = new PgOutboxQueue(nodeB);
       expect(await b.claim({ partition: 'PACS', owner: 'node-b', leaseMs: 30_000, limit: 10, nowMs: T + 29_999 }), 'leases still run').to.deep.equal([]);
       expect(await b.nextDueMs('PACS')).to.equal(T + 30_000);
@@ -257,8 +233,10 @@ describe('db/pg: the PostgreSQL engine', function () {
         const r = await watcher.query<{ n: number }>(`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = $1`, [name]);
         return r.rows[0]?.n === 1;
       });
-      // ...when the server restarts (pg_ctl -m fast: every session is terminated).
-      await (cluster as PostgresCluster).restart();
+      // ...when the server restarts (pg_ctl -m fast: every session is terminated). The waiting session first, so
+      // it cannot be handed the lock (and finish) in the instant between the holder's end and its own.
+      await watcher.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = $1`, [name]);
+      await pgs.cluster().restart();
       lockClient.release(true);
       const err = await inFlight;
       expect(err, 'the in-flight claim rejects').to.be.instanceOf(GatewayError);
@@ -274,9 +252,9 @@ describe('db/pg: the PostgreSQL engine', function () {
 
     it('a call to a server that cannot be reached fails with a typed error instead of hanging', async () => {
       const unreachable = openPgPool({ connectionString: 'postgres://postgres@127.0.0.1:1/gw', log: silentLogger, connectTimeoutMs: 2_000 });
-      pools.push(unreachable);
       let err: unknown;
       await new PgJobQueue(unreachable).nextDueMs(JobKind.AnalyzeStudy).catch((e: unknown) => (err = e));
+      await unreachable.end();
       expect((err as GatewayError).code).to.equal('GW_ERR_DATABASE_FAILED');
       expect((err as GatewayError).message).to.match(/^PostgreSQL next due on jobs failed: .*ECONNREFUSED/);
     });

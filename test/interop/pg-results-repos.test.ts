@@ -4,20 +4,17 @@
  * (two pools) storing the same HL7 message at the same instant, and committing the same revision of a result.
  */
 import { expect } from 'chai';
-import type { Context } from 'mocha';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NewHl7Message } from '../../src/db/hl7-messages-repo.js';
 import type { Hl7StoreResult } from '../../src/db/hl7-writes.js';
-import { migratePg } from '../../src/db/pg/migrate.js';
 import { PgHl7MessagesStore } from '../../src/db/pg/pg-hl7-messages-store.js';
 import { PgJobQueue } from '../../src/db/pg/pg-job-queue.js';
 import { PgOutboxQueue } from '../../src/db/pg/pg-outbox-queue.js';
 import { PgResultsStore } from '../../src/db/pg/pg-results-store.js';
-import { openPgPool, type Pool } from '../../src/db/pg/pool.js';
+import type { Pool } from '../../src/db/pg/pool.js';
 import { RevisionTakenError, type NewResultRevision } from '../../src/db/results-repo.js';
-import { silentLogger } from '../../src/log.js';
-import { PostgresCluster, requirePostgres } from '../helpers/postgres.js';
+import { postgresPerSuite } from '../helpers/postgres.js';
 import { resultsReposContract, type MessageRow, type ResultsReposEngine } from '../unit/db/results-repos-contract.js';
 
 const T = Date.parse('2030-01-01T00:00:00Z');
@@ -25,36 +22,17 @@ const ROUNDS = 20;
 
 describe('db/pg: results and HL7 message repositories on PostgreSQL', function () {
   this.timeout(120_000);
-  let cluster: PostgresCluster | undefined;
-  const pools: Pool[] = [];
-
-  before(async function (this: Context) {
-    requirePostgres(this);
-    cluster = await PostgresCluster.start();
-  });
-
-  after(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.end().catch(() => undefined)));
-    await cluster?.stop();
-  });
-
-  function pool(database: string): Pool {
-    const p = openPgPool({ connectionString: (cluster as PostgresCluster).url(database), log: silentLogger, max: 10, connectTimeoutMs: 5_000 });
-    pools.push(p);
-    return p;
-  }
+  const pgs = postgresPerSuite();
 
   /** A fresh migrated database per test, and one node's pool on it. */
   async function freshDatabase(): Promise<{ name: string; db: Pool }> {
-    const name = await (cluster as PostgresCluster).createDatabase();
-    const db = pool(name);
-    await migratePg(db, { node: 'test' });
-    return { name, db };
+    const name = await pgs.migratedDatabase();
+    return { name, db: pgs.pool(name) };
   }
 
   /** One node's stores on `db`. */
   function node(db: Pool): { results: PgResultsStore; messages: PgHl7MessagesStore } {
-    return { results: new PgResultsStore(db, new PgOutboxQueue(db)), messages: new PgHl7MessagesStore(db, new PgJobQueue(db)) };
+    return { results: new PgResultsStore(db, new PgOutboxQueue(db)), messages: new PgHl7MessagesStore(db) };
   }
 
   async function openPg(): Promise<ResultsReposEngine> {
@@ -88,7 +66,7 @@ describe('db/pg: results and HL7 message repositories on PostgreSQL', function (
       const fresh = await freshDatabase();
       db = fresh.db;
       nodeA = node(fresh.db);
-      nodeB = node(pool(fresh.name));
+      nodeB = node(pgs.pool(fresh.name));
     });
 
     const message = (controlId: string, text = 'Small nodule.'): NewHl7Message => ({
@@ -140,7 +118,7 @@ describe('db/pg: results and HL7 message repositories on PostgreSQL', function (
     it('two nodes storing the same messages in opposite orders, each batch in one transaction: no deadlock, each stored once', async () => {
       // A deadlock would not show in the outcomes (the server aborts one batch after deadlock_timeout, and each of
       // its messages is then stored alone): the server's log tells.
-      const deadlocks = (): number => readFileSync(join((cluster as PostgresCluster).dir, 'server.log'), 'utf8').split('deadlock detected').length - 1;
+      const deadlocks = (): number => readFileSync(join(pgs.cluster().dir, 'server.log'), 'utf8').split('deadlock detected').length - 1;
       const before = deadlocks();
       for (let round = 0; round < 5; round++) {
         const ms = ['x', 'y', 'z'].map((k) => message(`batch-${round}-${k}`));

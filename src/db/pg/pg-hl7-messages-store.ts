@@ -13,9 +13,7 @@
 import { isoNow } from '../database.js';
 import type { Hl7MessagesStore, LatestReport, NewHl7Message, StoredReport } from '../hl7-messages-repo.js';
 import { sha256, type Hl7StoreResult } from '../hl7-writes.js';
-import { JobKind, type NewJob } from '../job-queue.js';
-import type { PgJobQueue } from './pg-job-queue.js';
-import { guarded, pgTransaction, rows, type PgTx, type Pool } from './pool.js';
+import { guarded, rows, type Pool } from './pool.js';
 
 interface Waiting {
   m: NewHl7Message;
@@ -24,17 +22,12 @@ interface Waiting {
   reject: (e: unknown) => void;
 }
 
-/** How often a message whose row vanished between the insert and the read (nothing deletes them today) is tried again. */
-const STORE_TRIES = 3;
-
 export class PgHl7MessagesStore implements Hl7MessagesStore {
   private pending: Waiting[] = [];
   private flushScheduled = false;
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly jobs: Pick<PgJobQueue, 'enqueueIn'>,
-  ) {}
+  /** A stored report's process-report job is queued by the server-side function, in the jobs table PgJobQueue reads. */
+  constructor(private readonly pool: Pool) {}
 
   /**
    * Stores a message, group-committed: messages arriving in the same event-loop turn (several connections) share
@@ -61,22 +54,13 @@ export class PgHl7MessagesStore implements Hl7MessagesStore {
     // share messages wait for each other's inserts in the same order, never in a cycle (a deadlock, 40P01).
     const order = batch.map((_, i) => i).sort((a, b) => compareKeys(batch[a] as Waiting, batch[b] as Waiting) || a - b);
     try {
-      const results = await guarded('store message', 'hl7_messages', () =>
-        pgTransaction(this.pool, async (tx) => {
-          const out: Hl7StoreResult[] = new Array<Hl7StoreResult>(batch.length);
-          for (const i of order) {
-            const p = batch[i] as Waiting;
-            out[i] = await this.write(tx, p.m, p.nowMs);
-          }
-          return out;
-        }),
-      );
-      batch.forEach((p, i) => p.resolve(results[i] as Hl7StoreResult));
+      const results = await this.store(order.map((i) => batch[i] as Waiting));
+      order.forEach((i, k) => (batch[i] as Waiting).resolve(results[k] as Hl7StoreResult));
     } catch {
       for (const i of order) {
         const p = batch[i] as Waiting;
         try {
-          p.resolve(await guarded('store message', 'hl7_messages', () => pgTransaction(this.pool, (tx) => this.write(tx, p.m, p.nowMs))));
+          p.resolve((await this.store([p]))[0] as Hl7StoreResult);
         } catch (err) {
           p.reject(err);
         }
@@ -84,42 +68,30 @@ export class PgHl7MessagesStore implements Hl7MessagesStore {
     }
   }
 
-  /** One message inside the batch's transaction; a stored report's processing job joins the same commit. */
-  private async write(tx: PgTx, m: NewHl7Message, nowMs: number): Promise<Hl7StoreResult> {
-    const hash = sha256(m.raw);
-    for (let attempt = 1; attempt <= STORE_TRIES; attempt++) {
-      const [inserted] = await rows<{ id: number }>(
-        tx.client,
-        `INSERT INTO hl7_messages (sender, control_id, message_type, accession_number, study_instance_uid, result_status,
-           report_text, interpreter, raw, raw_sha256, encoding, peer, state, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT (sender, control_id) DO NOTHING RETURNING id`,
+  /**
+   * The messages, in the given order, in one round trip and one implicit transaction: the server-side function
+   * `gw_store_hl7` (PostgreSQL migration 3) inserts each one or finds it known, and queues a stored report's job.
+   */
+  private store(messages: readonly Waiting[]): Promise<Hl7StoreResult[]> {
+    const col = <T>(f: (w: Waiting) => T): T[] => messages.map(f);
+    return guarded('store message', 'hl7_messages', async () => {
+      const answered = await rows<{ ord: number; outcome: Hl7StoreResult['kind']; id: number }>(
+        this.pool,
+        `SELECT ord, outcome, id FROM gw_store_hl7($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])`,
         [
-          m.sender, m.controlId, m.messageType, m.accessionNumber, m.studyInstanceUid, m.resultStatus, m.reportText, m.interpreter,
-          m.raw, hash, m.encoding, m.peer, m.reportText === null ? 'ignored' : 'received', isoNow(nowMs),
+          col((w) => w.m.sender), col((w) => w.m.controlId), col((w) => w.m.messageType), col((w) => w.m.accessionNumber),
+          col((w) => w.m.studyInstanceUid), col((w) => w.m.resultStatus), col((w) => w.m.reportText), col((w) => w.m.interpreter),
+          col((w) => w.m.raw), col((w) => sha256(w.m.raw)), col((w) => w.m.encoding), col((w) => w.m.peer), col((w) => isoNow(w.nowMs)),
         ],
       );
-      if (inserted !== undefined) {
-        if (m.reportText !== null) {
-          const job: NewJob = { kind: JobKind.ProcessReport, studyInstanceUid: m.studyInstanceUid, refId: inserted.id };
-          await this.jobs.enqueueIn(tx, job, nowMs);
-        }
-        return { kind: 'stored', id: inserted.id };
-      }
-      // Known: counted as received again when the bytes are the same, else left alone. A row stored without its
-      // digest (copied from an older schema) gets it now, as on SQLite.
-      const [known] = await rows<{ id: number; same: boolean }>(
-        tx.client,
-        `UPDATE hl7_messages
-            SET raw_sha256 = COALESCE(raw_sha256, encode(sha256(raw), 'hex')),
-                times_received = times_received + CASE WHEN COALESCE(raw_sha256, encode(sha256(raw), 'hex')) = $3 THEN 1 ELSE 0 END
-          WHERE sender = $1 AND control_id = $2
-          RETURNING id, raw_sha256 = $3 AS same`,
-        [m.sender, m.controlId, hash],
-      );
-      if (known !== undefined) return { kind: known.same ? 'duplicate' : 'conflict', id: known.id };
-    }
-    throw new Error(`HL7 message ${m.controlId} from ${m.sender}: neither inserted nor found after ${STORE_TRIES} tries`);
+      const byOrd = new Map(answered.map((a) => [a.ord, a]));
+      return messages.map((w, k) => {
+        const a = byOrd.get(k + 1);
+        if (a === undefined) throw new Error(`gw_store_hl7 answered nothing for message ${w.m.controlId} from ${w.m.sender}`);
+        return { kind: a.outcome, id: a.id };
+      });
+    });
   }
 
   pendingReport(id: number): Promise<StoredReport | undefined> {

@@ -1,17 +1,6 @@
 /** Study rows as the API and the result writers read them, on PostgreSQL (db/studies-repo.ts on SQLite). */
-import type { StudiesReader, StudyState, StudySummary } from '../studies-repo.js';
+import { toStudySummary, type StudiesReader, type StudyRow, type StudySummary } from '../studies-repo.js';
 import { guarded, rows, type Pool } from './pool.js';
-
-interface StudyRow {
-  study_instance_uid: string;
-  accession_number: string;
-  status: StudyState;
-  first_received_at: string;
-  completed_at: string | null;
-  purged_at: string | null;
-  modalities: string | null;
-  n: number;
-}
 
 export class PgStudiesReader implements StudiesReader {
   constructor(private readonly pool: Pool) {}
@@ -47,16 +36,7 @@ export class PgStudiesReader implements StudiesReader {
              FROM studies s ORDER BY s.last_received_at DESC LIMIT $1 OFFSET $2`,
           [options.limit, options.offset],
         )
-      ).map((r) => ({
-        studyInstanceUid: r.study_instance_uid,
-        accessionNumber: r.accession_number,
-        modalities: (r.modalities ?? '').split(',').filter((m) => m !== '').sort(),
-        instanceCount: r.n,
-        status: r.status,
-        receivedAt: r.first_received_at,
-        completedAt: r.completed_at,
-        purgedAt: r.purged_at,
-      })),
+      ).map(toStudySummary),
     );
   }
 }
