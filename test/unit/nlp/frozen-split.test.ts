@@ -37,3 +37,13 @@ describe('nlp/frozen-split: the frozen test split does not move', () => {
     expect(splitOf('openi', 5)).to.equal('dev');
   });
 });
+
+describe('eval:nlp refuses item-by-item listings of the frozen test split', () => {
+  it('exits 2 on --errors test, before reading any corpus file', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/bench/eval-nlp.js'), '--errors', 'test'], { encoding: 'utf8' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/refused/u);
+    expect(r.stdout).to.equal('');
+  });
+});
