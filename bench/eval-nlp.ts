@@ -103,7 +103,7 @@ async function evalOpenI(variants: Variant[]): Promise<Record<string, unknown>> 
     }
     const scores = Object.fromEntries(SPLITS.map((s) => [s, scoreSplit(
       new Map([...goldSets].filter(([uid]) => splitOf('openi', uid) === s)), pred, labels)])) as Record<SplitName, SplitScore>;
-    printSideBySide('OpenI, NegBio gold (positive = present, or one of two named alternatives)', v.name, scores, labels);
+    printSideBySide('OpenI, NegBio gold (positive = present, or hedged as the gold codes: versus, and/or, probable, likely)', v.name, scores, labels);
     out[v.name] = { dev: summaryOf(scores.dev), test: summaryOf(scores.test) };
     if (ERRORS === 'dev' && v.name === 'model+rules') {
       console.log('\nOpenI dev misses (uid: missed / extra labels; text):');
