@@ -14,11 +14,13 @@ const SEEN = '(?:seen|identified|present|visuali[sz]ed|appreciated|demonstrated|
 
 export const EN_TRIGGERS: TriggerList = [
   // pseudo-triggers first in spirit: they look like negations but are not ("no change", "not only")
-  ['no\\s+(?:significant\\s+|interval\\s+|appreciable\\s+|definite\\s+|substantial\\s+)?(?:change|increase|decrease|worsening|progression|improvement|enlargement\\s+since)', 'pseudo'],
+  // "no further change" is a pseudo-trigger; "no further episodes of emesis" negates (ConText's KB has no bare
+  // "no further" pseudo-trigger)
+  ['no\\s+(?:further\\s+)?(?:significant\\s+|interval\\s+|appreciable\\s+|definite\\s+|substantial\\s+)?(?:change|increase|decrease|worsening|progression|improvement|enlargement\\s+since)', 'pseudo'],
   ['not\\s+(?:only|necessarily|certain\\s+(?:if|whether)|significantly\\s+changed|changed)', 'pseudo'],
   ['without\\s+(?:difficulty|(?:significant\\s+|interval\\s+)?change)', 'pseudo'],
   ['gram\\s+negative', 'pseudo'], ['non-\\w+|non(?:displaced|specific|acute|calcified|obstructive)', 'pseudo'],
-  ['no\\s+further', 'pseudo'],
+  ['no\\s+further\\s+(?:evaluation|imaging|work-?up|follow-?up|comment|treatment|intervention)', 'pseudo'],
   // uncertainty; longer phrases containing "not"/"no" must be listed so they beat the bare negation word
   ['(?:cannot|can\\s*not|can\'t|could\\s+not|not\\s+able\\s+to)\\s+(?:exclude|rule\\s+out)', 'unc-pre'],
   [`${BE}\\s+not\\s+(?:excluded|ruled\\s+out)|not\\s+(?:excluded|ruled\\s+out)`, 'unc-post'],
@@ -33,18 +35,24 @@ export const EN_TRIGGERS: TriggerList = [
   ['versus|vs\\.?|and\\s*\\/\\s*or', 'unc-both'],
   // negation
   ['no\\s+(?:radiographic\\s+|definite\\s+|convincing\\s+|obvious\\s+|acute\\s+|other\\s+)?(?:evidence|signs?|findings?|features?|suggestion)(?:\\s+(?:of|for|to\\s+suggest))?', 'neg-pre'],
-  ['no|not|without|w\\/o|denies|denied|deny|negative\\s+for|free\\s+of|clear\\s+of|absence\\s+of|absent|never|nor|lack\\s+of', 'neg-pre'],
+  ['no|not|without|w\\/o|denies|denied|deny|(?:negative|-ve)\\s+for|free\\s+of|clear\\s+of|absence\\s+of|absent|never|nor|lack\\s+of', 'neg-pre'],
   ['ruled\\s+out|rules\\s+out|(?:interval\\s+)?resolution\\s+of|removal\\s+of|fails?\\s+to\\s+(?:reveal|show|demonstrate)', 'neg-pre'],
   ['low\\s+(?:suspicion|probability|likelihood)\\s+(?:for|of)', 'neg-pre'],
   // "resolved pneumonia" and "small bowel obstruction, resolved"
   ['resolved', 'neg-both'],
+  // bidirectional in ConText's lexical KB (pyConTextNLP lexical_kb_05042016): "unlikely pneumonia", "pneumonia is unlikely"
+  ['(?:unlikely|not\\s+likely)(?!\\s+(?:to\\s+be\\s+)?(?:represent|reflect|be\\s+due))', 'neg-both'],
   ['no\\s+longer|unremarkable\\s+for|is\\s+negative\\s+for', 'neg-pre'],
   [`${BE}\\s+(?:not\\s+${SEEN}|absent|resolved|ruled\\s+out|excluded|removed|no\\s+longer\\s+${SEEN})`, 'neg-post'],
-  [`not\\s+${SEEN}|(?:has|have)\\s+(?:since\\s+)?resolved|no\\s+longer\\s+${SEEN}|unlikely|:\\s*none|(?:is|are)\\s+negative`, 'neg-post'],
+  [`not\\s+${SEEN}|(?:has|have)\\s+(?:since\\s+)?resolved|no\\s+longer\\s+${SEEN}|:\\s*none|(?:is|are)\\s+negative`, 'neg-post'],
   // scope terminators: a new clause starts; a trigger's scope does not cross them
   ['but|however|although|though|yet|except|apart\\s+from|aside\\s+from|other\\s+than|whereas|while|which|who', 'stop'],
   ['and\\s+(?:he|she|they|we|it)', 'stop'], ['\\d{1,2}\\)', 'stop'],
-  ['there\\s+(?:is|are|was|were|has\\s+been|have\\s+been)|cause\\s+of|source\\s+of|reason\\s+for', 'stop'],
+  ['there\\s+(?:is|are|was|were|has\\s+been|have\\s+been)', 'stop'],
+  // ConText's termination terms (pyConTextNLP lexical_kb_05042016, type CONJ): a cause, source or reason named
+  // after the finding starts a new assertion ("no pneumothorax as a cause of the pain")
+  ['(?:as\\s+(?:a|an|the)\\s+(?:secondary\\s+)?)?(?:causes?|etiology|origins?|sources?|reasons?)\\s+(?:for|of)', 'stop'],
+  ['nevertheless|other\\s+possibilities\\s+of|trigger\\s+event\\s+for', 'stop'],
   // "no definite effusion seen, hilar calcifications and a dense nodule …": the verb closes the negated list
   // (only before a comma: "no visualized pneumothorax" and "previously demonstrated infiltrates" keep their scope)
   ['(?:seen|noted|identified|demonstrated|visuali[sz]ed|evident|appreciated)(?=\\s*,)', 'stop'],

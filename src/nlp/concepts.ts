@@ -110,7 +110,11 @@ export const CONCEPTS: readonly Concept[] = [
   {
     id: 'pneumothorax', label: 'Pneumothorax', labelZh: '气胸', code: '36118008', scheme: 'SCT',
     source: `${MII} and ${LDCT}: "Pneumothorax (disorder)"`, radlex: 'RID5352', chexpert: 'Pneumothorax',
-    en: ['(?:hydro)?pneumothora(?:x|ces)'], zh: ['(?:液)?气胸'],
+    // Fleischner Society glossary (Hansell et al., Radiology 2008;246:697-722) defines pneumothorax as air in the
+    // pleural space; its paraphrases name the same concept ("pleural air collection", issue 13)
+    en: ['(?:hydro)?pneumothora(?:x|ces)', 'pleural\\s+air(?:\\s+collections?)?',
+      'air\\s+(?:collections?\\s+)?(?:with)?in\\s+the\\s+(?:\\w+\\s+)?pleural\\s+space'],
+    zh: ['(?:液)?气胸', '胸腔[^，。；未无不]{0,3}?积气'],
   },
   {
     id: 'pleural-effusion', label: 'Pleural effusion', labelZh: '胸腔积液', code: '60046008', scheme: 'SCT',

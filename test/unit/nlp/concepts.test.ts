@@ -47,6 +47,13 @@ describe('nlp/concepts', () => {
     expect(conceptsIn('气管插管')).to.deep.equal(['support-devices']);
   });
 
+  it('paraphrases from the Fleischner glossary name the concept: air in the pleural space is a pneumothorax', () => {
+    expect(conceptsIn('small apical pleural air collection')).to.deep.equal(['pneumothorax']);
+    expect(conceptsIn('air in the right pleural space')).to.deep.equal(['pneumothorax']);
+    expect(conceptsIn('右侧胸腔少量积气')).to.deep.equal(['pneumothorax']);
+    expect(conceptsIn('air-fluid level in the stomach')).to.deep.equal([]);
+  });
+
   it('one phrase can name two findings: hydropneumothorax, 液气胸', () => {
     expect(conceptsIn('left hydropneumothorax').sort()).to.deep.equal(['pleural-effusion', 'pneumothorax']);
     expect(conceptsIn('右侧液气胸').sort()).to.deep.equal(['pleural-effusion', 'pneumothorax']);

@@ -76,3 +76,13 @@ describe('nlp/evaluation: metric code', () => {
     expect(correct / 10).to.be.within(0, 1);
   });
 });
+
+describe('nlp/evaluation: hedges the OpenI gold codes', () => {
+  it('counts "probable" and "versus" findings, not "possible" or "may represent" ones', async () => {
+    const labels = async (t: string): Promise<string[]> => [...openiLabels((await analyzeReport(t, {})).findings)].sort();
+    expect(await labels('Probable right lower lobe pneumonia.')).to.deep.equal(['Pneumonia']);
+    expect(await labels('Basilar opacity, atelectasis versus effusion.')).to.deep.equal(['Atelectasis', 'Effusion']);
+    expect(await labels('Possible right lower lobe pneumonia.')).to.deep.equal([]);
+    expect(await labels('Opacity which may represent atelectasis.')).to.deep.equal([]);
+  });
+});

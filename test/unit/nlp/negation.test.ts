@@ -21,6 +21,19 @@ describe('nlp/negation: English scope', () => {
     });
   });
 
+  it('ConText KB rules: "unlikely" either side, "no further" negates unless a change follows, termination terms', async () => {
+    expect(await certainties('Unlikely pneumonia.')).to.deep.equal({ pneumonia: 'absent' });
+    expect(await certainties('Pneumonia is unlikely.')).to.deep.equal({ pneumonia: 'absent' });
+    expect(await target('No further episodes of emesis.', 'emesis')).to.equal('absent');
+    expect(await certainties('No further change in the small effusion.')).to.deep.equal({ 'pleural-effusion': 'present' });
+    expect(await target('ROS is -ve for bleeding.', 'bleeding')).to.equal('absent');
+    expect(await certainties('No pneumothorax as a cause of the effusion.')).to.deep.equal({
+      pneumothorax: 'absent', 'pleural-effusion': 'present',
+    });
+    // "secondary to" is not a terminator: the hedge before it reaches the cause
+    expect(await certainties('Blunting which may be secondary to effusion.')).to.deep.equal({ 'pleural-effusion': 'uncertain' });
+  });
+
   it('"but" ends the scope: what follows is present', async () => {
     expect(await certainties('No effusion, but there is a small right pneumothorax.')).to.deep.equal({
       'pleural-effusion': 'absent', pneumothorax: 'present',
