@@ -24,32 +24,46 @@ interface Waiting {
 
 export class PgHl7MessagesStore implements Hl7MessagesStore {
   private pending: Waiting[] = [];
-  private flushScheduled = false;
+  private flushing = false;
 
   /** A stored report's process-report job is queued by the server-side function, in the jobs table PgJobQueue reads. */
   constructor(private readonly pool: Pool) {}
 
   /**
-   * Stores a message, group-committed: messages arriving in the same event-loop turn (several connections) share
-   * one transaction. Resolves after its COMMIT: only then may the caller ACK. A byte-identical second copy (same
+   * Stores a message, group-committed: one batch is written at a time, and the messages that arrive meanwhile (the
+   * other connections) go together in the next one: one round trip and one WAL flush for all of them. Measured on
+   * one node, 8 MLLP connections, same sitting: one transaction per event-loop turn ACKed 885–896 messages/s, one
+   * batch at a time 1,024–1,050, two batches in flight 634–702 (smaller batches); SQLite 1,219.
+   * Resolves after its COMMIT: only then may the caller ACK. A byte-identical second copy (same
    * sender and MSH-10, from any node) only counts as received again (`duplicate`); other bytes under a known sender
    * and MSH-10 are a `conflict` and are not written.
    */
   storeCommitted(m: NewHl7Message, nowMs: number): Promise<Hl7StoreResult> {
     return new Promise((resolve, reject) => {
       this.pending.push({ m, nowMs, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      if (!this.flushing && this.pending.length === 1) setImmediate(() => void this.drain());
     });
   }
 
+  /** Writes batches one after another until none is waiting. */
+  private async drain(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        await this.flush(batch);
+        // One turn of the loop first: the senders just ACKed send their next messages now, and they go together.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
   /** One transaction for the batch; if it fails, each message alone, so one bad row fails only itself. */
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    this.flushScheduled = false;
+  private async flush(batch: Waiting[]): Promise<void> {
     // Rows in one order on every node (sender, MSH-10; arrival order among equal keys): two nodes' batches that
     // share messages wait for each other's inserts in the same order, never in a cycle (a deadlock, 40P01).
     const order = batch.map((_, i) => i).sort((a, b) => compareKeys(batch[a] as Waiting, batch[b] as Waiting) || a - b);
