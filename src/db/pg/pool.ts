@@ -5,6 +5,7 @@
  * an idle connection's error is logged and the connection dropped (the pool opens a new one on the next call),
  * and a call in flight rejects with GW_ERR_DATABASE_FAILED naming the operation.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { GatewayError } from '../../errors.js';
@@ -31,6 +32,28 @@ const typeParsers: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/**
+ * A client that prepares every parameterised statement once per connection: a query with values goes out under a
+ * name derived from its text (node-postgres then sends Parse once and only Bind/Execute afterwards), so the server
+ * parses and plans each of the gateway's statements once per session instead of at every call. Statements without
+ * values (BEGIN, COMMIT, DDL) go as they are. Every statement text of the gateway is fixed, so the names are few.
+ */
+class PreparingClient extends pg.Client {}
+const unpreparedQuery = pg.Client.prototype.query;
+Object.defineProperty(PreparingClient.prototype, 'query', {
+  value: function query(this: pg.Client, config: unknown, values?: unknown, callback?: unknown): unknown {
+    if (typeof config === 'string' && Array.isArray(values)) {
+      const named = { name: statementName(config), text: config, values };
+      return typeof callback === 'function' ? Reflect.apply(unpreparedQuery, this, [named, callback]) : Reflect.apply(unpreparedQuery, this, [named]);
+    }
+    return Reflect.apply(unpreparedQuery, this, [config, values, callback]);
+  },
+});
+
+function statementName(text: string): string {
+  return `gw_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+}
+
 export interface PgPoolOptions {
   connectionString: string;
   /** Connections per node; each claimer, heartbeat and repository call holds one only for its statement. */
@@ -44,6 +67,7 @@ export interface PgPoolOptions {
 
 export function openPgPool(options: PgPoolOptions): Pool {
   const pool = new pg.Pool({
+    Client: PreparingClient,
     connectionString: options.connectionString,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
