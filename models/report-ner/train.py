@@ -248,6 +248,9 @@ def main() -> None:
     torch.set_num_threads(threads)
 
     train_ex, dev_ex, test_ex = (load(os.path.join(a.data, f'{s}.jsonl')) for s in ('train', 'dev', 'test'))
+    # weakly labelled real sentences held out of train (scripts/nlp/make_ner_data.py --weak), when there are any
+    weak_path = os.path.join(a.data, 'weak-dev.jsonl')
+    weak_ex = load(weak_path) if os.path.exists(weak_path) else []
     vocab = build_vocab(train_ex)
     train = [encode(ex, vocab) for ex in train_ex]
     model = TinyBert(len(vocab))
@@ -274,7 +277,8 @@ def main() -> None:
         print(json.dumps(history[-1]), flush=True)
     train_seconds = round(time.time() - t0, 1)
     dev, test = evaluate(model, dev_ex, vocab), evaluate(model, test_ex, vocab)
-    print('dev', dev, '\ntest (held-out templates)', test, flush=True)
+    weak = evaluate(model, weak_ex, vocab) if weak_ex else None
+    print('dev', dev, '\ntest (held-out templates)', test, '\nweak-dev (rules on held-out real sentences)', weak, flush=True)
 
     model.eval()
     os.makedirs(os.path.join(a.out, 'onnx'), exist_ok=True)
@@ -301,7 +305,8 @@ def main() -> None:
                    'dev_examples': len(dev_ex), 'test_examples': len(test_ex), 'epochs': a.epochs,
                    'batch': a.batch, 'lr': a.lr, 'seed': a.seed, 'threads': threads, 'train_seconds': train_seconds,
                    'torch': torch.__version__, 'history': history, 'dev_entity_f1': dev,
-                   'heldout_template_entity_f1': test}, f, indent=2)
+                   'heldout_template_entity_f1': test,
+                   **({'weak_dev_examples': len(weak_ex), 'weak_dev_entity_f1': weak} if weak_ex else {})}, f, indent=2)
     # reference logits for the Node test that the exported model and transformers.js agree with torch
     probe = 'No pleural effusion. 右肺上叶见约8毫米结节。'
     ids = [vocab['[CLS]']] + [vocab[p] for w, _s, _e in bert_words(probe) for p in wordpiece(w, vocab)] + [vocab['[SEP]']]
