@@ -233,6 +233,34 @@ def tokenizer_json(vocab: dict[str, int]) -> dict:
     }
 
 
+def load_exported(folder: str) -> tuple[TinyBert, dict[str, int]]:
+    """A model this script exported (onnx/model.onnx + tokenizer.json) back as a TinyBert, to score it with evaluate().
+    The export keeps the named parameters; the linear weights become unnamed MatMul initializers (transposed), in
+    module order: per layer qkv, out, ff1, ff2, then the classifier. Shapes are checked."""
+    import onnx
+    from onnx import numpy_helper
+    with open(os.path.join(folder, 'tokenizer.json'), encoding='utf-8') as f:
+        vocab = json.load(f)['model']['vocab']
+    graph = onnx.load(os.path.join(folder, 'onnx', 'model.onnx')).graph
+    named = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    model = TinyBert(len(vocab))
+    state = model.state_dict()
+    matmuls = [named[i.name] for i in graph.initializer if i.name.startswith('onnx::MatMul')]
+    linear = [f'layers.{k}.{n}.weight' for k in range(len(model.layers)) for n in ('qkv', 'out', 'ff1', 'ff2')] + ['cls.weight']
+    if len(matmuls) != len(linear):
+        raise SystemExit(f'{folder}: {len(matmuls)} MatMul weights, expected {len(linear)}')
+    for name, w in zip(linear, matmuls):
+        if tuple(w.t().shape) != tuple(state[name].shape):
+            raise SystemExit(f'{folder}: {name} has shape {tuple(w.t().shape)}, expected {tuple(state[name].shape)}')
+        state[name] = w.t().contiguous()
+    for name in state:
+        if name not in linear:
+            state[name] = named[name]
+    model.load_state_dict(state)
+    model.eval()
+    return model, vocab
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', default='var/nlp/ner-data')
@@ -241,7 +269,15 @@ def main() -> None:
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--seed', type=int, default=13)
+    ap.add_argument('--score', help='only score an exported model folder on the data splits (no training)')
     a = ap.parse_args()
+    if a.score:
+        model, vocab = load_exported(a.score)
+        for split in ('dev', 'test', 'weak-dev'):
+            path = os.path.join(a.data, f'{split}.jsonl')
+            if os.path.exists(path):
+                print(split, json.dumps(evaluate(model, load(path), vocab)), flush=True)
+        return
     random.seed(a.seed)
     torch.manual_seed(a.seed)
     threads = int(os.environ.get('OMP_NUM_THREADS', '1'))
