@@ -7,7 +7,7 @@
  * The frozen test split (src/nlp/frozen-split.ts, pinned by test/unit/nlp/frozen-split.test.ts) is reported in
  * aggregate only. `--errors` lists the dev split's misses one by one, for error analysis; it refuses the test split.
  * Usage: npm run eval:nlp [-- --json out.json] [-- --variants rules,model+rules,+modelcues] [-- --errors dev]
- *        [-- --limit N]
+ *        [-- --limit N] [-- --model DIR]   (DIR: another NER model folder, e.g. a retrained one, to compare)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -215,7 +215,8 @@ async function evalChinese(variants: Variant[]): Promise<Record<string, unknown>
   return out;
 }
 
-const model = await loadNerModel();
+const modelDir = arg('model');
+const model = await loadNerModel(modelDir === undefined ? {} : { modelDir });
 const ALL: Variant[] = [
   { name: 'rules', ner: null },
   { name: 'model+rules', ner: model },

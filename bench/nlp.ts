@@ -2,10 +2,10 @@
  * bench:nlp — reports/s through the report analyser on a realistic ~3 KB chest CT report (English, and a Chinese
  * one), side by side in one run with references: the rules alone, the tokenizer alone, and the same ONNX model run
  * directly with onnxruntime-node (own WordPiece) instead of through transformers.js. Prints ratios.
- * Usage: npm run bench:nlp [-- --seconds 5]
+ * Usage: npm run bench:nlp [-- --seconds 5] [-- --model DIR]   (DIR: another model folder, e.g. a retrained one)
  */
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { analyzeReport, loadNerModel } from '../src/nlp/index.js';
 import { splitSentences } from '../src/nlp/sentences.js';
@@ -15,6 +15,8 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 4;
+const modelArg = process.argv.indexOf('--model');
+const MODEL_DIR = modelArg > 0 ? process.argv[modelArg + 1] : undefined;
 
 // Written for this benchmark in the style of a real CT report; not patient data.
 const EN = `EXAMINATION: CT CHEST WITH IV CONTRAST
@@ -84,7 +86,7 @@ async function rate(name: string, fn: () => Promise<unknown> | unknown): Promise
   return { name, perSecond: n / ((performance.now() - t0) / 1000) };
 }
 
-const ner = await loadNerModel();
+const ner = await loadNerModel(MODEL_DIR === undefined ? {} : { modelDir: MODEL_DIR });
 // the same model run directly with onnxruntime-node and our own WordPiece: the reference for transformers.js overhead
 const session = await ort.InferenceSession.create(join(ner.modelDir, 'onnx/model.onnx'), {
   executionProviders: ['cpu'], graphOptimizationLevel: 'all',
@@ -92,7 +94,7 @@ const session = await ort.InferenceSession.create(join(ner.modelDir, 'onnx/model
 const saved = { remote: env.allowRemoteModels, path: env.localModelPath };
 env.allowRemoteModels = false;
 env.localModelPath = `${join(ner.modelDir, '..')}/`;
-const tokenizer = await AutoTokenizer.from_pretrained('report-ner');
+const tokenizer = await AutoTokenizer.from_pretrained(basename(ner.modelDir));
 env.allowRemoteModels = saved.remote;
 env.localModelPath = saved.path;
 const vocab = tokenizer.get_vocab();

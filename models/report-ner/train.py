@@ -233,6 +233,34 @@ def tokenizer_json(vocab: dict[str, int]) -> dict:
     }
 
 
+def load_exported(folder: str) -> tuple[TinyBert, dict[str, int]]:
+    """A model this script exported (onnx/model.onnx + tokenizer.json) back as a TinyBert, to score it with evaluate().
+    The export keeps the named parameters; the linear weights become unnamed MatMul initializers (transposed), in
+    module order: per layer qkv, out, ff1, ff2, then the classifier. Shapes are checked."""
+    import onnx
+    from onnx import numpy_helper
+    with open(os.path.join(folder, 'tokenizer.json'), encoding='utf-8') as f:
+        vocab = json.load(f)['model']['vocab']
+    graph = onnx.load(os.path.join(folder, 'onnx', 'model.onnx')).graph
+    named = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    model = TinyBert(len(vocab))
+    state = model.state_dict()
+    matmuls = [named[i.name] for i in graph.initializer if i.name.startswith('onnx::MatMul')]
+    linear = [f'layers.{k}.{n}.weight' for k in range(len(model.layers)) for n in ('qkv', 'out', 'ff1', 'ff2')] + ['cls.weight']
+    if len(matmuls) != len(linear):
+        raise SystemExit(f'{folder}: {len(matmuls)} MatMul weights, expected {len(linear)}')
+    for name, w in zip(linear, matmuls):
+        if tuple(w.t().shape) != tuple(state[name].shape):
+            raise SystemExit(f'{folder}: {name} has shape {tuple(w.t().shape)}, expected {tuple(state[name].shape)}')
+        state[name] = w.t().contiguous()
+    for name in state:
+        if name not in linear:
+            state[name] = named[name]
+    model.load_state_dict(state)
+    model.eval()
+    return model, vocab
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', default='var/nlp/ner-data')
@@ -241,13 +269,24 @@ def main() -> None:
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--seed', type=int, default=13)
+    ap.add_argument('--score', help='only score an exported model folder on the data splits (no training)')
     a = ap.parse_args()
+    if a.score:
+        model, vocab = load_exported(a.score)
+        for split in ('dev', 'test', 'weak-dev'):
+            path = os.path.join(a.data, f'{split}.jsonl')
+            if os.path.exists(path):
+                print(split, json.dumps(evaluate(model, load(path), vocab)), flush=True)
+        return
     random.seed(a.seed)
     torch.manual_seed(a.seed)
     threads = int(os.environ.get('OMP_NUM_THREADS', '1'))
     torch.set_num_threads(threads)
 
     train_ex, dev_ex, test_ex = (load(os.path.join(a.data, f'{s}.jsonl')) for s in ('train', 'dev', 'test'))
+    # weakly labelled real sentences held out of train (scripts/nlp/make_ner_data.py --weak), when there are any
+    weak_path = os.path.join(a.data, 'weak-dev.jsonl')
+    weak_ex = load(weak_path) if os.path.exists(weak_path) else []
     vocab = build_vocab(train_ex)
     train = [encode(ex, vocab) for ex in train_ex]
     model = TinyBert(len(vocab))
@@ -274,7 +313,8 @@ def main() -> None:
         print(json.dumps(history[-1]), flush=True)
     train_seconds = round(time.time() - t0, 1)
     dev, test = evaluate(model, dev_ex, vocab), evaluate(model, test_ex, vocab)
-    print('dev', dev, '\ntest (held-out templates)', test, flush=True)
+    weak = evaluate(model, weak_ex, vocab) if weak_ex else None
+    print('dev', dev, '\ntest (held-out templates)', test, '\nweak-dev (rules on held-out real sentences)', weak, flush=True)
 
     model.eval()
     os.makedirs(os.path.join(a.out, 'onnx'), exist_ok=True)
@@ -301,7 +341,8 @@ def main() -> None:
                    'dev_examples': len(dev_ex), 'test_examples': len(test_ex), 'epochs': a.epochs,
                    'batch': a.batch, 'lr': a.lr, 'seed': a.seed, 'threads': threads, 'train_seconds': train_seconds,
                    'torch': torch.__version__, 'history': history, 'dev_entity_f1': dev,
-                   'heldout_template_entity_f1': test}, f, indent=2)
+                   'heldout_template_entity_f1': test,
+                   **({'weak_dev_examples': len(weak_ex), 'weak_dev_entity_f1': weak} if weak_ex else {})}, f, indent=2)
     # reference logits for the Node test that the exported model and transformers.js agree with torch
     probe = 'No pleural effusion. 右肺上叶见约8毫米结节。'
     ids = [vocab['[CLS]']] + [vocab[p] for w, _s, _e in bert_words(probe) for p in wordpiece(w, vocab)] + [vocab['[SEP]']]

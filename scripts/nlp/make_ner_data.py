@@ -14,10 +14,19 @@ Splits: train and dev come from the TRAIN templates; test comes from the held-ou
 says how the model does on sentence shapes it never saw. Pseudo-word augmentation (random letter strings or random
 CJK characters in place of, or inserted between, O words) is applied to train only; without it a tiny model tags
 every unseen word as an entity (measured while building it: see models/report-ner/MODEL_CARD.md).
+
+Weak labels (issue 13): with --weak FILE (written by scripts/nlp/weak-labels.mjs: the gateway's rules over the dev
+reports and sentences of the corpus, frozen-test items and every sentence they share left out), each weakly labelled
+sentence becomes an example too. Gaps the rules leave are filled from this file's English finding list (devices,
+"scarring", "granuloma": findings the coded lexicon has no concept for), never over a rule span or a look-alike the
+lexicon reserves. One in ten weak sentences (by a hash of its text) goes to weak-dev.jsonl instead of train, to
+measure how well the model learns the rules on real text it did not see; the synthetic splits do not change.
 """
 from __future__ import annotations
 
 import argparse
+import collections
+import hashlib
 import json
 import os
 import random
@@ -282,6 +291,75 @@ def example(rng: random.Random, templates_en: list[str], templates_zh: list[str]
     return merged
 
 
+_EN_FINDING_RE = re.compile(r'(?<![A-Za-z0-9])(' + '|'.join(
+    re.escape(f) for f in sorted(EN_FINDINGS, key=len, reverse=True)) + r')(?![A-Za-z0-9])', re.IGNORECASE)
+
+
+def weak_chunks(record: dict) -> list[list[str]]:
+    """A weak-label record {text, spans: [[start, end, TYPE]], reserved: [[start, end]]} → chunks [[text, tag], …]."""
+    text = record['text']
+    spans = [(s, e, t) for s, e, t in record['spans']]
+    taken = [(s, e) for s, e, _t in spans] + [(s, e) for s, e in record['reserved']]
+    for m in _EN_FINDING_RE.finditer(text):
+        if not any(m.start() < e and m.end() > s for s, e in taken):
+            spans.append((m.start(), m.end(), 'FINDING'))
+            taken.append((m.start(), m.end()))
+    chunks: list[list[str]] = []
+    pos = 0
+    for s, e, t in sorted(spans):
+        if s > pos:
+            chunks.append([text[pos:s], 'O'])
+        chunks.append([text[s:e], t])
+        pos = e
+    if pos < len(text):
+        chunks.append([text[pos:], 'O'])
+    return chunks
+
+
+# The sentence split of src/nlp/sentences.ts (ported, for the frozen-test exclusion below): ends at . ! ? ; and their
+# Chinese forms, blank lines and list numbers; not inside "1.2", after an abbreviation or before "3.5cm".
+_END = re.compile(r'[.!?;。！？；]+|\n\s*\n|\n(?=\s*(?:\d{1,2}[.)]\s|[-•*]\s|[A-Z][A-Z ]{2,}:))')
+_ABBREVIATIONS = {'dr', 'mr', 'mrs', 'ms', 'vs', 'e.g', 'i.e', 'a.m', 'p.m', 'approx', 'fig', 'st'}
+_HAN = re.compile(r'[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]')
+
+
+def sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _END.finditer(text):
+        at, mark = m.start(), m.group(0)
+        after = text[at + len(mark)] if at + len(mark) < len(text) else ''
+        if mark == '.':
+            before = text[at - 1] if at > 0 else ''
+            if before.isdigit() and after.isdigit():
+                continue
+            w = re.search(r'([A-Za-z.]+)$', text[max(0, at - 8):at])
+            word = w.group(1).lower() if w else ''
+            if word in _ABBREVIATIONS and after.isspace():
+                continue
+            if re.fullmatch(r'[a-z]', word) and re.fullmatch(r'[a-z]', text[at + 1] if at + 1 < len(text) else ''):
+                continue
+            if after != '' and not (after.isspace() or after in '"\')]' or _HAN.match(after)):
+                continue
+        if text[start:at + len(mark)].strip():
+            out.append(text[start:at + len(mark)].strip())
+        start = at + len(mark)
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
+def sentence_key_hashes(text: str) -> set[str]:
+    """sha256 of the comparison key (lower case, whitespace runs as one space) of the text and of each sentence."""
+    key = lambda t: hashlib.sha256(re.sub(r'\s+', ' ', t.lower()).strip().encode('utf-8')).hexdigest()  # noqa: E731
+    return {key(text)} | {key(t) for t in sentences(text)}
+
+
+def weak_is_dev(text: str) -> bool:
+    """One weak sentence in ten, chosen by its text's hash (stable across runs and orderings), is held out."""
+    return int(hashlib.sha256(text.encode('utf-8')).hexdigest(), 16) % 10 == 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default='var/nlp/ner-data')
@@ -289,7 +367,16 @@ def main() -> None:
     ap.add_argument('--n-train', type=int, default=9000)
     ap.add_argument('--n-dev', type=int, default=600)
     ap.add_argument('--n-test', type=int, default=600)
+    ap.add_argument('--weak', help='weak-label JSONL of scripts/nlp/weak-labels.mjs to add to train (and weak-dev)')
+    ap.add_argument('--exclude-keys', help='sha256 list of frozen-test sentence keys (scripts/nlp/weak-labels.mjs): '
+                    'an example that says one of those sentences is left out of every split')
     a = ap.parse_args()
+    excluded = set()
+    if a.exclude_keys:
+        with open(a.exclude_keys, encoding='utf-8') as f:
+            excluded = {line.strip() for line in f if line.strip()}
+    clean = lambda chunks: not (sentence_key_hashes(''.join(t for t, _tag in chunks)) & excluded)  # noqa: E731
+    dropped = collections.Counter()
     os.makedirs(a.out, exist_ok=True)
     splits = [('train', a.n_train, EN_TRAIN, ZH_TRAIN, True), ('dev', a.n_dev, EN_TRAIN, ZH_TRAIN, False),
               ('test', a.n_test, EN_TEST, ZH_TEST, False)]
@@ -297,8 +384,28 @@ def main() -> None:
         rng = random.Random(a.seed * 1000 + k)  # one stream per split: resizing one split never changes another
         with open(os.path.join(a.out, f'{name}.jsonl'), 'w', encoding='utf-8') as f:
             for _ in range(n):
-                f.write(json.dumps(example(rng, ten, tzh, aug), ensure_ascii=False) + '\n')
-    print(f'wrote {a.n_train}/{a.n_dev}/{a.n_test} examples to {a.out}')
+                ex = example(rng, ten, tzh, aug)
+                if clean(ex):
+                    f.write(json.dumps(ex, ensure_ascii=False) + '\n')
+                else:
+                    dropped[name] += 1
+    print(f'wrote {a.n_train}/{a.n_dev}/{a.n_test} examples to {a.out}, less those saying a frozen-test sentence: '
+          f'{dict(dropped)}')
+    if a.weak:
+        with open(a.weak, encoding='utf-8') as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        kept = [r for r in records if clean([[r['text'], 'O']])]
+        if len(kept) < len(records):  # weak-labels.mjs already leaves these out: this is a second line of defence
+            raise SystemExit(f'{len(records) - len(kept)} weak-label sentences say a frozen-test sentence')
+        held = [r for r in records if weak_is_dev(r['text'])]
+        used = [r for r in records if not weak_is_dev(r['text'])]
+        with open(os.path.join(a.out, 'train.jsonl'), 'a', encoding='utf-8') as f:
+            for r in used:
+                f.write(json.dumps(weak_chunks(r), ensure_ascii=False) + '\n')
+        with open(os.path.join(a.out, 'weak-dev.jsonl'), 'w', encoding='utf-8') as f:
+            for r in held:
+                f.write(json.dumps(weak_chunks(r), ensure_ascii=False) + '\n')
+        print(f'added {len(used)} weakly labelled sentences to train, {len(held)} to weak-dev')
 
 
 if __name__ == '__main__':
