@@ -81,3 +81,15 @@ function migrate(db: Db): void {
 export function isoNow(ms: number = Date.now()): string {
   return new Date(ms).toISOString();
 }
+
+/**
+ * Whether a failed write may nevertheless have committed (the connection to PostgreSQL was lost around its COMMIT):
+ * the caller must then keep what the row would name (a spool file) rather than undo it. Looks through `cause`s.
+ * SQLite's writes fail before their commit or not at all, so only the PostgreSQL engine marks this.
+ */
+export function commitOutcomeUnknown(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof GatewayError && e.context.outcome === 'unknown') return true;
+  }
+  return false;
+}

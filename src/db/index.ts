@@ -1,4 +1,4 @@
-export { openDatabase, openDatabaseReadOnly, type Db } from './database.js';
+export { openDatabase, openDatabaseReadOnly, commitOutcomeUnknown, type Db } from './database.js';
 export { DbWriter } from './db-writer.js';
 export { InstancesRepo, type InstancesStore, type InstanceRecord, type StudyProgress, type ExistingInstance, type StoredInstance } from './instances-repo.js';
 export { StudiesRepo, type StudiesReader, type StudyState, type StudySummary } from './studies-repo.js';

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Context } from 'mocha';
 import { freePort, tempDir, waitFor } from './fixtures.js';
-import { spawnPeer } from './peers.js';
+import { ownedPeer, spawnPeer } from './peers.js';
 
 /** Debian's path; HAPROXY_BIN overrides. */
 export function haproxyBin(): string | undefined {
@@ -176,23 +176,9 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   const logFd = openSync(logFile, 'a');
   const child: ChildProcess = spawnPeer(bin, ['-db', '-f', cfg], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  const stop = ownedPeer(child);
 
   const logTail = (lines = 40): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)');
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
   const command = (cmd: string): Promise<string> => runtimeCommand(socket, cmd);
   const servers = async (frontend: string): Promise<ServerStat[]> => {
     if (!ports.has(frontend)) throw new Error(`HAProxy has no frontend ${frontend}`);

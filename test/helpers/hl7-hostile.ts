@@ -9,6 +9,10 @@ import { connect, type Socket } from 'node:net';
 import { readAck, type ReceivedAck } from '../../src/hl7/ack.js';
 import { readMessageBytes } from '../../src/hl7/inbound.js';
 import { MllpDecoder } from '../../src/hl7/mllp-framing.js';
+import { seededRandom } from '../../src/nlp/bootstrap.js';
+
+/** mulberry32 (src/nlp/bootstrap.ts), so a failing mix can be replayed from its seed. */
+export { seededRandom };
 
 const VT = 0x0b;
 const FS = 0x1c;
@@ -17,17 +21,6 @@ const CR = 0x0d;
 export const HOSTILE_KINDS = ['no-start', 'nested-start', 'no-end', 'bit-flips', 'bad-utf8', 'odd-delimiters', 'one-byte-writes', 'oversize', 'segment-bomb', 'repetition-bomb', 'garbage'] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
-/** mulberry32: a small seeded PRNG, so a failing mix can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const validOru = (id: string, charset = 'UNICODE UTF-8'): string =>
   [

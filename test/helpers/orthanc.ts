@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bindShim } from './dcmtk.js';
 import { freePort, tempDir, waitFor } from './fixtures.js';
-import { spawnPeer } from './peers.js';
+import { ownedPeer, spawnPeer } from './peers.js';
 
 export interface OrthancModality {
   aeTitle: string;
@@ -93,24 +93,10 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   const configFile = join(dir, 'orthanc.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const child = spawnPeer('Orthanc', [`--logfile=${logFile}`, configFile], { env: { LD_PRELOAD: bindShim() }, stdio: 'ignore' });
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  const stop = ownedPeer(child);
 
   const url = (path: string): string => `http://127.0.0.1:${httpPort}${path}`;
   const logTail = (lines = 30): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n') : '(no log yet)');
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
   const fetchJson = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const res = await fetch(url(path), init);
     if (!res.ok) throw new Error(`Orthanc ${init?.method ?? 'GET'} ${path}: HTTP ${res.status} ${await res.text()}`);

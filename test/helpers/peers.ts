@@ -57,3 +57,25 @@ export function run(cmd: string, args: string[], options: { timeoutMs?: number; 
 export function spawnPeer(cmd: string, args: string[], options: SpawnOptions = {}): ChildProcess {
   return spawn(cmd, args, { ...options, env: { ...process.env, TCP_NODELAY: '1', ...options.env } });
 }
+
+/**
+ * A long-running peer this test process owns: killed if the test process exits first, and stopped with SIGTERM, then
+ * SIGKILL after 5 s; the returned stop() resolves once it has exited and is safe to call twice.
+ */
+export function ownedPeer(child: ChildProcess): () => Promise<void> {
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  return () =>
+    new Promise((resolve) => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}

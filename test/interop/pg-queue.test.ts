@@ -243,6 +243,8 @@ describe('db/pg: the PostgreSQL engine', function () {
       expect((err as GatewayError).code).to.equal('GW_ERR_DATABASE_FAILED');
       expect((err as GatewayError).message).to.match(/^PostgreSQL claim on outbox failed: /);
       expect((err as GatewayError).context).to.include({ engine: 'postgresql', operation: 'claim', table: 'outbox' });
+      // Its session was ended by the server: whether a write in it committed is unknown to the caller.
+      expect((err as GatewayError).context.outcome).to.equal('unknown');
       // The pool drops its dead connections and opens new ones: the next calls just work.
       const claimed = await waitFor('the queue answering again', async () => q.claim({ partition: 'RIS', owner: 'node-a', leaseMs: 60_000, limit: 1, nowMs: T, inOrder: true }).catch(() => undefined));
       expect(claimed.map((i) => i.id)).to.deep.equal([head]);
@@ -257,6 +259,7 @@ describe('db/pg: the PostgreSQL engine', function () {
       await unreachable.end();
       expect((err as GatewayError).code).to.equal('GW_ERR_DATABASE_FAILED');
       expect((err as GatewayError).message).to.match(/^PostgreSQL next due on jobs failed: .*ECONNREFUSED/);
+      expect((err as GatewayError).context.outcome, 'a refused connect wrote nothing').to.equal(undefined);
     });
   });
 });

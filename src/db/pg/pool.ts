@@ -86,6 +86,26 @@ export function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a failure leaves a write's outcome unknown: the connection was lost (no SQLSTATE: a reset, a refused or
+ * timed-out connect, the server killed) or the server ended the session (class 08 connection exception, 57 operator
+ * intervention). A COMMIT may have reached the WAL before the answer was lost, so the caller must not act as if it
+ * had been rolled back. Errors with any other SQLSTATE were raised before the commit: nothing was written.
+ * PostgreSQL docs, Appendix A "PostgreSQL Error Codes".
+ */
+function outcomeUnknown(err: unknown, state: string | undefined): boolean {
+  if (neverConnected(err, state)) return false;
+  return state === undefined || state.startsWith('08') || state.startsWith('57');
+}
+
+/** Failures before any statement reached a server: a refused or timed-out connect, a server still starting (57P03). */
+function neverConnected(err: unknown, state: string | undefined): boolean {
+  if (state === '57P03') return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return true;
+  return err instanceof Error && /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(err.message);
+}
+
 /** Runs `work` and turns any failure into a GW_ERR_DATABASE_FAILED naming the operation, with the driver's error as cause. */
 export async function guarded<T>(operation: string, table: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -95,7 +115,7 @@ export async function guarded<T>(operation: string, table: string, work: () => P
     const state = sqlState(err);
     const why = err instanceof Error ? err.message : String(err);
     throw new GatewayError('GW_ERR_DATABASE_FAILED', `PostgreSQL ${operation} on ${table} failed: ${why}`, {
-      context: { engine: 'postgresql', operation, table, ...(state === undefined ? {} : { sqlState: state }) },
+      context: { engine: 'postgresql', operation, table, ...(state === undefined ? {} : { sqlState: state }), ...(outcomeUnknown(err, state) ? { outcome: 'unknown' } : {}) },
       cause: err,
     });
   }

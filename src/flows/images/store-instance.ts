@@ -4,7 +4,7 @@
  * failure status and leaves nothing half-stored.
  */
 import { ERROR_CODES, GatewayError, describeError } from '../../errors.js';
-import type { InstancesStore, StudyProgress } from '../../db/index.js';
+import { commitOutcomeUnknown, type InstancesStore, type StudyProgress } from '../../db/index.js';
 import {
   Status,
   buildFileMetaHeader,
@@ -116,7 +116,13 @@ export class InstanceStoreHandler implements StoreHandler {
       return { kind: 'stored', subject: { studyInstanceUid: studyUid, accessionNumber: header.accessionNumber, patientId: header.patientId } };
     } catch (err) {
       await file.discard();
-      if (unindexed !== undefined) await this.deps.spool.remove([unindexed]).catch(() => {});
+      if (unindexed !== undefined) {
+        // The index row may have committed although its answer was lost (PostgreSQL gone mid-commit): a row without
+        // its file would be worse than a file without its row, which the sender's resend of the refused instance
+        // overwrites and indexes.
+        if (commitOutcomeUnknown(err)) this.deps.log.warn('instance file kept: its index commit may have succeeded', { sopInstanceUid: request.sopInstanceUid, path: unindexed });
+        else await this.deps.spool.remove([unindexed]).catch(() => {});
+      }
       return failure(err);
     }
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFileMeta, type StoreRequest } from '../../../../src/dicom/index.js';
 import { InstanceStoreHandler } from '../../../../src/flows/images/store-instance.js';
+import { GatewayError } from '../../../../src/errors.js';
 import { LocalSpool } from '../../../../src/storage/local-spool.js';
 import { capturingLogger } from '../../../helpers/capturing-logger.js';
 import { CORPUS, listFiles, runCleanups, tempDir } from '../../../helpers/fixtures.js';
@@ -37,6 +38,28 @@ describe('flows/images/store-instance', () => {
     const outcome = await sink.finish();
     expect(outcome.kind).to.equal('failed');
     expect(listFiles(spool.root).filter((f) => f.endsWith('.dcm'))).to.deep.equal([]);
+  });
+
+  it('a file whose index commit may have succeeded (PostgreSQL lost mid-commit) is kept: never a row without its file', async () => {
+    const spool = new LocalSpool(tempDir());
+    const lostMidCommit = new GatewayError('GW_ERR_DATABASE_FAILED', 'PostgreSQL record instance on instances failed: Connection terminated unexpectedly', {
+      context: { engine: 'postgresql', operation: 'record instance', table: 'instances', outcome: 'unknown' },
+    });
+    const log = capturingLogger();
+    const handler = new InstanceStoreHandler({
+      spool,
+      instances: { find: async () => undefined, record: async () => Promise.reject(lostMidCommit) },
+      log,
+      onRecorded: () => {},
+      isOwnResult: async () => false,
+    });
+    const { request, dataset } = ctSmall();
+    const sink = handler.begin(request);
+    sink.write(dataset);
+    const outcome = await sink.finish();
+    expect(outcome.kind, 'the sender is refused: the commit is not known to have happened').to.equal('failed');
+    expect(listFiles(spool.root).filter((f) => f.endsWith('.dcm'))).to.have.length(1);
+    expect(log.lines.map((l) => l.message)).to.include('instance file kept: its index commit may have succeeded');
   });
 
   it('a stored instance names its study, accession and Patient ID in its outcome (for the audit trail)', async () => {
