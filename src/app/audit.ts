@@ -3,7 +3,7 @@
  * and the translation of what the flows and transports report into audit events.
  */
 import { hostname, userInfo } from 'node:os';
-import { AuditTrail, GatewayAudit, type Delivery } from '../audit/index.js';
+import { AuditTrail, GatewayAudit, type AuditQueue, type Delivery } from '../audit/index.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { InstancesStore, OutboxItem } from '../db/index.js';
 import type { GatewayMetrics } from '../http/index.js';
@@ -11,7 +11,6 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../queue/index.js';
 import { readDatasetHeader, readFileMeta } from '../dicom/index.js';
 import type { Spool } from '../storage/index.js';
-import type { AuditQueueStore } from './stores.js';
 
 /** How long a stop waits for the queue to empty, the stop record included, before leaving the rest for the next start. */
 const AUDIT_DRAIN_MS = 5_000;
@@ -19,12 +18,12 @@ const AUDIT_DRAIN_MS = 5_000;
 export interface Audit {
   trail: AuditTrail;
   events: GatewayAudit;
-  queue: AuditQueueStore;
+  queue: AuditQueue;
 }
 
 export function openAudit(
   config: Pick<GatewayConfig, 'audit' | 'dicom'>,
-  deps: { queue: AuditQueueStore; instances: Pick<InstancesStore, 'find'>; metrics: Pick<GatewayMetrics, 'auditQueued' | 'auditSent' | 'auditDropped' | 'auditCollectorConnected'>; owner: string; clock: Clock; log: Logger },
+  deps: { queue: AuditQueue; instances: Pick<InstancesStore, 'find'>; metrics: Pick<GatewayMetrics, 'auditQueued' | 'auditSent' | 'auditDropped' | 'auditCollectorConnected'>; owner: string; clock: Clock; log: Logger },
 ): Audit | undefined {
   const { audit } = config;
   if (!audit.enabled || audit.collector === undefined) return undefined;

@@ -4,15 +4,13 @@
  * `database.url` selects PostgreSQL, shared by the nodes of a cluster (pg-stores.ts). Nothing above this file
  * knows which engine it runs on.
  */
+import type { AuditQueue } from '../audit/index.js';
 import type { GatewayConfig } from '../config/index.js';
 import type {
-  AuditEnqueue,
-  AuditQueueItem,
   Hl7MessagesStore,
   InstancesStore,
   Job,
   JobsReader,
-  NewAuditRecord,
   NewJob,
   NewOutboxItem,
   NodeRegister,
@@ -29,12 +27,6 @@ import type { Spool } from '../storage/index.js';
 import type { StudyStore } from '../studies/index.js';
 import { openPgStores } from './pg-stores.js';
 import { openSqliteStores } from './sqlite-stores.js';
-
-/** The audit trail's local queue (src/audit), on the gateway's database. */
-export interface AuditQueueStore extends Queue<AuditQueueItem, NewAuditRecord> {
-  add(item: NewAuditRecord, nowMs: number): Promise<AuditEnqueue>;
-  waiting(): Promise<number>;
-}
 
 /** The composition root holds these; each flow sees only the narrow interfaces it declares. */
 export interface Stores {
@@ -58,7 +50,8 @@ export interface Stores {
   retention: RetentionStore;
   /** The cluster's nodes (one on SQLite). */
   nodes: NodeRegister;
-  auditQueue(maxRecords: number): AuditQueueStore;
+  /** The audit trail's local queue, on this database. */
+  auditQueue(maxRecords: number): AuditQueue;
   /** Throws (with the reason) unless the database takes writes now: /healthz. */
   probe(): Promise<void>;
   /** Scheduled database upkeep (housekeeping db-maintenance): what it did, for the log. */

@@ -15,7 +15,7 @@ import { PgResultsStore } from '../../src/db/pg/pg-results-store.js';
 import type { Pool } from '../../src/db/pg/pool.js';
 import { RevisionTakenError, type NewResultRevision } from '../../src/db/results-repo.js';
 import { postgresPerSuite } from '../helpers/postgres.js';
-import { resultsReposContract, type MessageRow, type ResultsReposEngine } from '../unit/db/results-repos-contract.js';
+import { report, resultsReposContract, type MessageRow, type ResultsReposEngine } from '../unit/db/results-repos-contract.js';
 
 const T = Date.parse('2030-01-01T00:00:00Z');
 const ROUNDS = 20;
@@ -69,19 +69,7 @@ describe('db/pg: results and HL7 message repositories on PostgreSQL', function (
       nodeB = node(pgs.pool(fresh.name));
     });
 
-    const message = (controlId: string, text = 'Small nodule.'): NewHl7Message => ({
-      sender: 'RIS^HOSP',
-      controlId,
-      messageType: 'ORU^R01',
-      accessionNumber: 'ACC1',
-      studyInstanceUid: '1.2.3',
-      resultStatus: 'F',
-      reportText: text,
-      interpreter: '',
-      raw: Buffer.from(`MSH|^~\\&|RIS|HOSP|GW|HOSP|20300101||ORU^R01|${controlId}|P|2.5.1\rOBX|1|TX|||${text}\r`),
-      encoding: 'utf-8',
-      peer: '127.0.0.1',
-    });
+    const message = (controlId: string, text = 'Small nodule.'): NewHl7Message => report(controlId, { reportText: text });
 
     const rowsOf = async (controlId: string) => ({
       messages: (await db.query<{ id: number; times_received: number }>('SELECT id, times_received FROM hl7_messages WHERE control_id = $1', [controlId])).rows,

@@ -13,21 +13,23 @@
 import { isoNow } from '../database.js';
 import type { Hl7MessagesStore, LatestReport, NewHl7Message, StoredReport } from '../hl7-messages-repo.js';
 import { sha256, type Hl7StoreResult } from '../hl7-writes.js';
+import { GroupCommit } from './group-commit.js';
 import { guarded, rows, type Pool } from './pool.js';
 
 interface Waiting {
   m: NewHl7Message;
   nowMs: number;
-  resolve: (r: Hl7StoreResult) => void;
-  reject: (e: unknown) => void;
 }
 
 export class PgHl7MessagesStore implements Hl7MessagesStore {
-  private pending: Waiting[] = [];
-  private flushing = false;
+  private readonly batches: GroupCommit<Waiting, Hl7StoreResult>;
 
   /** A stored report's process-report job is queued by the server-side function, in the jobs table PgJobQueue reads. */
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Pool) {
+    // Rows in one order on every node (sender, MSH-10): two nodes' batches that share messages wait for each other's
+    // inserts in the same order, never in a cycle (a deadlock, 40P01).
+    this.batches = new GroupCommit({ write: (batch) => this.store(batch), order: compareKeys });
+  }
 
   /**
    * Stores a message, group-committed: one batch is written at a time, and the messages that arrive meanwhile (the
@@ -39,47 +41,7 @@ export class PgHl7MessagesStore implements Hl7MessagesStore {
    * and MSH-10 are a `conflict` and are not written.
    */
   storeCommitted(m: NewHl7Message, nowMs: number): Promise<Hl7StoreResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ m, nowMs, resolve, reject });
-      if (!this.flushing && this.pending.length === 1) setImmediate(() => void this.drain());
-    });
-  }
-
-  /** Writes batches one after another until none is waiting. */
-  private async drain(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
-        await this.flush(batch);
-        // One turn of the loop first: the senders just ACKed send their next messages now, and they go together.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  /** One transaction for the batch; if it fails, each message alone, so one bad row fails only itself. */
-  private async flush(batch: Waiting[]): Promise<void> {
-    // Rows in one order on every node (sender, MSH-10; arrival order among equal keys): two nodes' batches that
-    // share messages wait for each other's inserts in the same order, never in a cycle (a deadlock, 40P01).
-    const order = batch.map((_, i) => i).sort((a, b) => compareKeys(batch[a] as Waiting, batch[b] as Waiting) || a - b);
-    try {
-      const results = await this.store(order.map((i) => batch[i] as Waiting));
-      order.forEach((i, k) => (batch[i] as Waiting).resolve(results[k] as Hl7StoreResult));
-    } catch {
-      for (const i of order) {
-        const p = batch[i] as Waiting;
-        try {
-          p.resolve((await this.store([p]))[0] as Hl7StoreResult);
-        } catch (err) {
-          p.reject(err);
-        }
-      }
-    }
+    return this.batches.submit({ m, nowMs });
   }
 
   /**

@@ -2,10 +2,9 @@
  * The instance index on PostgreSQL: what the SQLite writer thread does (db/instance-writes.ts and src/studies'
  * study-row upsert), for several nodes writing one database.
  *
- * - Group commit: records that arrive while a transaction runs are committed together in the next one, as the
- *   SQLite writer does (db/writer-worker.ts); each `record()` resolves only after its COMMIT, so C-STORE Success
- *   never names an uncommitted row. A batch that fails is retried one record per transaction, so one bad row fails
- *   only itself.
+ * - Group commit (group-commit.ts): records that arrive while a transaction runs are committed together in the next
+ *   one, as the SQLite writer does (db/writer-worker.ts); each `record()` resolves only after its COMMIT, so C-STORE
+ *   Success never names an uncommitted row; one bad row fails only itself.
  * - One round trip per batch: the batch goes to a server-side function (`gw_record_instances`, PostgreSQL migration
  *   3) that runs the statements record by record inside the server, in one implicit transaction. On a busy 2-core
  *   machine every round trip waits for the server process to be scheduled; three statements per record from here
@@ -21,7 +20,7 @@
 import { CompletionRule } from '../../studies/index.js';
 import { isoNow } from '../database.js';
 import { toStoredInstance, type ExistingInstance, type InstanceRecord, type InstancesStore, type StoredInstance, type StoredInstanceRow, type StudyProgress } from '../instances-repo.js';
-import { GatewayError } from '../../errors.js';
+import { GroupCommit } from './group-commit.js';
 import { guarded, rows, type Pool } from './pool.js';
 
 export interface PgInstancesOptions {
@@ -31,33 +30,16 @@ export interface PgInstancesOptions {
   nodeName: string;
 }
 
-interface PendingWrite {
-  record: InstanceRecord;
-  resolve: (progress: StudyProgress) => void;
-  reject: (err: unknown) => void;
-}
-
 /** The batch in one call of the server-side function (PostgreSQL migration 3 says what it does). */
 const RECORD_INSTANCES = `SELECT ord, n, expected_instances FROM gw_record_instances(
   $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::integer[],
   $11::bigint[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::text[], $17::integer[], $18::boolean[],
   $19::timestamptz[], $20::text)`;
 
-/**
- * Whether a batch failed because of one of its rows, worth retrying record by record: SQLSTATE class 22 (data
- * exception), 23 (integrity constraint violation) or 40 (transaction rollback: a deadlock or serialization
- * failure, which a smaller transaction may not meet). PostgreSQL docs, Appendix A "PostgreSQL Error Codes".
- */
-function isRowFailure(err: unknown): boolean {
-  const state = err instanceof GatewayError ? err.context.sqlState : undefined;
-  return typeof state === 'string' && ['22', '23', '40'].includes(state.slice(0, 2));
-}
-
 export class PgInstancesStore implements InstancesStore {
   private readonly rule: CompletionRule;
   private readonly nodeName: string;
-  private queue: PendingWrite[] = [];
-  private flushing = false;
+  private readonly batches: GroupCommit<InstanceRecord, StudyProgress>;
 
   constructor(
     private readonly pool: Pool,
@@ -65,6 +47,7 @@ export class PgInstancesStore implements InstancesStore {
   ) {
     this.rule = new CompletionRule(options.quietMs);
     this.nodeName = options.nodeName;
+    this.batches = new GroupCommit({ write: (records) => this.transaction(records) });
   }
 
   find(sopInstanceUid: string): Promise<ExistingInstance | undefined> {
@@ -95,61 +78,14 @@ export class PgInstancesStore implements InstancesStore {
 
   /** Resolves once the instance row and its study row have committed, with the study's progress. */
   record(record: InstanceRecord): Promise<StudyProgress> {
-    return new Promise<StudyProgress>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      // The next turn of the loop, so the records of a burst (several associations) share the first commit too.
-      if (!this.flushing && this.queue.length === 1) setImmediate(() => void this.drain());
-    });
-  }
-
-  /** Commits batches one after another until none is waiting: what arrives during a commit goes in the next. */
-  private async drain(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        await this.commit(batch);
-        // One turn of the loop first: the callers just answered send their next records now, and they go together.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  /**
-   * One transaction for the batch; if a row made it fail, each write alone, so one bad row fails only itself. A
-   * failure that is not a row's (the server is away) fails the whole batch at once: retrying each record would
-   * only make every C-STORE wait one connect timeout after another before its failure status.
-   */
-  private async commit(batch: PendingWrite[]): Promise<void> {
-    try {
-      const progress = await this.transaction(batch.map((w) => w.record));
-      progress.forEach((p, i) => batch[i]?.resolve(p));
-      return;
-    } catch (err) {
-      if (batch.length === 1 || !isRowFailure(err)) {
-        for (const w of batch) w.reject(err);
-        return;
-      }
-    }
-    for (const w of batch) {
-      try {
-        const [progress] = await this.transaction([w.record]);
-        w.resolve(progress as StudyProgress);
-      } catch (err) {
-        w.reject(err);
-      }
-    }
+    return this.batches.submit(record);
   }
 
   /**
    * One round trip, one implicit transaction: the server-side function records the batch as the SQLite writer does,
    * record by record in arrival order, and answers each record's study count and announced total just after it.
    */
-  private transaction(records: InstanceRecord[]): Promise<StudyProgress[]> {
+  private transaction(records: readonly InstanceRecord[]): Promise<StudyProgress[]> {
     return guarded('record instance', 'instances', async () => {
       const col = <T>(f: (r: InstanceRecord) => T): T[] => records.map(f);
       const answered = await rows<{ ord: number; n: number; expected_instances: number | null }>(this.pool, RECORD_INSTANCES, [

@@ -50,8 +50,16 @@ Object.defineProperty(PreparingClient.prototype, 'query', {
   },
 });
 
+/** Names by text: computed once per statement, not hashed again at every C-STORE and HL7 message. */
+const statementNames = new Map<string, string>();
+
 function statementName(text: string): string {
-  return `gw_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `gw_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 export interface PgPoolOptions {

@@ -80,7 +80,8 @@ const delivery = (destination: string, dedupeKey: string, over: Partial<NewOutbo
   ...over,
 });
 
-const report = (controlId: string, over: Partial<NewHl7Message> = {}): NewHl7Message => {
+/** A report message as a RIS sends it (the raw bytes follow the text). */
+export const report = (controlId: string, over: Partial<NewHl7Message> = {}): NewHl7Message => {
   const text = over.reportText === undefined ? 'Small nodule in the right upper lobe.' : over.reportText;
   return {
     sender: 'RIS^HOSP',

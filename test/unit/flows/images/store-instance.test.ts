@@ -20,18 +20,17 @@ function ctSmall(): { request: StoreRequest; dataset: Buffer } {
   return { request, dataset: bytes.subarray(meta.meta.datasetOffset) };
 }
 
+/** The handler on a spool of its own, with the given index, as the SCP would call it; nothing else wired. */
+function handlerOn(instances: ConstructorParameters<typeof InstanceStoreHandler>[0]['instances'], log = capturingLogger()): { spool: LocalSpool; handler: InstanceStoreHandler } {
+  const spool = new LocalSpool(tempDir());
+  return { spool, handler: new InstanceStoreHandler({ spool, instances, log, onRecorded: () => {}, isOwnResult: async () => false }) };
+}
+
 describe('flows/images/store-instance', () => {
   after(runCleanups);
 
   it('a file renamed into place whose index row then fails (disk full) is removed: no file stays that the index does not name', async () => {
-    const spool = new LocalSpool(tempDir());
-    const handler = new InstanceStoreHandler({
-      spool,
-      instances: { find: async () => undefined, record: async () => Promise.reject(new Error('SQLITE_FULL: database or disk is full')) },
-      log: capturingLogger(),
-      onRecorded: () => {},
-      isOwnResult: async () => false,
-    });
+    const { spool, handler } = handlerOn({ find: async () => undefined, record: async () => Promise.reject(new Error('SQLITE_FULL: database or disk is full')) });
     const { request, dataset } = ctSmall();
     const sink = handler.begin(request);
     sink.write(dataset);
@@ -41,18 +40,11 @@ describe('flows/images/store-instance', () => {
   });
 
   it('a file whose index commit may have succeeded (PostgreSQL lost mid-commit) is kept: never a row without its file', async () => {
-    const spool = new LocalSpool(tempDir());
     const lostMidCommit = new GatewayError('GW_ERR_DATABASE_FAILED', 'PostgreSQL record instance on instances failed: Connection terminated unexpectedly', {
       context: { engine: 'postgresql', operation: 'record instance', table: 'instances', outcome: 'unknown' },
     });
     const log = capturingLogger();
-    const handler = new InstanceStoreHandler({
-      spool,
-      instances: { find: async () => undefined, record: async () => Promise.reject(lostMidCommit) },
-      log,
-      onRecorded: () => {},
-      isOwnResult: async () => false,
-    });
+    const { spool, handler } = handlerOn({ find: async () => undefined, record: async () => Promise.reject(lostMidCommit) }, log);
     const { request, dataset } = ctSmall();
     const sink = handler.begin(request);
     sink.write(dataset);
@@ -63,14 +55,7 @@ describe('flows/images/store-instance', () => {
   });
 
   it('a stored instance names its study, accession and Patient ID in its outcome (for the audit trail)', async () => {
-    const spool = new LocalSpool(tempDir());
-    const handler = new InstanceStoreHandler({
-      spool,
-      instances: { find: async () => undefined, record: async () => ({ studyInstanceUid: '', instanceCount: 1 }) as never },
-      log: capturingLogger(),
-      onRecorded: () => {},
-      isOwnResult: async () => false,
-    });
+    const { spool, handler } = handlerOn({ find: async () => undefined, record: async () => ({ studyInstanceUid: '', instanceCount: 1 }) as never });
     const { request, dataset } = ctSmall();
     const sink = handler.begin(request);
     sink.write(dataset);
