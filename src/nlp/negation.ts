@@ -59,7 +59,7 @@ export function findCues(sentence: string, offset = 0): Cue[] {
  * since English lists run across commas ("no effusion, pneumothorax, or consolidation").
  */
 export function clauseBreaks(sentence: string, offset = 0): number[] {
-  const re = isChinese(sentence) ? /[，,；;：:]/gu : /(?<![\p{L}\p{N}])[A-Z][A-Z()/ ]{2,}:/gu;
+  const re = isChinese(sentence) ? /[，,；;：:]/gu : /;|(?<![\p{L}\p{N}])[A-Z][A-Z()/ ]{2,}:/gu;
   const out: number[] = [];
   for (const m of sentence.matchAll(re)) out.push((m.index ?? 0) + offset);
   return out;

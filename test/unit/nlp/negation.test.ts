@@ -59,6 +59,27 @@ describe('nlp/negation: English scope', () => {
     });
   });
 
+  it('hedges: "maybe", "are also possible", a question, "could obscure", a stated clinical condition', async () => {
+    expect(await certainties('Maybe due to pulmonary fibrosis.')).to.deep.equal({ fibrosis: 'uncertain' });
+    expect(await certainties('Aspiration or edema are also possible.')).to.deep.equal({ edema: 'uncertain' });
+    expect(await certainties('Question edema or atypical infection.')).to.deep.equal({ edema: 'uncertain' });
+    expect(await certainties('Bony overlap could obscure a small pulmonary nodule.')).to.deep.equal({
+      'lung-nodule': 'uncertain',
+    });
+    // ConText's hypothetical category: asserted only under a condition
+    expect(await certainties('In the appropriate clinical setting, this is compatible with pneumonia.')).to.deep.equal({
+      pneumonia: 'uncertain',
+    });
+    // "the nodule in question" names a known nodule; it does not question it
+    expect(await certainties('The nodule in question is unchanged.')).to.deep.equal({ 'lung-nodule': 'present' });
+  });
+
+  it('a semicolon ends a clause, and with it a negation\'s scope', async () => {
+    expect(await certainties('No pneumothorax; small left pleural effusion.')).to.deep.equal({
+      pneumothorax: 'absent', 'pleural-effusion': 'present',
+    });
+  });
+
   it('"cannot exclude" is uncertainty, not the negation "not"', async () => {
     expect(await certainties('Cannot exclude a small pneumothorax.')).to.deep.equal({ pneumothorax: 'uncertain' });
   });
