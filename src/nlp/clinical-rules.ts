@@ -44,6 +44,9 @@ export const EN_TRIGGERS: TriggerList = [
   ['resolved', 'neg-both'],
   // bidirectional in ConText's lexical KB (pyConTextNLP lexical_kb_05042016): "unlikely pneumonia", "pneumonia is unlikely"
   ['(?:unlikely|not\\s+likely)(?!\\s+(?:to\\s+be\\s+)?(?:represent|reflect|be\\s+due))', 'neg-both'],
+  // "less likely" ranks an alternative lower without ruling it out ("less likely pneumonia (cannot be excluded)"):
+  // uncertain, either side; never the coded hedge "likely" it contains
+  ['less\\s+(?:likely|probable)', 'unc-both'],
   ['no\\s+longer|unremarkable\\s+for|is\\s+negative\\s+for', 'neg-pre'],
   [`${BE}\\s+(?:not\\s+${SEEN}|absent|resolved|ruled\\s+out|excluded|removed|no\\s+longer\\s+${SEEN})`, 'neg-post'],
   [`not\\s+${SEEN}|(?:has|have)\\s+(?:since\\s+)?resolved|no\\s+longer\\s+${SEEN}|:\\s*none|(?:is|are)\\s+negative`, 'neg-post'],

@@ -70,6 +70,9 @@ describe('nlp/negation: English scope', () => {
     expect(await certainties('In the appropriate clinical setting, this is compatible with pneumonia.')).to.deep.equal({
       pneumonia: 'uncertain',
     });
+    // "less likely" ranks an alternative lower, it does not rule it out (nor is it the coded hedge "likely")
+    expect(await certainties('Edema is less likely.')).to.deep.equal({ edema: 'uncertain' });
+    expect(await certainties('Less likely pneumonia, which cannot be excluded.')).to.deep.equal({ pneumonia: 'uncertain' });
     // "the nodule in question" names a known nodule; it does not question it
     expect(await certainties('The nodule in question is unchanged.')).to.deep.equal({ 'lung-nodule': 'present' });
   });
