@@ -55,8 +55,8 @@ export function findCues(sentence: string, offset = 0): Cue[] {
 }
 
 /**
- * Clause boundaries inside a sentence: Chinese ，；： commas; in English only section headers ("CLINICAL HISTORY:"),
- * since English lists run across commas ("no effusion, pneumothorax, or consolidation").
+ * Clause boundaries inside a sentence: Chinese ，；： commas; in English semicolons and section headers ("CLINICAL
+ * HISTORY:") but not commas, since English lists run across them ("no effusion, pneumothorax, or consolidation").
  */
 export function clauseBreaks(sentence: string, offset = 0): number[] {
   const re = isChinese(sentence) ? /[，,；;：:]/gu : /;|(?<![\p{L}\p{N}])[A-Z][A-Z()/ ]{2,}:/gu;
