@@ -27,7 +27,7 @@ export const EN_TRIGGERS: TriggerList = [
   ['(?:cannot|can\\s*not|can\'t)\\s+be\\s+(?:excluded|ruled\\s+out|entirely\\s+excluded)', 'unc-post'],
   ['(?:possible|possibly|probable|probably|likely|presumed|presumably|questionable|equivocal|suspected|apparent|maybe)', 'unc-pre'],
   ['(?:may|might|could)\\s+(?:be|represent|reflect|indicate|include|relate\\s+to|be\\s+due\\s+to|obscure|mask|hide)', 'unc-pre'],
-  // ConText's hypothetical category: a finding stated under a condition is not asserted
+  // ConText's hypothetical category (a finding stated under a condition is not asserted), in radiology's phrasing
   ['in\\s+(?:the|an?)\\s+(?:appropriate|right|proper|correct|suitable)\\s+clinical\\s+(?:setting|context|scenario)|if\\s+clinically', 'unc-pre'],
   ['(?:difficult|hard)\\s+to\\s+(?:entirely\\s+|completely\\s+)?(?:exclude|rule\\s+out)', 'unc-post'],
   ['suspicious(?:\\s+for)?|suspicion\\s+(?:of|for)|concern(?:ing)?\\s+for|worrisome\\s+for|(?<!in\\s+)question(?:\\s+of)?', 'unc-pre'],
