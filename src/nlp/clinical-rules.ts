@@ -75,3 +75,9 @@ export const ZH_TRIGGERS: TriggerList = [
   ['已(?:基本|完全)?(?:吸收|消失|复张|切除|拔除|愈合|消退)|未再显示|消失', 'neg-post'],
   ['但是?|然而|而', 'stop'],
 ];
+
+/**
+ * What may stand before a post-trigger in a Chinese clause whose subject is the previous clause's finding: only
+ * adverbs of time, comparison or degree (本次未再显示, 较前已吸收, 现已基本消失), never a noun of its own.
+ */
+export const ZH_ELIDED_SUBJECT_LEAD = /^\s*(?:本次|此次|现在?|目前|复查(?:示|见)?|较前|与前片?比较|均|大部分?|基本|明显|完全)*\s*$/u;

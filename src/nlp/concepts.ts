@@ -235,7 +235,9 @@ export const NOT_FINDINGS_EN = [
   'breast\\s+(?:density|densities|tissue)', 'nipple\\s+shadows?', 'lesion\\s+of\\s+the\\s+(?:liver|kidney|bone)',
 ];
 export const NOT_FINDINGS_ZH = [
-  '心包积液', '腹腔积液', '关节腔?积液', '皮下气肿', '纵隔气肿', '胸膜炎', '结节状', '结节病', '胸腔胃', '淋巴结',
+  // effusion outside the pleura, also with an amount between the site and 积液 (心包少量积液, 心包腔内少许积液)
+  '(?:心包|腹腔|盆腔|关节)腔?内?(?:少量|少许|微量|中等?量|大量|较多|多量)?积液',
+  '皮下气肿', '纵隔气肿', '胸膜炎', '结节状', '结节病', '胸腔胃', '淋巴结',
 ];
 
 const BY_ID = new Map(CONCEPTS.map((c) => [c.id, c]));

@@ -1,6 +1,6 @@
 // ConText-style certainty: finds trigger cues in a sentence and decides whether a mention is present, absent or
 // uncertain from the nearest cue whose scope covers it.
-import { EN_TRIGGERS, ZH_TRIGGERS, type CueKind, type TriggerList } from './clinical-rules.js';
+import { EN_TRIGGERS, ZH_ELIDED_SUBJECT_LEAD, ZH_TRIGGERS, type CueKind, type TriggerList } from './clinical-rules.js';
 import { firstIndex, lastEndingBy, firstStartingAt, Occupancy } from './sorted.js';
 import type { Certainty } from './types.js';
 
@@ -63,6 +63,27 @@ export function clauseBreaks(sentence: string, offset = 0): number[] {
   const out: number[] = [];
   for (const m of sentence.matchAll(re)) out.push((m.index ?? 0) + offset);
   return out;
+}
+
+/**
+ * The clause breaks that bound a cue's scope. A Chinese clause that is only a post-trigger, after at most a few
+ * adverbs of time or degree, reports what became of the previous clause's finding with its subject dropped
+ * (前片所示左侧气胸，本次未再显示; 右下肺炎症，较前已吸收): the break before it does not end that finding's scope.
+ * A clause with a subject of its own (转移瘤待排) or a finding keeps its break; English keeps every break.
+ */
+export function scopeBreaks(
+  sentence: { start: number; end: number; text: string },
+  breaks: readonly number[],
+  cues: readonly Cue[],
+  namesFinding: (start: number, end: number) => boolean,
+): number[] {
+  return breaks.filter((at, i) => {
+    const next = breaks[i + 1] ?? sentence.end;
+    const post = cues.find((c) => c.start > at && c.end <= next && (c.kind === 'neg-post' || c.kind === 'unc-post'));
+    if (post === undefined || namesFinding(at, next)) return true;
+    const lead = sentence.text.slice(at + 1 - sentence.start, post.start - sentence.start);
+    return !ZH_ELIDED_SUBJECT_LEAD.test(lead);
+  });
 }
 
 /** A certainty and the cue that decided it (null: no cue covers the mention, so it is present). */

@@ -6,7 +6,8 @@ import { findLateralityCues, LastSideBefore, lateralityOf } from './laterality.j
 import { findMeasurements, type Measurement } from './measurements.js';
 import { GatewayError } from '../errors.js';
 import {
-  certaintyOf, clauseBreaks, findCues, isChinese, sentenceScope, type CertaintyDecision, type Cue, type SentenceScope,
+  certaintyOf, clauseBreaks, findCues, isChinese, scopeBreaks, sentenceScope,
+  type CertaintyDecision, type Cue, type SentenceScope,
 } from './negation.js';
 import type { NerModel } from './ner-model.js';
 import { splitSentences, type Sentence } from './sentences.js';
@@ -121,7 +122,7 @@ export async function analyzeReport(fullText: string, options: AnalyzeOptions = 
   for (const [i, sentence] of sentences.entries()) {
     await budget.checkpoint('sentences');
     const ents = (entities[i] ?? []).map((e) => shift(e, sentence.start));
-    const ctx = contextOf(sentence, whole.cues);
+    const ctx = contextOf(sentence, whole.cues, whole.mentions);
     contexts.push(ctx);
     // a loop, not push(...spread): a sentence can hold more findings than the stack has room for arguments
     for (const f of analyzeSentence(ctx, whole, ents, options.useModelCues === true)) findings.push(f);
@@ -156,10 +157,14 @@ interface Whole {
 const inside = <T extends { start: number; end: number }>(items: readonly T[], s: Sentence): T[] =>
   within(items, s.start, s.end);
 
-function contextOf(sentence: Sentence, cues: readonly Cue[]): SentenceContext {
+function contextOf(sentence: Sentence, cues: readonly Cue[], mentions: readonly ConceptMention[]): SentenceContext {
   const breaks = clauseBreaks(sentence.text, sentence.start);
   const zh = isChinese(sentence.text);
-  return { sentence, scope: sentenceScope(sentence, inside(cues, sentence), breaks, zh), breaks, zh };
+  const own = inside(cues, sentence);
+  const scoped = zh
+    ? scopeBreaks(sentence, breaks, own, (start, end) => within(mentions, start, end).length > 0)
+    : breaks;
+  return { sentence, scope: sentenceScope(sentence, own, scoped, zh), breaks, zh };
 }
 
 /** The sorted, non-overlapping spans that overlap [start, end). */
@@ -202,7 +207,7 @@ function analyzeSentence(ctx: SentenceContext, whole: Whole, ents: ModelEntity[]
   mentions.sort((a, b) => a.start - b.start);
   const sentenceCues = inside(whole.cues, sentence);
   const scope = useModelCues
-    ? sentenceScope(sentence, withModelCues(sentenceCues, ents, mentions), ctx.breaks, ctx.zh)
+    ? sentenceScope(sentence, withModelCues(sentenceCues, ents, mentions), ctx.scope.breaks, ctx.zh)
     : ctx.scope;
   const lexAnatomy = inside(whole.anatomy, sentence);
   const anatomy: AnatomyMention[] = [...lexAnatomy];

@@ -63,6 +63,9 @@ describe('nlp/concepts', () => {
     expect(conceptsIn('subcutaneous emphysema in the chest wall')).to.deep.equal([]);
     expect(conceptsIn('small pericardial effusion')).to.deep.equal([]);
     expect(conceptsIn('心包积液')).to.deep.equal([]);
+    expect(conceptsIn('心包少量积液')).to.deep.equal([]); // an amount between site and 积液: still pericardial
+    expect(conceptsIn('心包腔内少许积液')).to.deep.equal([]);
+    expect(conceptsIn('双侧胸腔少量积液')).to.deep.equal(['pleural-effusion']);
     expect(conceptsIn('no mass effect')).to.deep.equal([]);
     expect(conceptsIn('胸膜结节状增厚')).to.deep.equal(['pleural-other']);
   });

@@ -160,6 +160,23 @@ describe('nlp/negation: Chinese scope', () => {
     expect(await certainties('左肺下叶结节已消失。')).to.deep.equal({ 'lung-nodule': 'absent' });
   });
 
+  it('a post-trigger clause with its subject dropped reaches back across ，: 本次未再显示, 较前已吸收, 待排', async () => {
+    expect(await certainties('前片所示左侧气胸，本次未再显示。')).to.deep.equal({ pneumothorax: 'absent' });
+    expect(await certainties('右下肺炎症，较前已吸收。')).to.deep.equal({ pneumonia: 'absent' });
+    expect(await certainties('右下肺炎症，待排。')).to.deep.equal({ pneumonia: 'uncertain' });
+    expect(await target('前片所示左侧气胸，本次未再显示。', '气胸')).to.equal('absent');
+  });
+
+  it('a clause with a subject or a finding of its own keeps its break', async () => {
+    // 转移瘤 is the subject of 待排, not the nodules
+    expect(await certainties('双肺多发结节，转移瘤待排。')).to.deep.equal({ 'lung-nodule': 'present' });
+    const { findings } = await analyzeReport('左侧气胸，右肺炎症已吸收。');
+    expect(findings.map((f) => [f.concept, f.certainty])).to.deep.equal([['pneumothorax', 'present'], ['pneumonia', 'absent']]);
+    // a resolution with its subject dropped reaches back one clause only
+    const later = await analyzeReport('左侧气胸，右肺结节，已消失。');
+    expect(later.findings.map((f) => [f.concept, f.certainty])).to.deep.equal([['pneumothorax', 'present'], ['lung-nodule', 'absent']]);
+  });
+
   it('pseudo-negation: 较前无明显变化 keeps the finding present', async () => {
     expect(await certainties('右肺上叶结节较前无明显变化。')).to.deep.equal({ 'lung-nodule': 'present' });
   });
