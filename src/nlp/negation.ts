@@ -70,16 +70,25 @@ export function clauseBreaks(sentence: string, offset = 0): number[] {
  * adverbs of time or degree, reports what became of the previous clause's finding with its subject dropped
  * (前片所示左侧气胸，本次未再显示; 右下肺炎症，较前已吸收): the break before it does not end that finding's scope.
  * A clause with a subject of its own (转移瘤待排) or a finding keeps its break; English keeps every break.
+ * Cues must be sorted by start (as findCues returns them): one pass over breaks and cues together.
  */
 export function scopeBreaks(
   sentence: { start: number; end: number; text: string },
   breaks: readonly number[],
   cues: readonly Cue[],
+  zh: boolean,
   namesFinding: (start: number, end: number) => boolean,
 ): number[] {
+  if (!zh) return [...breaks];
+  let c = 0;
   return breaks.filter((at, i) => {
     const next = breaks[i + 1] ?? sentence.end;
-    const post = cues.find((c) => c.start > at && c.end <= next && (c.kind === 'neg-post' || c.kind === 'unc-post'));
+    while (c < cues.length && (cues[c] as Cue).start <= at) c++;
+    let post: Cue | undefined;
+    for (; c < cues.length && (cues[c] as Cue).start < next; c++) {
+      const cue = cues[c] as Cue;
+      if (post === undefined && cue.end <= next && (cue.kind === 'neg-post' || cue.kind === 'unc-post')) post = cue;
+    }
     if (post === undefined || namesFinding(at, next)) return true;
     const lead = sentence.text.slice(at + 1 - sentence.start, post.start - sentence.start);
     return !ZH_ELIDED_SUBJECT_LEAD.test(lead);

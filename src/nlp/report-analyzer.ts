@@ -161,9 +161,7 @@ function contextOf(sentence: Sentence, cues: readonly Cue[], mentions: readonly 
   const breaks = clauseBreaks(sentence.text, sentence.start);
   const zh = isChinese(sentence.text);
   const own = inside(cues, sentence);
-  const scoped = zh
-    ? scopeBreaks(sentence, breaks, own, (start, end) => within(mentions, start, end).length > 0)
-    : breaks;
+  const scoped = scopeBreaks(sentence, breaks, own, zh, (start, end) => overlapsAny(mentions, start, end));
   return { sentence, scope: sentenceScope(sentence, own, scoped, zh), breaks, zh };
 }
 
